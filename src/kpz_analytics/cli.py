@@ -1,0 +1,111 @@
+"""The `kpz` command line. Thin: each command parses options and calls one package function."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import __version__
+from .errors import KpzError
+
+app = typer.Typer(
+    help="kpz-analytics: claims analytics for paediatric palliative care (Kenniscentrum "
+    "Kinderpalliatieve Zorg).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kpz-analytics {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """kpz-analytics command line."""
+
+
+def _parse_years(years: str) -> tuple[int, int]:
+    try:
+        first, last = (int(y) for y in years.split("-"))
+    except ValueError:
+        raise KpzError(f"--years must look like 2015-2024, got {years!r}") from None
+    if first > last:
+        raise KpzError(f"--years: first year {first} is after last year {last}")
+    return first, last
+
+
+def _run(func, *args, **kwargs):
+    """Call a package function; turn a KpzError into a one-line message and exit code 2."""
+    try:
+        return func(*args, **kwargs)
+    except KpzError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def synth(
+    out: Path = typer.Option(..., "--out", help="Directory to write the extract to."),
+    seed: int = typer.Option(42, help="Random seed: same seed and options give identical files."),
+    design: str = typer.Option("cohort_sample", help="cohort_sample or population."),
+    format: str = typer.Option("csv", "--format", help="csv or parquet."),
+    scale: float = typer.Option(1.0, help="Population scale: 1 = national (about 3.8 million aged 0-19)."),
+    years: str = typer.Option("2015-2024", help="Calendar years covered, e.g. 2015-2024."),
+    faults: bool = typer.Option(False, "--faults", help="Sprinkle malformed rows of every quarantine reason."),
+) -> None:
+    """Write a synthetic spec-v1 extract with planted truth in OUT/_truth/."""
+    from .synthetic import write_extract
+
+    manifest = _run(
+        write_extract, out, seed=seed, design=design, fmt=format, scale=scale,
+        years=_run(_parse_years, years), faults=faults,
+    )
+    typer.echo(f"wrote extract {manifest['extract_id']} to {out}")
+
+
+@app.command()
+def ingest(
+    extract_dir: Path = typer.Argument(..., help="Extract directory with manifest.json."),
+    warehouse: Optional[Path] = typer.Option(
+        None, help="Warehouse file (default data/processed/<extract_id>.duckdb)."
+    ),
+    max_bad_share: Optional[float] = typer.Option(
+        None, help="Stop when more than this share of a file is quarantined (default 0.05)."
+    ),
+) -> None:
+    """Validate an extract and build its DuckDB warehouse (staging, core, marts)."""
+    from .ingest import ingest as run_ingest
+
+    result = _run(run_ingest, extract_dir, warehouse=warehouse, max_bad_share=max_bad_share)
+    typer.echo(f"warehouse written: {result.warehouse}")
+
+
+@app.command()
+def realism(
+    warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
+    year: Optional[int] = typer.Option(None, help="Year to describe (default: last full year)."),
+) -> None:
+    """Print the primer's reference figures computed from an extract, next to their reference values."""
+    from .realism import realism_table
+
+    table = _run(realism_table, warehouse, year=year)
+    typer.echo(table.to_string(index=False))
+
+
+def main_entry() -> None:  # pragma: no cover - python -m kpz_analytics
+    app(prog_name="kpz")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main_entry())
