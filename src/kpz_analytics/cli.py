@@ -103,6 +103,19 @@ def realism(
     typer.echo(table.to_string(index=False))
 
 
+@app.command()
+def report(
+    warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
+    out: Optional[Path] = typer.Option(None, help="Output directory (default reports/<extract_id>/)."),
+    only: Optional[list[str]] = typer.Option(None, help="Render only these notebooks (stem, repeatable)."),
+) -> None:
+    """Render the Dutch HTML reports (all notebooks/NN_*.ipynb) on a warehouse."""
+    from .report import render_reports
+
+    for html in _run(render_reports, warehouse, out_dir=out, only=only):
+        typer.echo(f"rapport: {html}")
+
+
 def main_entry() -> None:  # pragma: no cover - python -m kpz_analytics
     app(prog_name="kpz")
 
