@@ -65,11 +65,12 @@ def synth(
     faults: bool = typer.Option(False, "--faults", help="Sprinkle malformed rows of every quarantine reason."),
 ) -> None:
     """Write a synthetic spec-v1 extract with planted truth in OUT/_truth/."""
+    period = _run(_parse_years, years)
     from .synthetic import write_extract
 
     manifest = _run(
         write_extract, out, seed=seed, design=design, fmt=format, scale=scale,
-        years=_run(_parse_years, years), faults=faults,
+        years=period, faults=faults,
     )
     typer.echo(f"wrote extract {manifest['extract_id']} to {out}")
 
