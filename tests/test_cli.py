@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -19,8 +20,9 @@ def test_version():
 
 
 def test_console_script_is_installed():
-    out = subprocess.run([sys.executable, "-m", "kpz_analytics.cli", "--version"],
-                         capture_output=True, text=True, check=True)
+    kpz = Path(sys.executable).parent / "kpz"
+    assert kpz.exists(), f"console script {kpz} missing"
+    out = subprocess.run([str(kpz), "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("kpz-analytics ")
 
 
