@@ -1,0 +1,255 @@
+"""Build the shared marts: what every analysis reads (never staging or core directly).
+
+``build_marts`` loads the package's reference data into ``ref_*`` tables, then runs the SQL
+models in ``sql/marts/`` and after them the case-finding layer in ``sql/cohort/``. All the set
+work is SQL (one model per file, executed in file-name order, each ``create or replace table``),
+so it runs out of core at national scale; Python only orchestrates and checks inputs.
+
+File names say which table a model builds: ``sql/marts/marts_<domain>_<what>.sql`` builds
+``mart_<what>`` and ``sql/cohort/<stem>.sql`` builds ``<stem>``. The domains are chosen so that
+file-name order respects dependencies (``marts_person_insured_period`` before
+``marts_person_person`` and ``marts_utilisation_person_month``, which read it); a test checks it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from tqdm import tqdm
+
+from . import config, refdata
+from .errors import KpzError
+
+# mart -> grain sentence (the SQL files repeat it at the top, with the rules behind it).
+MART_GRAINS: dict[str, str] = {
+    "mart_insured_period": (
+        "one row per person per continuous insured period (overlapping or adjacent delivered "
+        "periods merged), clipped to the extract period and to death"
+    ),
+    "mart_person": (
+        "one row per accepted person, with birth_ref_date (15th of geboortemaand), month_18, "
+        "nik_region (municipality override, else province default) and first/last insured day"
+    ),
+    "mart_denominator": (
+        "one row per year x age x sex x province: persons insured on 1 July (populatie), with "
+        "age_group and the province's default nik_region"
+    ),
+    "mart_diagnosis": (
+        "one row per net hospital line with an ICD-10 code, dates clipped to the extract period"
+    ),
+    "mart_wlz_indication": (
+        "one row per accepted Wlz indication, clipped to the extract period and to death"
+    ),
+    "mart_person_month": (
+        "one row per person x month x domain x subdomain x financing x institution_type with "
+        "care in that month, only months in which the person is insured and alive on at least "
+        "one day; volume and cost pro rata by days of the line in the month"
+    ),
+}
+
+# Tables the marts read; ingest builds them before calling build_marts.
+REQUIRED_INPUTS: tuple[str, ...] = (
+    "meta_extract", "core_personen", "core_verzekeringsperioden", "core_populatie", "core_dot",
+    "core_dot_zorgactiviteiten", "core_zvw_overig", "core_wlz_indicaties",
+    "core_wlz_declaraties", "core_wmo", "core_jeugdwet",
+)
+
+
+class _Ref:
+    """How one reference file is loaded: its table, key, required columns and closed sets."""
+
+    def __init__(self, table, source, key, columns, allowed=None, booleans=(), optional=()):
+        self.table = table  # e.g. ref_specialismen
+        self.source = source  # ("reference" | "codelists", file stem)
+        self.key = key
+        self.columns = columns
+        self.allowed = allowed or {}
+        self.booleans = booleans
+        self.optional = optional  # columns that may be absent: added as NULL
+
+
+REFERENCES: tuple[_Ref, ...] = (
+    _Ref(
+        "ref_zorgactiviteiten", ("reference", "zorgactiviteiten"), ("zorgactiviteit_code",),
+        ("zorgactiviteit_code", "category"),
+        allowed={"category": (
+            "ic_day_paediatric", "ic_day_adult", "emergency_visit", "outpatient_visit",
+            "palliative_care", "nursing_day", "other",
+        )},
+    ),
+    _Ref(
+        "ref_productcategorieen", ("reference", "productcategorieen"), ("law", "productcategorie"),
+        ("law", "productcategorie", "product_group"),
+        allowed={"law": ("wmo", "jeugdwet")},
+    ),
+    _Ref(
+        "ref_wlz_zorgprofielen", ("reference", "wlz_zorgprofielen"), ("zorgprofiel",),
+        ("zorgprofiel", "grondslag", "sector", "severe_multiple_disability"),
+        booleans=("severe_multiple_disability",),
+    ),
+    _Ref(
+        "ref_specialismen", ("reference", "specialismen"), ("specialisme",),
+        ("specialisme", "specialism_group"),
+        allowed={"specialism_group": ("paediatrics", "adult")},
+    ),
+    _Ref(
+        "ref_regions", ("reference", "regions"), ("provincie_code", "gemeente_code"),
+        ("provincie_code", "gemeente_code", "nik_region"), optional=("gemeente_code",),
+    ),
+    _Ref(
+        "ref_llc_fraser", ("codelists", "llc_fraser_v1"), ("code_norm",),
+        ("code_norm", "diagnostic_group"),
+    ),
+)
+
+_TRUE = {"true", "1", "yes", "ja", "y", "t"}
+_FALSE = {"false", "0", "no", "nee", "n", "f"}
+
+
+def _typed_reference(ref: _Ref, df: pd.DataFrame) -> pd.DataFrame:
+    """Check a reference table read as text and type it: '' -> NULL, flags -> boolean.
+
+    Raises KpzError naming the file, row (1 = first data row) and column of the first problem.
+    """
+    fname = f"{ref.source[1]}.csv"
+    for col in ref.optional:
+        if col not in df.columns:
+            df[col] = ""
+    missing = [c for c in ref.columns if c not in df.columns]
+    if missing:
+        raise KpzError(f"reference file {fname} lacks column(s) {', '.join(missing)}")
+    for col in ref.columns:
+        if col in ref.optional:
+            continue
+        empty = df.index[df[col].str.strip() == ""]
+        if len(empty):
+            raise KpzError(f"reference file {fname} row {empty[0] + 1}: column {col} is empty")
+    for col, values in ref.allowed.items():
+        bad = df.index[~df[col].isin(values)]
+        if len(bad):
+            raise KpzError(
+                f"reference file {fname} row {bad[0] + 1}: column {col} has {df[col][bad[0]]!r}, "
+                f"expected one of {', '.join(values)}"
+            )
+    dup = df.index[df.duplicated(list(ref.key), keep="first")]
+    if len(dup):
+        raise KpzError(
+            f"reference file {fname} row {dup[0] + 1}: key ({', '.join(ref.key)}) repeats an "
+            "earlier row; joins on it would count care twice"
+        )
+    if ref.table == "ref_regions":
+        # A municipality overrides its province: it must map to one region only.
+        gm = df[df["gemeente_code"] != ""]
+        dup = gm.index[gm.duplicated("gemeente_code", keep="first")]
+        if len(dup):
+            raise KpzError(f"reference file {fname} row {dup[0] + 1}: gemeente_code repeats")
+    out = df.where(df != "", None)
+    for col in ref.booleans:
+        lowered = df[col].str.strip().str.lower()
+        bad = df.index[~lowered.isin(_TRUE | _FALSE)]
+        if len(bad):
+            raise KpzError(
+                f"reference file {fname} row {bad[0] + 1}: column {col} has {df[col][bad[0]]!r}, "
+                "expected true/false"
+            )
+        out[col] = lowered.isin(_TRUE).astype("boolean")
+    return out
+
+
+def load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ``ref_*`` tables from the package's reference CSVs and code lists.
+
+    Text columns stay text (codes such as '0316' keep their zeros), empty fields become NULL,
+    flag columns become BOOLEAN. Keys are checked unique so a join cannot duplicate care.
+    """
+    for ref in REFERENCES:
+        kind, name = ref.source
+        raw = refdata.load_reference(name) if kind == "reference" else refdata.load_codelist(name)
+        df = _typed_reference(ref, raw)
+        view = f"_kpz_{ref.table}_df"
+        con.register(view, df)
+        try:
+            con.execute(f"create or replace table {ref.table} as select * from {view}")
+        finally:
+            con.unregister(view)
+
+
+def mart_files(sql_dir: Path | None = None) -> list[Path]:
+    """The mart models in execution (file-name) order."""
+    return sorted(((sql_dir or config.SQL_DIR) / "marts").glob("*.sql"))
+
+
+def cohort_files(sql_dir: Path | None = None) -> list[Path]:
+    """The case-finding models (``sql/cohort``, layer after the marts) in file-name order."""
+    return sorted(((sql_dir or config.SQL_DIR) / "cohort").glob("*.sql"))
+
+
+def mart_table_name(path: Path) -> str:
+    """``marts_<domain>_<what>.sql`` -> ``mart_<what>``."""
+    parts = path.stem.split("_", 2)
+    if len(parts) != 3 or parts[0] != "marts" or not parts[2]:
+        raise KpzError(f"{path.name}: a mart model must be named marts_<domain>_<what>.sql")
+    return f"mart_{parts[2]}"
+
+
+def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+    try:
+        con.execute(f"create or replace table {table} as\n{sql}")
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise KpzError(f"{path.name} (table {table}) failed: {first_line}") from None
+
+
+def _check_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    tables = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = current_schema()"
+    ).fetchall()}
+    missing = [t for t in REQUIRED_INPUTS if t not in tables]
+    if missing:
+        raise KpzError(f"cannot build marts: table(s) {', '.join(missing)} missing (run ingest first)")
+    rows = con.execute("select period_start, period_end from meta_extract").fetchall()
+    if len(rows) != 1 or rows[0][0] is None or rows[0][1] is None:
+        raise KpzError("cannot build marts: meta_extract must hold one row with period_start and period_end")
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load ``ref_*`` tables, build every ``mart_*`` table, then the ``sql/cohort`` tables.
+
+    Parameters
+    ----------
+    con
+        A connection holding ``meta_extract`` and the ``core_*`` tables (see docs/warehouse.md).
+
+    Raises
+    ------
+    KpzError
+        When an input table or reference file is missing or malformed, or a model fails (the
+        message names the SQL file).
+    """
+    _check_inputs(con)
+    load_reference_tables(con)
+    models = [(p, mart_table_name(p)) for p in mart_files()]
+    models += [(p, p.stem) for p in cohort_files()]
+    # Large CREATE TABLE AS statements spill to disk more easily without insertion order.
+    (previous,) = con.execute("select current_setting('preserve_insertion_order')").fetchone()
+    con.execute("set preserve_insertion_order = false")
+    try:
+        for path, table in tqdm(models, desc="marts", unit="table", disable=None):
+            _run_model(con, path, table)
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
+
+
+def describe_marts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per mart: ``mart, grain, rows``. A missing mart is an error."""
+    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    rows = []
+    for mart, grain in MART_GRAINS.items():
+        if mart not in tables:
+            raise KpzError(f"mart {mart} is missing: build the warehouse with `kpz ingest`")
+        (n,) = con.execute(f"select count(*) from {mart}").fetchone()
+        rows.append({"mart": mart, "grain": grain, "rows": int(n)})
+    return pd.DataFrame(rows, columns=["mart", "grain", "rows"])
