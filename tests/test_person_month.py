@@ -1,0 +1,157 @@
+"""mart_person_month on a hand-built fixture with the exact expected panel.
+
+Period 2020-01-01 .. 2021-12-31. Persons (see test_marts.PERSONS): P1 insured throughout,
+P2 dies 2020-06-10, P3 uninsured in April-May 2020, P5 never insured within the period.
+Every line below says which rule it exercises and what it must yield.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from test_marts import build
+
+D = dt.date
+Z9 = "1" * 9
+
+DOT = [
+    # declaratie_id, persoon_id, instelling_id, instelling_type, specialisme, diagnose_code,
+    # icd10, zorgproduct_code, begindatum, einddatum, bedrag, icd10_norm
+    # Across the year boundary, 22 days: Dec 12 days, Jan 10 days. 0316 not in ref -> paediatrics.
+    ("D1", "P1", "I1", "umc", "0316", "x", "G71.0", Z9, D(2020, 12, 20), D(2021, 1, 10), 2200.0, "G710"),
+    # Starts on a month's last day, 3 days: Mar 1, Apr 2. 0330 -> adult (ref).
+    ("D2", "P1", "I2", "algemeen", "0330", "x", None, Z9, D(2020, 3, 31), D(2020, 4, 2), 300.0, None),
+    # Partly before period start, 20 days of which 10 inside. Unknown 9999 -> adult.
+    ("D3", "P1", "I1", "umc", "9999", "x", None, Z9, D(2019, 12, 22), D(2020, 1, 10), 400.0, None),
+    # One day; 0303 is paediatrics in the (hypothetical) ref.
+    ("D7", "P1", "I2", "algemeen", "0303", "x", None, Z9, D(2021, 5, 1), D(2021, 5, 1), 50.0, None),
+    # P2 dies 2020-06-10 mid-line, 61 days: May 17, Jun 30, Jul 14 (July absent).
+    ("D4", "P2", "I1", "umc", "0316", "x", None, Z9, D(2020, 5, 15), D(2020, 7, 14), 610.0, None),
+    # P3's insurance gap, 122 days: Mar 31, Apr 30, May 31, Jun 30 (Apr, May absent).
+    ("D5", "P3", "I3", "categoraal", "0316", "x", None, Z9, D(2020, 3, 1), D(2020, 6, 30), 1220.0, None),
+    # P5 is not insured within the period: nothing.
+    ("D6", "P5", "I1", "umc", "0316", "x", None, Z9, D(2020, 2, 1), D(2020, 2, 10), 100.0, None),
+]
+ACTIVITIES = [
+    # declaratie_id, zorgactiviteit_code, datum, aantal, persoon_id
+    ("D1", "190150", D(2020, 12, 25), 3, "P1"),  # IC day (paediatric) in December
+    ("D1", "190150", D(2021, 1, 2), 2, "P1"),  # and in January
+    ("D1", "999999", D(2020, 12, 21), 1, "P1"),  # unknown code -> other
+    ("D3", "190150", D(2019, 12, 25), 4, "P1"),  # before the period: nothing
+    ("D4", "190151", D(2020, 7, 1), 1, "P2"),  # after death: nothing
+]
+ZVW = [
+    # declaratie_id, persoon_id, zorgsoort, prestatie_code, begindatum, einddatum, aantal,
+    # eenheid, bedrag, leveringsvorm
+    ("Z1", "P1", "intensieve_kindzorg", "p", D(2020, 2, 1), D(2020, 2, 29), 29.0, "uur", 2900.0, "pgb"),
+    ("Z3", "P1", "intensieve_kindzorg", "p", D(2020, 2, 10), D(2020, 2, 10), 1.0, "uur", 100.0, "pgb"),
+    # 30 days: Feb 15, Mar 15.
+    ("Z2", "P1", "intensieve_kindzorg", "p", D(2020, 2, 15), D(2020, 3, 15), 60.0, "uur", 3000.0, "zin"),
+    # Across period end, 30 days: Dec 16 inside, Jan 14 outside.
+    ("Z4", "P1", "wijkverpleging", "p", D(2021, 12, 16), D(2022, 1, 14), 30.0, "uur", 300.0, "zin"),
+]
+WLZ = [
+    # declaratie_id, persoon_id, leveringsvorm, prestatie_code, meerzorg, begindatum, einddatum,
+    # aantal, eenheid, bedrag
+    ("W1", "P1", "verblijf", "p", False, D(2021, 1, 1), D(2021, 1, 31), 31.0, "etmaal", 3100.0),
+    # Meerzorg, 59 days: Jan 31, Feb 28.
+    ("W2", "P1", "verblijf", "p", True, D(2021, 1, 1), D(2021, 2, 28), 59.0, "uur", 5900.0),
+    ("W3", "P1", "pgb", "p", False, D(2021, 1, 1), D(2021, 1, 31), 10.0, "euro", 500.0),
+    ("W4", "P1", "pgb", "p", True, D(2021, 3, 1), D(2021, 3, 31), 31.0, "uur", 620.0),
+]
+JEUGDWET = [
+    # declaratie_id, persoon_id, gemeente_code, productcategorie, product_code, begindatum,
+    # einddatum, volume, eenheid, bedrag, leveringsvorm
+    ("J1", "P3", "GM0599", "45", "45A01", D(2020, 1, 1), D(2020, 1, 31), 10.0, "uur", 1000.0, "zin"),
+    ("J2", "P3", "GM0599", "99", "99X", D(2020, 6, 10), D(2020, 6, 19), 5.0, "dagdeel", 500.0, "pgb"),
+    ("J3", "P3", "GM0599", "45", "45A01", D(2020, 4, 1), D(2020, 4, 30), 9.0, "uur", 900.0, "zin"),  # gap
+]
+WMO = [
+    # Category 45 is dagbesteding under the Wmo but jeugdhulp_ambulant under the Jeugdwet.
+    ("M1", "P3", "GM0599", "45", "45B", D(2021, 7, 1), D(2021, 7, 31), 4.0, "dagdeel", 400.0, "zin"),
+    # Category 10 exists only for the Jeugdwet: overig under the Wmo.
+    ("M2", "P3", "GM0599", "10", "10C", D(2021, 8, 1), D(2021, 8, 31), 2.0, "stuk", 200.0, "zin"),
+]
+
+N = None
+EXPECTED = [
+    # persoon_id, month, domain, subdomain, financing, institution_type, n_lines, volume, cost
+    ("P1", D(2020, 1, 1), "hospital", "adult", N, "umc", 1, 10, 200),
+    ("P1", D(2020, 2, 1), "zvw", "intensieve_kindzorg", "pgb", N, 2, 30, 3000),
+    ("P1", D(2020, 2, 1), "zvw", "intensieve_kindzorg", "zin", N, 1, 30, 1500),
+    ("P1", D(2020, 3, 1), "hospital", "adult", N, "algemeen", 1, 1, 100),
+    ("P1", D(2020, 3, 1), "zvw", "intensieve_kindzorg", "zin", N, 1, 30, 1500),
+    ("P1", D(2020, 4, 1), "hospital", "adult", N, "algemeen", 1, 2, 200),
+    ("P1", D(2020, 12, 1), "hospital", "paediatrics", N, "umc", 1, 12, 1200),
+    ("P1", D(2020, 12, 1), "hospital_activity", "ic_day_paediatric", N, "umc", 1, 3, N),
+    ("P1", D(2020, 12, 1), "hospital_activity", "other", N, "umc", 1, 1, N),
+    ("P1", D(2021, 1, 1), "hospital", "paediatrics", N, "umc", 1, 10, 1000),
+    ("P1", D(2021, 1, 1), "hospital_activity", "ic_day_paediatric", N, "umc", 1, 2, N),
+    ("P1", D(2021, 1, 1), "wlz", "meerzorg", "zin", N, 1, 31, 3100),
+    ("P1", D(2021, 1, 1), "wlz", "pgb", "pgb", N, 1, 10, 500),
+    ("P1", D(2021, 1, 1), "wlz", "verblijf", "zin", N, 1, 31, 3100),
+    ("P1", D(2021, 2, 1), "wlz", "meerzorg", "zin", N, 1, 28, 2800),
+    ("P1", D(2021, 3, 1), "wlz", "meerzorg", "pgb", N, 1, 31, 620),
+    ("P1", D(2021, 5, 1), "hospital", "paediatrics", N, "algemeen", 1, 1, 50),
+    ("P1", D(2021, 12, 1), "zvw", "wijkverpleging", "zin", N, 1, 16, 160),
+    ("P2", D(2020, 5, 1), "hospital", "paediatrics", N, "umc", 1, 17, 170),
+    ("P2", D(2020, 6, 1), "hospital", "paediatrics", N, "umc", 1, 30, 300),
+    ("P3", D(2020, 1, 1), "jeugdwet", "jeugdhulp_ambulant", "zin", N, 1, 10, 1000),
+    ("P3", D(2020, 3, 1), "hospital", "paediatrics", N, "categoraal", 1, 31, 310),
+    ("P3", D(2020, 6, 1), "hospital", "paediatrics", N, "categoraal", 1, 30, 300),
+    ("P3", D(2020, 6, 1), "jeugdwet", "overig", "pgb", N, 1, 5, 500),
+    ("P3", D(2021, 7, 1), "wmo", "dagbesteding", "zin", N, 1, 4, 400),
+    ("P3", D(2021, 8, 1), "wmo", "overig", "zin", N, 1, 2, 200),
+]
+
+
+@pytest.fixture
+def panel(monkeypatch):
+    con = duckdb.connect()
+    build(con, monkeypatch, dot=DOT, dot_zorgactiviteiten=ACTIVITIES, zvw_overig=ZVW,
+          wlz_declaraties=WLZ, jeugdwet=JEUGDWET, wmo=WMO)
+    yield con
+    con.close()
+
+
+def test_person_month_exact_panel(panel):
+    got = panel.execute(
+        "select * from mart_person_month "
+        "order by persoon_id, month, domain, subdomain, financing, institution_type"
+    ).fetchall()
+    assert [r[:7] for r in got] == [r[:7] for r in EXPECTED]
+    for row, exp in zip(got, EXPECTED):
+        for value, expected in zip(row[7:], exp[7:]):
+            if expected is None:
+                assert value is None, row
+            else:
+                assert value == pytest.approx(expected, rel=1e-12), row
+
+
+def test_person_month_columns_and_types(panel):
+    described = panel.execute("describe mart_person_month").fetchall()
+    assert [(r[0], r[1]) for r in described] == [
+        ("persoon_id", "VARCHAR"), ("month", "DATE"), ("domain", "VARCHAR"),
+        ("subdomain", "VARCHAR"), ("financing", "VARCHAR"), ("institution_type", "VARCHAR"),
+        ("n_lines", "BIGINT"), ("volume", "DOUBLE"), ("cost", "DOUBLE"),
+    ]
+
+
+def test_shares_add_up_to_line_totals_within_insured_period(panel):
+    """A fully insured line's monthly costs add up to its cost within the period."""
+    (d1,) = panel.execute(
+        "select sum(cost) from mart_person_month where persoon_id = 'P1' and domain = 'hospital' "
+        "and subdomain = 'paediatrics' and institution_type = 'umc'"
+    ).fetchone()
+    assert d1 == pytest.approx(2200.0)
+
+
+def test_grain_is_unique(panel):
+    (dups,) = panel.execute(
+        "select count(*) from (select persoon_id, month, domain, subdomain, financing, "
+        "institution_type from mart_person_month group by all having count(*) > 1)"
+    ).fetchone()
+    assert dups == 0
