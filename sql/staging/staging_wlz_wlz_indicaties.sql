@@ -1,0 +1,19 @@
+-- stg_wlz_indicaties: the accepted CIZ indications, typed, with their source row number.
+-- grain: one row per accepted input row (einddatum NULL = open indication)
+with accepted as (
+    select * from accepted_wlz_indicaties
+),
+
+final as (
+    select
+        row_number,
+        indicatie_id,
+        persoon_id,
+        zorgprofiel,
+        grondslag,
+        cast(strptime(begindatum, '%Y-%m-%d') as date) as begindatum,
+        cast(strptime(einddatum, '%Y-%m-%d') as date) as einddatum
+    from accepted
+)
+
+select * from final
