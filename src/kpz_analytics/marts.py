@@ -13,6 +13,7 @@ file-name order respects dependencies (``marts_person_insured_period`` before
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -57,17 +58,17 @@ REQUIRED_INPUTS: tuple[str, ...] = (
 )
 
 
+@dataclass(frozen=True)
 class _Ref:
     """How one reference file is loaded: its table, key, required columns and closed sets."""
 
-    def __init__(self, table, source, key, columns, allowed=None, booleans=(), optional=()):
-        self.table = table  # e.g. ref_specialismen
-        self.source = source  # ("reference" | "codelists", file stem)
-        self.key = key
-        self.columns = columns
-        self.allowed = allowed or {}
-        self.booleans = booleans
-        self.optional = optional  # columns that may be absent: added as NULL
+    table: str  # e.g. ref_specialismen
+    source: tuple[str, str]  # ("reference" | "codelists", file stem)
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    booleans: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()  # columns that may be absent: added as NULL
 
 
 REFERENCES: tuple[_Ref, ...] = (
