@@ -155,3 +155,55 @@ def test_grain_is_unique(panel):
         "institution_type from mart_person_month group by all having count(*) > 1)"
     ).fetchone()
     assert dups == 0
+
+
+def test_end_to_end_through_ingest_nets_credits(tmp_path, monkeypatch):
+    """Through ingest: a credited line is no care, its replacement is, a re-delivered line counts once."""
+    from extract_builder import build_extract, dot_line, insured, person, zvw_line
+
+    from kpz_analytics.ingest import ingest
+    from test_marts import fake_reference
+
+    tables = {
+        "personen": [person("p1", provincie_code="PV28", gemeente_code="GM0546")],
+        "verzekeringsperioden": [insured("p1", begindatum="2015-01-01")],
+        "dot": [
+            dot_line("d1", "p1", begindatum="2020-02-01", einddatum="2020-02-10", bedrag="1000.00"),
+            dot_line("d1c", "p1", begindatum="2020-02-01", einddatum="2020-02-10", bedrag="-1000.00",
+                     credit_voor_id="d1"),
+            # The replacement: same period, corrected amount, spans into March.
+            dot_line("d2", "p1", begindatum="2020-02-01", einddatum="2020-03-11", bedrag="800.00"),
+        ],
+        "zvw_overig": [
+            zvw_line("z1", "p1", begindatum="2020-05-01", einddatum="2020-05-31", aantal="10",
+                     bedrag="500"),
+            zvw_line("z1", "p1", begindatum="2020-05-01", einddatum="2020-05-31", aantal="10",
+                     bedrag="500"),  # exact duplicate: one copy counts
+            zvw_line("z2", "p1", begindatum="2020-06-01", einddatum="2020-06-30", aantal="4",
+                     bedrag="200"),
+            zvw_line("z2c", "p1", begindatum="2020-06-01", einddatum="2020-06-30", aantal="-4",
+                     bedrag="-200", credit_voor_id="z2"),  # credited, no replacement
+        ],
+    }
+    extract = build_extract(tmp_path, tables)
+    fake_reference(monkeypatch)
+    result = ingest(extract, warehouse=tmp_path / "w.duckdb", progress=False)
+    con = duckdb.connect(str(result.warehouse), read_only=True)
+    try:
+        got = con.execute(
+            "select month, domain, subdomain, financing, institution_type, n_lines, volume, cost "
+            "from mart_person_month order by month, domain"
+        ).fetchall()
+        (nik,) = con.execute("select nik_region from mart_person").fetchone()
+    finally:
+        con.close()
+    # d2: 40 days, Feb 29 (2020 is a leap year) and Mar 11; cost 800 split 580 / 220.
+    expected = [
+        (D(2020, 2, 1), "hospital", "paediatrics", None, "umc", 1, 29.0, 580.0),
+        (D(2020, 3, 1), "hospital", "paediatrics", None, "umc", 1, 11.0, 220.0),
+        (D(2020, 5, 1), "zvw", "wijkverpleging", "zin", None, 1, 10.0, 500.0),
+    ]
+    assert [r[:6] for r in got] == [r[:6] for r in expected]
+    for row, exp in zip(got, expected):
+        assert row[6:] == pytest.approx(exp[6:], rel=1e-12)
+    assert nik == "Holland Rijnland"

@@ -206,7 +206,8 @@ def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
 
 def _check_inputs(con: duckdb.DuckDBPyConnection) -> None:
     tables = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = current_schema()"
+        "select table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = current_schema()"
     ).fetchall()}
     missing = [t for t in REQUIRED_INPUTS if t not in tables]
     if missing:
@@ -246,7 +247,10 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
 
 def describe_marts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per mart: ``mart, grain, rows``. A missing mart is an error."""
-    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    tables = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = current_schema()"
+    ).fetchall()}
     rows = []
     for mart, grain in MART_GRAINS.items():
         if mart not in tables:
