@@ -117,6 +117,35 @@ def report(
         typer.echo(f"rapport: {html}")
 
 
+@app.command()
+def prevalence(
+    warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
+    out: Path = typer.Option(..., "--out", help="Directory for the result tables (CSV)."),
+    years: Optional[str] = typer.Option(None, help="Years to report, e.g. 2018-2024 (default: all)."),
+    age_min: int = typer.Option(0, help="Youngest age on 1 July (default 0)."),
+    age_max: int = typer.Option(19, help="Oldest age on 1 July (default 19)."),
+    lookback: int = typer.Option(2, help="Preceding years in which a source also makes a case (default 2)."),
+    sources: Optional[str] = typer.Option(
+        None, help="Comma-separated case-finding sources (default all: hospital_llc_code,"
+        "palliative_activity,ikz_mkv,wlz_severe)."),
+    criterion: str = typer.Option("aic", help="Capture-recapture model selection: aic or bic."),
+) -> None:
+    """LLC prevalence and need for palliative care per year, with capture-recapture."""
+    from .cases import SOURCES, CaseParams
+    from .prevalence import run_prevalence
+
+    params = CaseParams(
+        years=_run(_parse_years, years) if years else None, age_min=age_min, age_max=age_max,
+        lookback=lookback,
+        sources=tuple(s.strip() for s in sources.split(",") if s.strip()) if sources else SOURCES,
+    )
+    result = _run(run_prevalence, warehouse, out, params, criterion=criterion)
+    for note in result.warnings:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(result.headline["sentence_en"])
+    typer.echo(f"tables written to {out}")
+
+
 def main_entry() -> None:  # pragma: no cover - python -m kpz_analytics
     app(prog_name="kpz")
 

@@ -1,0 +1,257 @@
+"""Prevalence tables on the hand-built warehouse of test_cases.py: exact counts, rates, strata.
+
+Expected case-years under the defaults (ages 0-19, lookback 2), derived by hand in test_cases:
+P1 2019-2021, P2 2022, P3 2022-2023, P4 2020-2021 (dies 2021), P5 2023, P7 2019-2023.
+Palliative need: P1 2020 (3 emergency visits), P1 2021 (IC), P4 2021 (death), P5 2023
+(palliative activity), P7 2021 (IKZ/MKV). Denominator: 100 per age × sex × province (2 provinces).
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from kpz_analytics import cases as C
+from kpz_analytics import prevalence as P
+from kpz_analytics import rates
+from kpz_analytics.cli import app
+from kpz_analytics.errors import ParameterError
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_cases import build_fixture  # noqa: E402
+
+LLC_BY_YEAR = {2019: 2, 2020: 3, 2021: 3, 2022: 3, 2023: 3}
+NEED_BY_YEAR = {2019: 0, 2020: 1, 2021: 3, 2022: 0, 2023: 1}
+POP = 20 * 2 * 2 * 100  # ages 0-19 × sexes × provinces × 100
+
+
+@pytest.fixture(scope="module")
+def result():
+    con = build_fixture()
+    res = P.compute_prevalence(con, C.CaseParams(), capture_recapture=False, progress=False)
+    con.close()
+    return res
+
+
+def test_by_year_exact(result):
+    t = result.tables["prevalence_by_year"]
+    for measure, expected in (("llc", LLC_BY_YEAR), ("palliative_need", NEED_BY_YEAR)):
+        sub = t[t["measure"] == measure].set_index("jaar")
+        assert sub["n_cases"].to_dict() == expected
+        assert (sub["population"] == POP).all()
+        low, high = rates.poisson_ci(sub["n_cases"].to_numpy())
+        np.testing.assert_allclose(sub["ci_low"], low / POP * 10_000)
+        np.testing.assert_allclose(sub["ci_high"], high / POP * 10_000)
+        np.testing.assert_allclose(sub["rate_per_10000"], sub["n_cases"] / POP * 10_000)
+    assert t.set_index(["measure", "jaar"]).loc[("llc", 2020), "lookback_complete"] == False  # noqa: E712
+    assert t.set_index(["measure", "jaar"]).loc[("llc", 2021), "lookback_complete"] == True  # noqa: E712
+    for col in ("jaar", "measure", "n_cases", "population", "rate_per_10000", "ci_low", "ci_high",
+                "extract_id", "sources", "definitions"):
+        assert col in t.columns
+
+
+def test_by_age_group_and_sex(result):
+    a = result.tables["prevalence_by_age_group"]
+    llc = a[a["measure"] == "llc"].set_index(["jaar", "age_group"])["n_cases"]
+    # 2021: P1 age 11 (10-14), P4 age 9 (5-9), P7 age 4 (1-4)... P7 born Feb 2016 -> 5 on 1 July 2021
+    assert llc[(2021, "10-14")] == 1 and llc[(2021, "5-9")] == 2 and llc[(2021, "1-4")] == 0
+    assert llc[(2023, "<1")] == 0 and llc[(2023, "1-4")] == 1           # P5 aged 1 in 2023
+    assert llc[(2022, "15-19")] == 2                                      # P2 (19) and P3 (18)
+    assert list(a["age_group"].unique()) == ["<1", "1-4", "5-9", "10-14", "15-19"]
+    assert (a.groupby(["measure", "jaar"])["n_cases"].sum().loc["llc"] == pd.Series(LLC_BY_YEAR)).all()
+    s = result.tables["prevalence_by_sex"]
+    v = s[(s["measure"] == "llc") & (s["geslacht"] == "V")].set_index("jaar")["n_cases"]
+    assert v.to_dict() == {2019: 1, 2020: 1, 2021: 1, 2022: 2, 2023: 3}  # P7, P3, P5
+    assert (s["population"] == POP / 2).all()
+
+
+def test_by_region(result):
+    r = result.tables["prevalence_by_nik_region"]
+    nh = r[(r["measure"] == "llc") & (r["nik_region"] == "Noord-Holland & Flevoland")]
+    assert nh["n_cases"].tolist() == [1, 1, 1, 1, 1]  # P7 only
+    p = result.tables["prevalence_by_province"]
+    assert set(p["provincie_code"]) == {"PV26", "PV27"}
+
+
+def test_by_diagnostic_group(result):
+    d = result.tables["prevalence_by_diagnostic_group"]
+    llc = d[d["measure"] == "llc"].set_index(["jaar", "diagnostic_group"])["n_cases"]
+    assert llc[(2021, "neurology")] == 1 and llc[(2021, "congenital")] == 1
+    assert llc[(2021, P.NO_CODE_GROUP)] == 1                     # P7: Wlz and IKZ only
+    assert llc[(2023, "oncology")] == 1 and llc[(2023, P.NO_CODE_GROUP)] == 2  # P5, P7
+    assert llc[(2022, "metabolic")] == 1
+    assert (d["population"] == POP).all()
+    assert len(set(d["diagnostic_group"])) == 12
+
+
+def test_deaths_among_cases(result):
+    d = result.tables["deaths_among_cases"]
+    row = d[(d["measure"] == "llc") & (d["jaar"] == 2021) & (d["age_group"] == "5-9")].iloc[0]
+    assert row["n_deaths"] == 1 and row["n_cases"] == 2 and row["deaths_per_1000_cases"] == 500
+    assert d["n_deaths"].sum() == 2  # the one death, counted under both measures
+
+
+def test_lookback_alternatives(result):
+    lb = result.tables["prevalence_lookback"]
+    llc = lb[lb["measure"] == "llc"].set_index(["lookback", "jaar"])["n_cases"]
+    assert [llc[(0, y)] for y in range(2019, 2024)] == [2, 2, 1, 3, 3]
+    assert [llc[(5, y)] for y in range(2019, 2024)] == [2, 3, 3, 4, 4]  # P1 stays (code 2019), P4 dead
+    assert lb[lb["is_default"]]["lookback"].unique().tolist() == [2]
+
+
+def test_standardised_rates(result):
+    std = result.tables["prevalence_standardised"]
+    assert set(std["measure"]) == {"llc", "palliative_need"} and len(std) == 10
+    by_year = result.tables["prevalence_by_year"].set_index(["measure", "jaar"])
+    # the fixture population is uniform over age, so the crude rate is the by-year rate
+    for r in std.itertuples():
+        assert r.n_cases == by_year.loc[(r.measure, r.jaar), "n_cases"]
+        assert r.crude_rate == pytest.approx(by_year.loc[(r.measure, r.jaar), "rate_per_10000"])
+        assert r.ci_low <= r.std_rate <= r.ci_high
+    assert (std["standard"] == "esp2013").all()
+
+
+def test_trend_uses_complete_years(result):
+    t = result.tables["prevalence_trend"]
+    assert set(t["measure"]) == {"llc", "palliative_need"}
+    assert (t["years"] == "2021-2023").all()
+    llc = t[t["measure"] == "llc"].iloc[0]
+    assert llc["apc"] == pytest.approx(0.0, abs=1e-6)  # 3, 3, 3 cases on a constant population
+
+
+def test_need_sensitivity(result):
+    s = result.tables["palliative_need_sensitivity"].set_index(["variant", "jaar"])
+    assert s.loc[("all markers", 2021), "n_cases"] == 3
+    assert s.loc[("only death", 2021), "n_cases"] == 1
+    assert s.loc[("without ikz_mkv", 2021), "n_cases"] == 2
+    # emergency_run threshold 3 halved to 1: P1's two visits in 2019 then count
+    assert s.loc[("emergency_run >= 1 (default 3)", 2019), "n_cases"] == 1
+    assert s.loc[("emergency_run >= 6 (default 3)", 2020), "n_cases"] == 0
+    assert s.loc[("all markers", 2021), "share_of_llc"] == 1.0
+
+
+def test_attrition_and_design_check(result):
+    a = result.tables["attrition"]
+    assert {"definition", "step", "description", "n_rows", "n_persons"} <= set(a.columns)
+    final = a[a["name"] == "age_range"].iloc[0]
+    assert final["n_rows"] == sum(LLC_BY_YEAR.values())
+    dc = result.tables["design_check"].set_index("jaar")
+    assert dc.loc[2019, "n_selection"] + dc.loc[2019, "n_sample"] == 8  # P1-P4, P6-P9 on 1 July
+
+
+# --------------------------------------------------------------------------- capture–recapture
+class _FakeResult:
+    def __init__(self, table, sources):
+        self.n_observed = int(table["n"].sum())
+        self.n_unseen = float(len(sources))           # a marker that says which sources were used
+        self.n_estimated = self.n_observed + self.n_unseen
+        self.ci_low, self.ci_high = self.n_estimated - 1, self.n_estimated + 2
+        self.model = "[" + "][".join(sources) + "]"
+        self.sources = list(sources)
+        self.warnings = []
+        self.models = pd.DataFrame({"model": [self.model], "df": [1], "deviance": [0.0],
+                                    "aic": [1.0], "bic": [1.0], "n_estimated": [self.n_estimated]})
+
+
+def _fake_cr_module():
+    mod = types.ModuleType("kpz_analytics.capture_recapture")
+
+    def membership_table(flags):
+        return flags.value_counts().rename("n").reset_index()
+
+    def estimate(table, sources=None, criterion="aic", alpha=0.05):
+        srcs = [c for c in table.columns if c != "n" and (table[c] * table["n"]).sum() > 0]
+        return _FakeResult(table, srcs)
+
+    mod.membership_table, mod.estimate = membership_table, estimate
+    return mod
+
+
+def test_capture_recapture_strata_summed(monkeypatch):
+    monkeypatch.setitem(sys.modules, "kpz_analytics.capture_recapture", _fake_cr_module())
+    import kpz_analytics
+    monkeypatch.setattr(kpz_analytics, "capture_recapture", sys.modules["kpz_analytics.capture_recapture"],
+                        raising=False)
+    con = build_fixture()
+    table = C.find_cases(con, C.CaseParams())
+    totals, per, models = P.capture_recapture_by_year(table, progress=False)
+    per = per.set_index(["jaar", "stratum"])
+    # 2022: P2 (19, hospital) and P3 (18, hospital) seen in the year in 18-19; P7 (Wlz) in 0-17
+    assert per.loc[(2022, "18-19"), "n_observed"] == 2 and per.loc[(2022, "0-17"), "n_observed"] == 1
+    assert per.loc[(2022, "18-19"), "model"] == "[hospital_llc_code]"
+    tot = totals.set_index("jaar")
+    assert tot.loc[2022, "n_observed"] == 3
+    assert tot.loc[2022, "n_estimated"] == per.loc[2022, "n_estimated"].sum()
+    assert tot.loc[2022, "ci_low"] == per.loc[2022, "ci_low"].sum()
+    assert tot.loc[2022, "ci_high"] == per.loc[2022, "ci_high"].sum()
+    # 2021: in-year only (P1 seen through the lookback is not in the membership table)
+    assert tot.loc[2021, "n_observed"] == 1
+    assert per.loc[(2021, "0-17"), "sources"] == "ikz_mkv,wlz_severe"
+    assert set(models["selected"]) == {True}
+    con.close()
+
+
+def test_headline_sentences(monkeypatch):
+    monkeypatch.setitem(sys.modules, "kpz_analytics.capture_recapture", _fake_cr_module())
+    con = build_fixture()
+    res = P.compute_prevalence(con, C.CaseParams(), cr_by_age=False, sensitivity=False, progress=False)
+    h = res.headline
+    assert h["jaar"] == 2023 and h["n_need"] == 1
+    assert h["sentence_en"].startswith("In 2023 an estimated ")
+    assert "children aged 0–19 lived with a life-limiting condition" in h["sentence_en"]
+    assert "1 (0–6) needed palliative care" in h["sentence_en"]
+    assert "levensbeperkende aandoening" in h["sentence_nl"]
+    assert h["n_observed"] == res.tables["capture_recapture"].set_index("jaar").loc[2023, "n_observed"]
+    con.close()
+
+
+# --------------------------------------------------------------------------- CLI and errors
+@pytest.fixture()
+def warehouse_file(tmp_path):
+    path = tmp_path / "fixture.duckdb"
+    con = duckdb.connect(str(path))
+    build_fixture(con)
+    C.build_cohort_tables(con)
+    con.close()
+    return path
+
+
+def test_cli_writes_tables(warehouse_file, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "kpz_analytics.capture_recapture", _fake_cr_module())
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["prevalence", str(warehouse_file), "--out", str(out), "--years", "2020-2023"])
+    assert r.exit_code == 0, r.output
+    assert "In 2023" in r.output
+    for name in ("prevalence_by_year", "prevalence_by_age_group", "prevalence_by_sex",
+                 "prevalence_by_province", "prevalence_by_nik_region", "prevalence_by_diagnostic_group",
+                 "prevalence_standardised", "prevalence_trend", "deaths_among_cases", "attrition",
+                 "capture_recapture", "capture_recapture_models", "palliative_need_sensitivity"):
+        assert (out / f"{name}.csv").exists(), name
+    by_year = pd.read_csv(out / "prevalence_by_year.csv")
+    assert sorted(by_year["jaar"].unique()) == [2020, 2021, 2022, 2023]
+    assert (out / "prevalence_metadata.json").exists() and (out / "headline.txt").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--age-min", "12", "--age-max", "3"], "empty or invalid age range"),
+    (["--sources", "hospital_llc_code,huisarts"], "unknown source huisarts"),
+    (["--years", "2010-2012"], "outside the extract period"),
+    (["--criterion", "cic"], "criterion must be aic or bic"),
+])
+def test_cli_bad_parameters(warehouse_file, tmp_path, args, message):
+    r = CliRunner().invoke(app, ["prevalence", str(warehouse_file), "--out", str(tmp_path / "o"), *args])
+    assert r.exit_code == 2
+    assert message in r.output
+    assert "Traceback" not in r.output
+
+
+def test_headline_year_outside(result):
+    with pytest.raises(ParameterError, match="headline year 2030"):
+        P.make_headline(result.tables, result.case_table.params, 2030)
