@@ -1,0 +1,206 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Prevalentie: kinderen met een levensbeperkende aandoening en kinderen met behoefte aan palliatieve zorg
+#
+# Twee getallen die vaak door elkaar worden gehaald, elk met een eigen, geversioneerde definitie
+# (zie `docs/prevalence.md`):
+#
+# * **levensbeperkende aandoening (LBA)** — kinderen die in het jaar leven en verzekerd zijn, met een
+#   LBA-code of een andere case-finding-bron in het jaar of de jaren ervoor (terugkijkperiode);
+# * **behoefte aan palliatieve zorg** — kinderen met een LBA die in het jaar tekenen tonen van een
+#   instabiele, verslechterende of stervensfase (palliatieve zorgactiviteit, IC-dagen, reeks
+#   SEH-bezoeken of opnamedagen, intensieve kindzorg, overlijden).
+#
+# Intervallen zijn 95%-betrouwbaarheidsintervallen (exact Poisson). Het aantal kinderen dat door geen
+# enkele bron wordt gezien, is geschat met capture–recapture (log-lineaire modellen).
+
+# %% tags=["parameters"]
+warehouse = "../data/processed/synthetic-default.duckdb"
+years = None  # bijv. (2018, 2024), of None voor alle jaren van het extract
+age_min = 0
+age_max = 19
+lookback = 2
+sources = None  # lijst van bronnen, of None voor alle bronnen
+language = "nl"
+results_dir = ""  # map voor de resultaattabellen (CSV), leeg: niet wegschrijven
+
+# %%
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from IPython.display import Markdown, display
+
+from kpz_analytics import prevalence as P
+from kpz_analytics.cases import SOURCES, CaseParams
+from kpz_analytics.warehouse import connect
+
+sns.set_theme(style="whitegrid")
+pd.set_option("display.max_rows", 200)
+params = CaseParams(years=tuple(years) if years else None, age_min=age_min, age_max=age_max,
+                    lookback=lookback, sources=tuple(sources) if sources else SOURCES)
+con = connect(warehouse)
+result = P.compute_prevalence(con, params, progress=False)
+con.close()
+if results_dir:
+    P.write_results(result, Path(results_dir) / "prevalence")
+T = result.tables
+h = result.headline
+last = h["jaar"]
+
+
+def fmt(df):
+    return df.style.format(precision=1, thousands=".", decimal=",").hide(axis="index")
+
+
+# %% [markdown]
+# ## Kernboodschap
+
+# %%
+display(Markdown(f"**{h['sentence_nl'] if language == 'nl' else h['sentence_en']}**"))
+display(Markdown(
+    f"Extract `{result.metadata['extract_id']}`, leeftijd {age_min}–{age_max} jaar op 1 juli, "
+    f"terugkijkperiode {result.metadata['lookback']} jaar, bronnen: {', '.join(result.metadata['sources'])}."))
+
+# %% [markdown]
+# ## Beide maten per jaar
+
+# %%
+by_year = T["prevalence_by_year"]
+display(fmt(P.labelled(by_year, ["jaar", "measure", "n_cases", "population", "rate_per_10000",
+                                 "ci_low", "ci_high"], language)))
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 4))
+for measure, df in by_year.groupby("measure"):
+    ax.errorbar(df["jaar"], df["rate_per_10000"],
+                yerr=[df["rate_per_10000"] - df["ci_low"], df["ci_high"] - df["rate_per_10000"]],
+                marker="o", capsize=3, label=P.MEASURE_NL[measure])
+ax.set_xlabel("jaar")
+ax.set_ylabel(f"per 10.000 kinderen ({age_min}–{age_max} jaar)")
+ax.set_title("Prevalentie per jaar met 95%-betrouwbaarheidsinterval")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# ## Gezien en geschat totaal (capture–recapture)
+# Per jaar telt een kind mee in een bron als die bron het kind in dát jaar ziet (zonder
+# terugkijkperiode). Geschat per leeftijdsstratum (0–17 en 18–19 jaar, omdat intensieve kindzorg
+# na 18 niet bestaat; palliatieve zorgactiviteiten bestaan pas sinds 2023) en opgeteld.
+
+# %%
+cr = T.get("capture_recapture", pd.DataFrame())
+if not cr.empty:
+    display(fmt(P.labelled(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high"],
+                           language)))
+    llc = by_year[by_year["measure"] == "llc"]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.fill_between(cr["jaar"], cr["ci_low"], cr["ci_high"], alpha=0.25, label="geschat totaal (95%-BI)")
+    ax.plot(cr["jaar"], cr["n_estimated"], marker="o", label="geschat totaal")
+    ax.plot(cr["jaar"], cr["n_observed"], marker="s", label="gezien in het jaar")
+    ax.plot(llc["jaar"], llc["n_cases"], marker="^",
+            label=f"gezien incl. terugkijkperiode ({result.metadata['lookback']} jaar)")
+    need = by_year[by_year["measure"] == "palliative_need"]
+    ax.plot(need["jaar"], need["n_cases"], marker="v", label="behoefte aan palliatieve zorg")
+    ax.set_xlabel("jaar")
+    ax.set_ylabel("aantal kinderen")
+    ax.set_title("Gezien versus geschat aantal kinderen met een LBA")
+    ax.legend(fontsize=8)
+    plt.show()
+
+# %% [markdown]
+# ## Naar leeftijdsgroep
+
+# %%
+age = T["prevalence_by_age_group"]
+display(fmt(P.labelled(age[age["jaar"] == last], ["measure", "age_group", "n_cases", "population",
+                                                   "rate_per_10000", "ci_low", "ci_high"], language)))
+plot = age[age["jaar"] == last].assign(maat=lambda d: d["measure"].map(P.MEASURE_NL))
+g = sns.catplot(data=plot, x="age_group", y="rate_per_10000", hue="maat", kind="bar", height=4, aspect=1.8)
+g.set_axis_labels("leeftijdsgroep", "per 10.000")
+g.figure.suptitle(f"Prevalentie naar leeftijd, {last}", y=1.02)
+plt.show()
+
+# %% [markdown]
+# ## Naar diagnosegroep (Fraser/Hain)
+# Een kind telt mee in elke groep waarvan het een LBA-code heeft in de terugkijkperiode; kinderen
+# die alleen via een andere bron zijn gevonden staan onder "geen LBA-code".
+
+# %%
+dg = T["prevalence_by_diagnostic_group"]
+dg_last = dg[dg["jaar"] == last].sort_values(["measure", "n_cases"], ascending=[True, False])
+display(fmt(P.labelled(dg_last, ["measure", "diagnostic_group", "n_cases", "rate_per_10000",
+                                 "ci_low", "ci_high"], language)))
+plot = dg_last.assign(maat=lambda d: d["measure"].map(P.MEASURE_NL),
+                      groep=lambda d: d["diagnostic_group"].map(P.DIAGNOSTIC_GROUP_NL))
+g = sns.catplot(data=plot, y="groep", x="n_cases", hue="maat", kind="bar", height=5, aspect=1.6)
+g.set_axis_labels("aantal kinderen", "")
+g.figure.suptitle(f"Naar diagnosegroep, {last}", y=1.02)
+plt.show()
+
+# %% [markdown]
+# ## Regionaal (NIK-regio's en provincies)
+
+# %%
+nik = T["prevalence_by_nik_region"]
+display(fmt(P.labelled(nik[nik["jaar"] == last], ["measure", "nik_region", "n_cases", "population",
+                                                   "rate_per_10000", "ci_low", "ci_high"], language)))
+prov = T["prevalence_by_province"]
+display(fmt(P.labelled(prov[(prov["jaar"] == last) & (prov["measure"] == "llc")],
+                       ["provincie_code", "n_cases", "population", "rate_per_10000", "ci_low", "ci_high"],
+                       language)))
+
+# %% [markdown]
+# ## Gestandaardiseerd naar leeftijd en geslacht (Europese standaardbevolking 2013) en trend
+
+# %%
+std = T["prevalence_standardised"]
+if not std.empty:
+    display(fmt(P.labelled(std, ["jaar", "measure", "n_cases", "crude_rate", "std_rate", "ci_low",
+                                 "ci_high"], language)))
+trend = T["prevalence_trend"]
+if not trend.empty:
+    display(fmt(P.labelled(trend, ["measure", "years", "model", "apc", "apc_ci_low", "apc_ci_high"],
+                           language)))
+
+# %% [markdown]
+# ## Overlijden onder kinderen met een LBA
+
+# %%
+deaths = T["deaths_among_cases"]
+piv = deaths[deaths["measure"] == "llc"].pivot_table(index="jaar", columns="age_group", values="n_deaths",
+                                                    aggfunc="sum", fill_value=0)
+display(fmt(piv[[c for c in P.AGE_GROUPS if c in piv.columns]].reset_index()))
+
+# %% [markdown]
+# ## Gevoeligheid van de definitie "behoefte aan palliatieve zorg"
+
+# %%
+sens = T["palliative_need_sensitivity"]
+display(fmt(sens[sens["jaar"] == last][["variant", "n_cases", "share_of_llc"]]
+            .rename(columns=P.COLUMNS_NL)))
+
+# %% [markdown]
+# ## Terugkijkperiode en selectiestappen
+
+# %%
+lb = T["prevalence_lookback"]
+display(fmt(lb[lb["measure"] == "llc"].pivot_table(index="jaar", columns="lookback", values="n_cases")
+            .reset_index()))
+display(fmt(P.labelled(T["attrition"], ["definition", "description", "unit", "n_rows", "n_persons"],
+                       language)))
+if result.warnings:
+    display(Markdown("**Opmerkingen:**\n\n" + "\n".join(f"- {w}" for w in result.warnings[:20])))
