@@ -1,0 +1,779 @@
+"""Capture–recapture (multiple-systems estimation) with hierarchical log-linear models.
+
+Estimand
+--------
+N, the number of persons in a closed population (for example children with a life-limiting
+condition in one year), of whom only the n persons seen by at least one of k overlapping
+sources (Zvw, Wlz, Wmo, Jeugdwet, ...) are observed. The unseen count n0 = N - n sits in the
+one cell of the 2^k table that cannot be observed: the all-zero capture pattern.
+
+Method (Fienberg 1972; IWGDMF 1995; Rcapture, Baillargeon & Rivest 2007)
+--------------------------------------------------------------------------
+The 2^k - 1 observed cell counts are fitted as independent Poisson counts with a log-linear
+model on the 0/1 source indicators::
+
+    log E[n_pattern] = u0 + sum_j u_j x_j + sum_{j<l in model} u_jl x_j x_l
+
+With 0/1 coding the all-zero pattern has linear predictor u0, so the model's prediction for the
+unseen cell is n0_hat = exp(u0_hat) and N_hat = n + exp(u0_hat). Two-way terms absorb pairwise
+dependence between sources; the untestable assumption is that the highest-order interaction
+(the k-way term, and any term left out) is zero.
+
+Every hierarchical model with all main effects and any subset of two-way interactions is fitted
+(k = 3, 4, 5 sources: 8, 64, 1024 models; k = 2: only independence, the Lincoln–Petersen
+model). Fit statistics follow R ``glm`` and Rcapture exactly:
+
+* ``deviance`` = 2 sum y log(y / mu) (residual deviance on the 2^k - 1 cells),
+* ``df`` = (2^k - 1) - number of parameters,
+* ``aic`` = -2 sum log dpois(y, mu) + 2 p (R's ``glm`` AIC),
+* ``bic`` = -2 sum log dpois(y, mu) + log(n) p, with n the number of observed persons
+  (Rcapture's convention in ``closedpMS.t``; not the number of cells).
+
+Interval: the profile-likelihood interval for N of Cormack (1992), as Rcapture's
+``closedpCI.t`` computes it. The unseen count n0 is treated as a parameter: the Poisson model is
+refitted on all 2^k cells with the all-zero cell set to n0 (its design row has only the
+intercept), and the multinomial profile log-likelihood of N = n + n0 is::
+
+    l(N) = -D(N) / 2 + log[ n0^n0 N! / (N^N n0!) ]
+
+where D(N) is that fit's deviance; the second term turns the Poisson likelihood into the
+multinomial one for fixed N (Cormack 1992). The interval is {N : 2 [l(N_max) - l(N)] <=
+chi2_{1, 1-alpha}}, its ends found with scipy's ``brentq``; l is evaluated for continuous N
+with the log-gamma function (Rcapture uses Stirling's approximation above N = 100; the
+difference in the bounds is far below one person). When l(n) is still inside the cut-off the
+lower bound is n itself, as in Rcapture.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings as _warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from .errors import KpzError, ParameterError
+
+COUNT_COLUMNS = ("n", "count", "freq")
+CRITERIA = ("aic", "bic")
+# Above this many candidate interaction terms the brute-force enumeration of hierarchical
+# models would take too long (2^16 subsets); two-way models for k <= 5 have at most 10.
+_MAX_CANDIDATE_TERMS = 16
+# A fit whose unseen count exceeds this multiple of the observed count is flagged as unstable.
+_HUGE_FACTOR = 10.0
+# Linear predictors beyond this size mean a fitted cell went to the boundary (mu -> 0).
+_BOUNDARY_ETA = 20.0
+
+
+class CaptureRecaptureTableError(KpzError):
+    """A capture–recapture table is malformed; the message names the file, row and column."""
+
+
+@dataclass
+class CaptureRecaptureResult:
+    """Population-size estimate from one capture–recapture table.
+
+    Attributes
+    ----------
+    n_observed : int
+        Persons seen by at least one source (n).
+    n_unseen : float
+        Estimated persons seen by no source, exp(u0) of the selected model.
+    n_estimated : float
+        N_hat = n_observed + n_unseen.
+    ci_low, ci_high : float
+        Profile-likelihood interval for N (Cormack 1992) at level 1 - alpha; ``inf`` when the
+        upper bound could not be bracketed.
+    model : str
+        Selected model in bracket notation, e.g. ``[AB][C]``.
+    criterion : str
+        ``aic`` or ``bic`` (or ``fixed`` when the model was given).
+    models : pandas.DataFrame
+        Every fitted model (see :func:`fit_models`).
+    sources : list of str
+        Sources used (sources that saw nobody are left out).
+    warnings : list of str
+        Everything the user should know: dropped sources, unstable fits, interval caveats.
+    se : float
+        Delta-method standard error of N_hat (Rcapture's ``stderr``), for reference.
+    n_profile_max : float
+        N maximising the multinomial profile likelihood (close to N_hat).
+    alpha : float
+        1 - confidence level of the interval.
+    """
+
+    n_observed: int
+    n_unseen: float
+    n_estimated: float
+    ci_low: float
+    ci_high: float
+    model: str
+    criterion: str
+    models: pd.DataFrame
+    sources: list[str]
+    warnings: list[str] = field(default_factory=list)
+    se: float = float("nan")
+    n_profile_max: float = float("nan")
+    alpha: float = 0.05
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row summary table (the content of ``capture_recapture.csv``)."""
+        return pd.DataFrame(
+            [
+                {
+                    "n_observed": self.n_observed,
+                    "n_unseen": self.n_unseen,
+                    "n_estimated": self.n_estimated,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "confidence": 1 - self.alpha,
+                    "se": self.se,
+                    "model": self.model,
+                    "criterion": self.criterion,
+                    "sources": ";".join(self.sources),
+                    "warnings": " | ".join(self.warnings),
+                }
+            ]
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------------------------
+
+
+def _patterns(k: int) -> np.ndarray:
+    """All observable capture patterns for k sources, first source as most significant bit."""
+    return np.array(list(itertools.product((0, 1), repeat=k))[1:], dtype=np.int64)
+
+
+def _as_binary(values: pd.Series, column: str, where: str = "") -> np.ndarray:
+    """A column of 0/1 (or bool) values as int; error naming the first bad row otherwise."""
+    ser = values
+    if ser.dtype == bool:
+        return ser.to_numpy(dtype=np.int64)
+    num = pd.to_numeric(ser, errors="coerce")
+    bad = num.isna() | ~num.isin([0, 1])
+    if bad.any():
+        i = bad.to_numpy().nonzero()[0][0]
+        raise CaptureRecaptureTableError(
+            f"{where}column {column!r}, {_row_label(ser.index[i], where)}: "
+            f"source flags must be 0 or 1, got {ser.iloc[i]!r}"
+        )
+    return num.to_numpy(dtype=np.int64)
+
+
+def _row_label(index_value, where: str) -> str:
+    # For a CSV the index is the 0-based data row (header and '#' comment lines not counted).
+    if where:
+        return f"data row {int(index_value) + 1}"
+    return f"row {index_value}"
+
+
+def membership_table(flags: pd.DataFrame, sources: Optional[Sequence[str]] = None) -> pd.DataFrame:
+    """Count the capture patterns of persons over k sources.
+
+    Parameters
+    ----------
+    flags : pandas.DataFrame
+        One row per person, one 0/1 (or bool) column per source: 1 when the source saw the
+        person.
+    sources : sequence of str, optional
+        Source columns to use (default: every column of ``flags``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 2^k - 1 observable patterns (first source as most significant bit), source
+        columns plus ``n`` (persons with that pattern, zeros included). Persons seen by no
+        source cannot be observed and are not counted; their number is in
+        ``table.attrs["n_unobservable_rows"]``.
+    """
+    sources = list(flags.columns if sources is None else sources)
+    if len(sources) < 2:
+        raise ParameterError(f"capture–recapture needs at least 2 sources, got {sources}")
+    missing = [s for s in sources if s not in flags.columns]
+    if missing:
+        raise ParameterError(f"source columns not in the data: {missing}")
+    mat = np.column_stack([_as_binary(flags[s], s) for s in sources]) if len(flags) else (
+        np.zeros((0, len(sources)), dtype=np.int64)
+    )
+    k = len(sources)
+    weights = 1 << np.arange(k - 1, -1, -1)
+    code = mat @ weights if len(mat) else np.zeros(0, dtype=np.int64)
+    counts = np.bincount(code, minlength=2**k)
+    table = pd.DataFrame(_patterns(k), columns=sources)
+    table["n"] = counts[1:].astype(np.int64)
+    table.attrs["n_unobservable_rows"] = int(counts[0])
+    return table
+
+
+def _prepare(table: pd.DataFrame, sources: Optional[Sequence[str]], where: str = ""):
+    """Validate a pattern table; return (sources, patterns, counts, warnings).
+
+    Patterns absent from the table count as zero; sources that saw nobody are dropped with a
+    warning and the table is collapsed over them.
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise ParameterError("table must be a pandas DataFrame with source columns and 'n'")
+    count_col = next((c for c in COUNT_COLUMNS if c in table.columns), None)
+    if count_col is None:
+        raise CaptureRecaptureTableError(
+            f"{where}no count column: expected one of {', '.join(COUNT_COLUMNS)}; "
+            f"columns are {list(table.columns)}"
+        )
+    if sources is None:
+        sources = [c for c in table.columns if c not in COUNT_COLUMNS]
+    sources = list(sources)
+    missing = [s for s in sources if s not in table.columns]
+    if missing:
+        raise ParameterError(f"{where}source columns not in the table: {missing}")
+    if len(sources) < 2:
+        raise ParameterError(f"{where}capture–recapture needs at least 2 sources, got {sources}")
+    if len(sources) != len(set(sources)):
+        raise ParameterError(f"{where}duplicate source names: {sources}")
+
+    counts = pd.to_numeric(table[count_col], errors="coerce")
+    for i, (raw, val) in enumerate(zip(table[count_col], counts)):
+        if pd.isna(val) or val < 0 or val != math.floor(val):
+            raise CaptureRecaptureTableError(
+                f"{where}column {count_col!r}, {_row_label(table.index[i], where)}: counts must "
+                f"be non-negative whole numbers, got {raw!r}"
+            )
+    mat = np.column_stack([_as_binary(table[s], s, where) for s in sources])
+    k = len(sources)
+    weights = 1 << np.arange(k - 1, -1, -1)
+    code = mat @ weights
+    dup = pd.Series(code).duplicated(keep="first").to_numpy()
+    if dup.any():
+        i = dup.nonzero()[0][0]
+        first = (code == code[i]).nonzero()[0][0]
+        raise CaptureRecaptureTableError(
+            f"{where}{_row_label(table.index[i], where)}: duplicate capture pattern "
+            f"{''.join(map(str, mat[i]))} (also on {_row_label(table.index[first], where)})"
+        )
+    zero_rows = (code == 0) & (counts.to_numpy() > 0)
+    if zero_rows.any():
+        i = zero_rows.nonzero()[0][0]
+        raise CaptureRecaptureTableError(
+            f"{where}{_row_label(table.index[i], where)}: the all-zero pattern (seen by no "
+            f"source) cannot be observed; its count must be 0 or the row left out"
+        )
+    full = np.zeros(2**k, dtype=np.float64)
+    full[code] = counts.to_numpy(dtype=np.float64)
+    patterns = _patterns(k)
+    y = full[1:]
+    if y.sum() <= 0:
+        raise KpzError(f"{where}the table has no observed persons (all counts are 0)")
+
+    warns: list[str] = []
+    seen = (patterns * y[:, None]).sum(axis=0)
+    keep = [j for j in range(k) if seen[j] > 0]
+    dropped = [sources[j] for j in range(k) if seen[j] == 0]
+    if dropped:
+        warns.append(
+            f"source(s) {', '.join(dropped)} saw nobody and were left out; the table was "
+            f"collapsed over them"
+        )
+    if len(keep) < 2:
+        raise KpzError(
+            f"{where}fewer than 2 sources saw anyone ({[sources[j] for j in keep]}); "
+            f"capture–recapture needs at least 2 overlapping sources"
+        )
+    if len(keep) < k:
+        kk = len(keep)
+        sub = patterns[:, keep]
+        w = 1 << np.arange(kk - 1, -1, -1)
+        collapsed = np.bincount(sub @ w, weights=y, minlength=2**kk)
+        # The dropped sources saw nobody, so no person lands in the collapsed all-zero cell.
+        assert collapsed[0] == 0
+        sources = [sources[j] for j in keep]
+        patterns = _patterns(kk)
+        y = collapsed[1:]
+    return sources, patterns, y, warns
+
+
+# ---------------------------------------------------------------------------------------------
+# Models
+# ---------------------------------------------------------------------------------------------
+
+
+def _candidate_terms(k: int, max_order: int) -> list[tuple[int, ...]]:
+    return [t for order in range(2, max_order + 1) for t in itertools.combinations(range(k), order)]
+
+
+def _enumerate_models(k: int, max_order: int) -> list[tuple[tuple[int, ...], ...]]:
+    """Hierarchical models (all main effects forced) as tuples of interaction terms.
+
+    A set of interaction terms is hierarchical when every two-way-or-higher subset of each term
+    is also in the set. Order: by number of terms, then lexicographically (simplest first).
+    """
+    if k == 2:
+        max_order = 1  # the 2-way term would use the cell we are trying to estimate
+    if max_order < 1 or max_order > k - 1:
+        raise ParameterError(
+            f"max_order must be between 1 and k-1 = {k - 1} for {k} sources, got {max_order}"
+        )
+    cands = _candidate_terms(k, max_order)
+    if len(cands) > _MAX_CANDIDATE_TERMS:
+        raise ParameterError(
+            f"{len(cands)} candidate interaction terms for k={k}, max_order={max_order}: too many "
+            f"models to enumerate; use max_order=2"
+        )
+    models = []
+    if all(len(t) == 2 for t in cands):
+        # Every subset of two-way terms is hierarchical once all main effects are in.
+        for r in range(len(cands) + 1):
+            models.extend(itertools.combinations(cands, r))
+        return models
+    for r in range(len(cands) + 1):
+        for combo in itertools.combinations(cands, r):
+            chosen = set(combo)
+            if all(
+                sub in chosen
+                for t in combo
+                if len(t) > 2
+                for sub in itertools.combinations(t, len(t) - 1)
+            ):
+                models.append(combo)
+    return models
+
+
+def _model_name(terms: Iterable[tuple[int, ...]], sources: Sequence[str]) -> str:
+    """Generating class in bracket notation: ``[AB][C]`` (``[zvw:wlz][wmo]`` for long names)."""
+    terms = list(terms)
+    joiner = "" if all(len(s) == 1 for s in sources) else ":"
+    maximal = [t for t in terms if not any(set(t) < set(u) for u in terms)]
+    covered = {j for t in terms for j in t}
+    # Generators ordered by their sources (main effects not in any interaction included).
+    gens = sorted([tuple(sorted(t)) for t in maximal] + [(j,) for j in range(len(sources)) if j not in covered])
+    order = [(g, joiner.join(sources[j] for j in g)) for g in gens]
+    return "".join(f"[{name}]" for _, name in order)
+
+
+def _terms_label(terms: Iterable[tuple[int, ...]], sources: Sequence[str]) -> str:
+    return ";".join(":".join(sources[j] for j in t) for t in terms)
+
+
+def _design(patterns: np.ndarray, terms: Sequence[tuple[int, ...]]) -> np.ndarray:
+    """Intercept, main effects, then one product column per interaction term (0/1 coding)."""
+    cols = [np.ones(len(patterns)), *patterns.T.astype(float)]
+    cols += [np.prod(patterns[:, list(t)], axis=1).astype(float) for t in terms]
+    return np.column_stack(cols)
+
+
+def _poisson_loglik(y: np.ndarray, mu: np.ndarray) -> float:
+    """sum log dpois(y, mu), as R's glm uses for the AIC."""
+    return float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
+
+
+def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
+    return float(2 * np.sum(special.xlogy(y, y) - special.xlogy(y, mu) - (y - mu)))
+
+
+def _glm_fit(X: np.ndarray, y: np.ndarray, start: Optional[np.ndarray] = None):
+    """Poisson GLM by statsmodels' IRLS; returns (params, cov, converged, warnings caught)."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+    caught: list[str] = []
+    with _warnings.catch_warnings(record=True) as rec:
+        _warnings.simplefilter("always")
+        model = sm.GLM(y, X, family=sm.families.Poisson())
+        try:
+            res = model.fit(start_params=start, maxiter=200, tol=1e-10)
+        except (ValueError, np.linalg.LinAlgError):
+            if start is None:
+                nan = np.full(X.shape[1], np.nan)
+                return nan, np.full((X.shape[1], X.shape[1]), np.nan), False, ["fit failed"]
+            # A warm start from a distant fit can overflow; start afresh.
+            res = model.fit(maxiter=200, tol=1e-10)
+    for w in rec:
+        if issubclass(w.category, (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning)):
+            caught.append(str(w.message).splitlines()[0])
+    converged = bool(getattr(res, "converged", True))
+    try:
+        cov = np.asarray(res.cov_params())
+    except Exception:  # pragma: no cover - singular information matrix
+        cov = np.full((X.shape[1], X.shape[1]), np.nan)
+    return np.asarray(res.params), cov, converged, caught
+
+
+@dataclass
+class _Fit:
+    terms: tuple
+    X: np.ndarray
+    params: np.ndarray
+    mu: np.ndarray
+    n_unseen: float
+    se: float
+    unstable: bool
+    note: str
+
+
+def _asymptotic_bias(X: np.ndarray, mu: np.ndarray, cov: np.ndarray, n_unseen: float) -> float:
+    """First-order asymptotic bias of N_hat = n + exp(u0_hat), as Rcapture computes it.
+
+    With V the inverse Fisher information, xi_i = -x_i' V x_i / 2 and psi = -2 X' diag(mu) xi
+    minus e_1: bias = exp(u0) (-V psi)_1 / 2. Rcapture warns when |bias| > 0.1 N_hat.
+    """
+    if not np.all(np.isfinite(cov)):
+        return float("nan")
+    xi = -0.5 * np.einsum("ij,jk,ik->i", X, cov, X)
+    psi = -2 * X.T @ (mu * xi)
+    psi[0] -= 1
+    return float(0.5 * n_unseen * (-cov @ psi)[0])
+
+
+def _fit_one(patterns: np.ndarray, y: np.ndarray, terms) -> tuple[dict, _Fit]:
+    X = _design(patterns, terms)
+    n = float(y.sum())
+    p = X.shape[1]
+    notes: list[str] = []
+    rank = np.linalg.matrix_rank(X)
+    if rank < p:
+        notes.append("design not of full rank")
+    params, cov, converged, caught = _glm_fit(X, y)
+    if not converged:
+        notes.append("did not converge")
+    eta = X @ params
+    mu = np.exp(eta)
+    n_unseen = float(np.exp(params[0]))
+    boundary = bool(np.max(np.abs(params)) > _BOUNDARY_ETA or np.min(eta) < -_BOUNDARY_ETA)
+    if boundary:
+        notes.append("boundary: a fitted cell or parameter diverges (zero counts in a margin)")
+    if not np.isfinite(n_unseen) or (boundary and n_unseen > _HUGE_FACTOR * n):
+        # The intercept runs off to +inf (e.g. two sources that share nobody): N_hat does not
+        # exist; report infinity rather than whatever value the iterations stopped at.
+        n_unseen = float("inf")
+        notes.append("no finite estimate")
+    elif n_unseen > _HUGE_FACTOR * n:
+        notes.append(f"huge estimate: unseen > {_HUGE_FACTOR:g} x observed")
+    var0 = cov[0, 0]
+    finite = np.isfinite(n_unseen) and np.isfinite(var0)
+    se = float(np.sqrt(n_unseen + n_unseen**2 * var0)) if finite else float("nan")
+    bias = _asymptotic_bias(X, mu, cov, n_unseen) if finite else float("nan")
+    loglik = _poisson_loglik(y, mu)
+    unstable = bool(notes)
+    if np.isfinite(bias) and abs(bias) > 0.1 * (n + n_unseen):
+        # Rcapture's warning; informative only, the model stays eligible for selection.
+        notes.append("large asymptotic bias (> 10% of N)")
+    row = {
+        "n_params": p,
+        "df": len(y) - rank,
+        "deviance": _deviance(y, mu),
+        "aic": -2 * loglik + 2 * rank,
+        "bic": -2 * loglik + math.log(n) * rank,
+        "n_unseen": n_unseen,
+        "n_estimated": n + n_unseen,
+        "se": se,
+        "bias": bias,
+        "converged": converged,
+        "unstable": unstable,
+        "note": "; ".join(notes),
+    }
+    return row, _Fit(tuple(terms), X, params, mu, n_unseen, se, unstable, "; ".join(notes))
+
+
+def _fit_all(patterns, y, sources, max_order, progress=False):
+    k = len(sources)
+    specs = _enumerate_models(k, max_order)
+    rows, fits = [], []
+    iterator = specs
+    if progress and len(specs) > 64:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(specs, desc="capture–recapture models", leave=False)
+    for terms in iterator:
+        row, fit = _fit_one(patterns, y, terms)
+        rows.append(
+            {"model": _model_name(terms, sources), "terms": _terms_label(terms, sources), **row}
+        )
+        fits.append(fit)
+    models = pd.DataFrame(rows)
+    return models, fits
+
+
+def fit_models(
+    table: pd.DataFrame, sources: Optional[Sequence[str]] = None, max_order: int = 2
+) -> pd.DataFrame:
+    """Fit every hierarchical log-linear model to a capture–recapture table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Source columns (0/1) and a count column ``n`` (or ``count``/``freq``), one row per
+        observable pattern; absent patterns count as 0 (see :func:`membership_table`).
+    sources : sequence of str, optional
+        Source columns (default: every column except the count).
+    max_order : int, default 2
+        Highest interaction order. 2 gives all main effects plus any subset of two-way terms
+        (8, 64, 1024 models for k = 3, 4, 5). k = 2 always gives the independence model only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model: ``model`` (bracket notation), ``terms`` (interaction terms,
+        ``;``-separated), ``n_params``, ``df``, ``deviance``, ``aic`` (R glm's), ``bic``
+        (AIC with log(n observed persons) instead of 2 per parameter, as Rcapture),
+        ``n_unseen`` = exp(intercept), ``n_estimated`` = n + n_unseen, ``se`` (delta-method
+        SE of N_hat, Rcapture's ``stderr``), ``converged``, ``unstable`` and ``note`` (why:
+        rank deficiency, non-convergence, boundary fit, huge estimate). Warnings about dropped
+        sources are in ``models.attrs["warnings"]``.
+    """
+    sources, patterns, y, warns = _prepare(table, sources)
+    models, _ = _fit_all(patterns, y, sources, max_order, progress=True)
+    models.attrs["warnings"] = warns
+    models.attrs["sources"] = sources
+    return models
+
+
+# ---------------------------------------------------------------------------------------------
+# Profile-likelihood interval (Cormack 1992; Rcapture closedpCI.t)
+# ---------------------------------------------------------------------------------------------
+
+
+def _profile_loglik_factory(X: np.ndarray, y: np.ndarray):
+    """l(N) = -D(N)/2 + log[n0^n0 N! / (N^N n0!)], with the unseen cell appended to the fit."""
+    n = float(y.sum())
+    Xa = np.vstack([X, np.eye(1, X.shape[1])])  # the all-zero pattern: intercept only
+    state = {"start": None}
+
+    def loglik(N: float) -> float:
+        # At N = n exactly the unseen-cell fit sits on the boundary (mu0 -> 0); a tiny n0
+        # gives the limit to well within the root-finding tolerance.
+        n0 = max(float(N) - n, 1e-9)
+        Ntot = n + n0
+        ya = np.append(y, n0)
+        params, _, _, _ = _glm_fit(Xa, ya, start=state["start"])
+        # Warm-start the next evaluation, but not from a near-boundary fit (tiny n0).
+        if np.all(np.isfinite(params)) and n0 >= 0.5:
+            state["start"] = params
+        mu = np.exp(Xa @ params)
+        dev = _deviance(ya, mu)
+        ct = special.xlogy(n0, n0) - Ntot * math.log(Ntot) + special.gammaln(Ntot + 1) - special.gammaln(n0 + 1)
+        return -dev / 2 + ct
+
+    return loglik
+
+
+def _profile_interval(X: np.ndarray, y: np.ndarray, n_hat: float, alpha: float):
+    """Return (ci_low, ci_high, n_max, warnings) for the model with design X."""
+    n = float(y.sum())
+    warns: list[str] = []
+    loglik = _profile_loglik_factory(X, y)
+    hi_search = max(1.5 * n_hat, n + 2.0)
+    opt = optimize.minimize_scalar(
+        lambda N: -loglik(N), bounds=(n, hi_search), method="bounded", options={"xatol": 1e-5}
+    )
+    n_max = float(opt.x)
+    lmax = -float(opt.fun)
+    if loglik(n) > lmax:  # the maximum is on the boundary N = n
+        n_max, lmax = n, loglik(n)
+    cut = lmax - stats.chi2.ppf(1 - alpha, 1) / 2
+    g = lambda N: loglik(N) - cut  # noqa: E731
+
+    if g(n) >= 0:
+        lo = n
+        warns.append("the interval's lower bound is the observed count n")
+    else:
+        lo = optimize.brentq(g, n, n_max, xtol=1e-6, rtol=1e-10)
+    hi_b = max(3 * n_hat, n_max + 10.0)
+    hi = float("inf")
+    for _ in range(40):
+        if g(hi_b) < 0:
+            hi = optimize.brentq(g, n_max, hi_b, xtol=1e-6, rtol=1e-10)
+            break
+        hi_b = n + 2 * (hi_b - n)
+        if hi_b > 1e12:
+            break
+    if not np.isfinite(hi):
+        warns.append("the interval's upper bound could not be found: the likelihood is too flat")
+    return float(lo), float(hi), n_max, warns
+
+
+# ---------------------------------------------------------------------------------------------
+# Estimate
+# ---------------------------------------------------------------------------------------------
+
+
+def estimate(
+    table: pd.DataFrame,
+    sources: Optional[Sequence[str]] = None,
+    criterion: str = "aic",
+    alpha: float = 0.05,
+    max_order: int = 2,
+    model: Optional[str] = None,
+) -> CaptureRecaptureResult:
+    """Estimate the population size N from a capture–recapture table.
+
+    Fits every hierarchical log-linear model (:func:`fit_models`), selects the one with the
+    smallest AIC or BIC among the stable fits, and reports N_hat = n + exp(u0_hat) with the
+    Cormack (1992) profile-likelihood interval for N (see the module docstring for formulas).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Source columns (0/1) and a count column ``n``/``count``/``freq``.
+    sources : sequence of str, optional
+        Source columns (default: every column except the count).
+    criterion : {"aic", "bic"}
+        Selection criterion; both are reported in ``result.models``.
+    alpha : float
+        The interval has level 1 - alpha.
+    max_order : int
+        Highest interaction order fitted (default 2).
+    model : str, optional
+        Use this model (its bracket name, as in ``result.models.model``) instead of selecting.
+
+    Returns
+    -------
+    CaptureRecaptureResult
+
+    Raises
+    ------
+    KpzError
+        Malformed table, fewer than 2 sources that saw anyone, unknown criterion or model.
+    """
+    criterion = str(criterion).lower()
+    if criterion not in CRITERIA:
+        raise ParameterError(f"criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}")
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be between 0 and 1, got {alpha}")
+    sources, patterns, y, warns = _prepare(table, sources)
+    models, fits = _fit_all(patterns, y, sources, max_order, progress=True)
+    n = int(round(y.sum()))
+
+    if model is not None:
+        hits = (models["model"] == model).to_numpy().nonzero()[0]
+        if len(hits) == 0:
+            raise ParameterError(
+                f"model {model!r} is not among the fitted models, e.g. {models['model'].iloc[0]!r}"
+            )
+        best = int(hits[0])
+        used = "fixed"
+    else:
+        stable = ~models["unstable"].to_numpy()
+        if not stable.any():
+            warns.append("every model's fit is unstable; the estimate is unreliable")
+            pool = np.ones(len(models), dtype=bool)
+        else:
+            pool = stable
+        crit = np.where(pool, models[criterion].to_numpy(), np.inf)
+        best = int(np.argmin(crit))
+        used = criterion
+    fit = fits[best]
+    chosen = models.iloc[best]
+    if fit.note:
+        warns.append(f"model {chosen['model']}: {fit.note}")
+    models = models.assign(selected=False)
+    models.loc[models.index[best], "selected"] = True
+
+    n_unseen = float(chosen["n_unseen"])
+    n_hat = float(chosen["n_estimated"])
+    lo, hi, n_max = float("nan"), float("nan"), float("nan")
+    if np.isfinite(n_hat) and not ("boundary" in fit.note or "full rank" in fit.note):
+        lo, hi, n_max, ci_warns = _profile_interval(fit.X, y, n_hat, alpha)
+        warns.extend(ci_warns)
+    else:
+        warns.append("no profile-likelihood interval: the selected fit has no finite estimate")
+    models.attrs["warnings"] = list(warns)
+    models.attrs["sources"] = sources
+    return CaptureRecaptureResult(
+        n_observed=n,
+        n_unseen=n_unseen,
+        n_estimated=n_hat,
+        ci_low=lo,
+        ci_high=hi,
+        model=str(chosen["model"]),
+        criterion=used,
+        models=models,
+        sources=list(sources),
+        warnings=warns,
+        se=float(chosen["se"]),
+        n_profile_max=n_max,
+        alpha=alpha,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV in, CSV out (the `kpz capture-recapture` command)
+# ---------------------------------------------------------------------------------------------
+
+
+def read_table_csv(path: Path) -> pd.DataFrame:
+    """Read and validate a capture–recapture table CSV (0/1 source columns + a count column).
+
+    Errors name the file, the line and the column: non-0/1 flags, a missing count column,
+    duplicate patterns, negative or fractional counts.
+    """
+    path = Path(path)
+    where = f"{path}: "
+    if not path.is_file():
+        raise CaptureRecaptureTableError(f"{path}: no such file")
+    try:
+        df = pd.read_csv(path, dtype=str, comment="#", skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise CaptureRecaptureTableError(f"{where}not a readable CSV ({str(exc).splitlines()[0]})") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    lower = {c.lower(): c for c in df.columns}
+    count_col = next((lower[c] for c in COUNT_COLUMNS if c in lower), None)
+    if count_col is None:
+        raise CaptureRecaptureTableError(
+            f"{where}no count column: expected one of {', '.join(COUNT_COLUMNS)}; "
+            f"columns are {list(df.columns)}"
+        )
+    df = df.rename(columns={count_col: count_col.lower()})
+    if len(df) == 0:
+        raise CaptureRecaptureTableError(f"{where}the table has no rows")
+    # Validate here so the messages carry the file name and line numbers.
+    _prepare(df, None, where=where)
+    return df
+
+
+def run_capture_recapture(
+    table_csv: Path, criterion: str = "aic", out_dir: Optional[Path] = None, alpha: float = 0.05
+) -> CaptureRecaptureResult:
+    """Estimate N from a table CSV; with ``out_dir`` write the two result CSVs there.
+
+    Writes ``capture_recapture.csv`` (one row: n_observed, n_unseen, n_estimated, ci_low,
+    ci_high, model, criterion, ...) and ``capture_recapture_models.csv`` (every model).
+    """
+    df = read_table_csv(table_csv)
+    result = estimate(df, criterion=criterion, alpha=alpha)
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        summary = result.to_frame()
+        summary.insert(0, "table", str(table_csv))
+        summary.to_csv(out_dir / "capture_recapture.csv", index=False)
+        result.models.to_csv(out_dir / "capture_recapture_models.csv", index=False)
+    return result
+
+
+def format_result(result: CaptureRecaptureResult, max_models: int = 20) -> str:
+    """Plain-text report: the chosen estimate, then the models ordered by the criterion."""
+    conf = int(round(100 * (1 - result.alpha)))
+    lines = [
+        f"sources: {', '.join(result.sources)}",
+        f"observed persons n = {result.n_observed}",
+        f"selected model ({result.criterion}): {result.model}",
+        f"estimated unseen = {result.n_unseen:.1f}",
+        f"estimated N = {result.n_estimated:.1f}  ({conf}% profile-likelihood interval "
+        f"{result.ci_low:.1f} to {result.ci_high:.1f})",
+    ]
+    for w in result.warnings:
+        lines.append(f"warning: {w}")
+    key = result.criterion if result.criterion in CRITERIA else "aic"
+    cols = ["model", "df", "deviance", "aic", "bic", "n_estimated", "se", "note"]
+    shown = result.models.sort_values(key)[cols].head(max_models)
+    lines.append("")
+    lines.append(f"models by {key} (best {len(shown)} of {len(result.models)}):")
+    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
+        lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    return "\n".join(lines)
