@@ -146,6 +146,23 @@ def prevalence(
     typer.echo(f"tables written to {out}")
 
 
+@app.command("capture-recapture")
+def capture_recapture(
+    table: Path = typer.Argument(..., help="CSV with 0/1 source columns and a count column (n, count or freq)."),
+    criterion: str = typer.Option("aic", help="Model selection criterion: aic or bic."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", help="Directory for capture_recapture.csv and capture_recapture_models.csv."
+    ),
+) -> None:
+    """Estimate the population size from overlapping sources with log-linear models."""
+    from .capture_recapture import format_result, run_capture_recapture
+
+    result = _run(run_capture_recapture, table, criterion=criterion, out_dir=out)
+    typer.echo(format_result(result))
+    if out is not None:
+        typer.echo(f"wrote {out / 'capture_recapture.csv'} and {out / 'capture_recapture_models.csv'}")
+
+
 def main_entry() -> None:  # pragma: no cover - python -m kpz_analytics
     app(prog_name="kpz")
 
