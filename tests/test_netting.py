@@ -226,3 +226,17 @@ def test_csv_and_parquet_give_the_same_tables(tmp_path):
     strip = lambda rows: [(f.rsplit(".", 1)[0], *rest) for f, *rest in rows]  # noqa: E731
     assert strip(a["quarantine"]) == strip(b["quarantine"])
     assert strip(a["dq_summary"]) == strip(b["dq_summary"])
+
+
+def test_end_to_end_marts_see_net_care_only(tmp_path, monkeypatch):
+    """With the real marts: p1's hospital cost is the replacement line a3 only (250), not the
+    cancelled a1/a2/b1 or their credits."""
+    monkeypatch.undo()  # the real kpz_analytics.marts.build_marts
+    ext = build_extract(tmp_path, netting_tables())
+    result = ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False, max_bad_share=1.0)
+    con = duckdb.connect(str(result.warehouse), read_only=True)
+    rows = con.execute(
+        "select persoon_id, month, n_lines, cost from mart_person_month where domain = 'hospital'"
+    ).fetchall()
+    assert rows == [("p1", dt.date(2020, 2, 1), 1, 250.0)]
+    assert con.execute("select count(*) from mart_person").fetchone()[0] == 2

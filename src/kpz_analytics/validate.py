@@ -255,4 +255,5 @@ def validate_table(
     rows_in, bad = con.execute(
         f"select count(*), count(issue) from {schema}.checked_{table_name}"
     ).fetchone()
+    con.execute(f"drop table {schema}.raw_{table_name}")  # checked_ holds the same text: save scratch space
     return rows_in, bad
