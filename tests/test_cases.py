@@ -280,3 +280,19 @@ def test_definitions_are_consistent():
     assert list(dict.fromkeys(need["criterion"])) == [
         "palliative_activity", "intensive_care", "emergency_run", "admission_run", "ikz_mkv", "death"]
     assert isinstance(need, pd.DataFrame)
+
+
+def test_groups_follow_the_lookback_not_the_widest_window(con):
+    """A code older than the lookback must not give its group, even when a wider window is kept."""
+    con.execute("insert into mart_person values ('P10', date '2008-01-01', date '2008-01-15', "
+                "date '2026-01-01', 'M', 'PV26', null, 'Utrecht', null, false, null, null)")
+    con.execute("insert into mart_insured_period values ('P10', date '2019-01-01', date '2023-12-31')")
+    con.execute("insert into mart_diagnosis values ('P10', 'D10a', date '2019-03-01', date '2019-03-01', "
+                "'G710', '0316', 'paediatrics', 'umc'), ('P10', 'D10b', date '2022-03-01', "
+                "date '2022-03-01', 'C910', '0316', 'paediatrics', 'umc')")
+    C.build_cohort_tables(con)
+    t = C.find_cases(con, C.CaseParams(lookback=2), max_lookback=5)
+    g = C.llc_groups(t)
+    got = sorted((int(j), grp) for p, j, grp in g[g["persoon_id"] == "P10"].itertuples(index=False))
+    assert got == [(2019, "neurology"), (2020, "neurology"), (2021, "neurology"),
+                   (2022, "oncology"), (2023, "oncology")]

@@ -289,8 +289,9 @@ class CaseTable:
         ``src_<source>`` (0/1: seen by the source in the year itself, every source in ``SOURCES``),
         ``in_year`` (seen by a selected source in the year itself), ``mk_<marker>`` (0/1) and
         ``palliative_need`` (bool).
-    groups : one row per LLC case-year × diagnostic group with an LLC-coded line within the
-        lookback window (``persoon_id, jaar, diagnostic_group``).
+    groups : one row per case-year × diagnostic group with an LLC-coded line within the
+        largest lookback kept (``persoon_id, jaar, diagnostic_group, gap``: years since the
+        group's latest line); use :func:`llc_groups` for the groups within the lookback.
     params : the validated parameters.
     markers : marker names of the need definition.
     """
@@ -375,13 +376,14 @@ def find_cases(con: duckdb.DuckDBPyConnection, params: CaseParams | None = None,
         cases[f"src_{s}"] = cases[f"src_{s}"].astype(int)
     cases["died_in_year"] = cases["died_in_year"].astype(bool)
     groups = con.execute(f"""
-        select distinct py.persoon_id, py.jaar, g.diagnostic_group
+        select py.persoon_id, py.jaar, g.diagnostic_group, py.jaar - max(g.jaar) as gap
         from cohort_person_year as py
         inner join cohort_llc_group_year as g
             on g.persoon_id = py.persoon_id and g.jaar <= py.jaar and g.jaar >= py.jaar - {keep_gap}
         inner join cohort_person_year as gy
             on gy.persoon_id = g.persoon_id and gy.jaar = g.jaar
         where py.jaar between {first} and {last}
+        group by py.persoon_id, py.jaar, g.diagnostic_group
         order by py.jaar, py.persoon_id, g.diagnostic_group
     """).df()
     # groups: keep the window per row's own lookback; filtered against the case rows by callers
@@ -406,7 +408,9 @@ def llc_groups(table: CaseTable) -> pd.DataFrame:
 
 def _groups_within(table: CaseTable, lookback: int) -> pd.DataFrame:
     cases = llc_cases(table, lookback)[["persoon_id", "jaar"]]
-    return table.groups.merge(cases, on=["persoon_id", "jaar"], how="inner")
+    groups = table.groups[table.groups["gap"] <= lookback]
+    return groups.merge(cases, on=["persoon_id", "jaar"], how="inner")[
+        ["persoon_id", "jaar", "diagnostic_group"]]
 
 
 def attrition(con: duckdb.DuckDBPyConnection, table: CaseTable) -> pd.DataFrame:
