@@ -162,7 +162,7 @@ def test_wrong_encoding_in_data(extract, tmp_path):
     path = extract / "dot.csv"
     path.write_bytes(path.read_bytes().replace(b"H01", "Hôp".encode("latin-1")))
     refresh_manifest(extract, ["dot"])
-    _refused(extract, tmp_path, r"^dot\.csv: not UTF-8 encoded")
+    _refused(extract, tmp_path, r"^dot\.csv: not UTF-8 encoded \(first bad bytes on file line 2\)")
 
 
 def test_wrong_encoding_in_header(extract, tmp_path):

@@ -16,6 +16,7 @@ skipped and not counted (row numbers still count physical data lines).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -104,8 +105,9 @@ def _read_error(entry: FileEntry, exc: duckdb.Error) -> ExtractRefused:
     text = str(exc)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     if "unicode" in text.lower() or "utf-8" in text.lower() or "utf8" in text.lower():
-        where = next((ln.strip() for ln in text.splitlines() if "on Line" in ln), "")
-        return ExtractRefused(f"{entry.name}: not UTF-8 encoded (the spec requires UTF-8) {where}".rstrip())
+        line = re.search(r"on Line:? (\d+)", text)
+        where = f" (first bad bytes on file line {line.group(1)})" if line else ""
+        return ExtractRefused(f"{entry.name}: not UTF-8 encoded{where}; the spec requires UTF-8")
     return ExtractRefused(f"{entry.name}: cannot be read as {entry.fmt}: {first}")
 
 
