@@ -255,3 +255,43 @@ def test_cli_bad_parameters(warehouse_file, tmp_path, args, message):
 def test_headline_year_outside(result):
     with pytest.raises(ParameterError, match="headline year 2030"):
         P.make_headline(result.tables, result.case_table.params, 2030)
+
+
+# --------------------------------------------------------------------------- end to end
+def test_end_to_end_through_ingest(tmp_path):
+    """A tiny spec-v1 extract through the real ingest, marts and cohort SQL."""
+    from extract_builder import (activity, build_extract, dot_line, insured, person, population,
+                                 wlz_indication, zvw_line)
+
+    from kpz_analytics.ingest import ingest
+
+    pops = [population(jaar=str(j), leeftijd=str(a), geslacht=s, aantal="1000")
+            for j in (2020, 2021) for a in range(0, 26) for s in ("M", "V")]
+    tables = {
+        "personen": [person("p1", geboortemaand="2010-03"), person("p2", geboortemaand="2015-09"),
+                     person("p3", geboortemaand="2012-01", overlijdensdatum="2021-05-01"),
+                     person("p4", geboortemaand="2011-01", in_steekproef="1")],
+        "verzekeringsperioden": [insured("p1", begindatum="2010-03-01"), insured("p2", begindatum="2015-09-01"),
+                                 insured("p3", begindatum="2012-01-01"), insured("p4", begindatum="2011-01-01")],
+        "populatie": pops,
+        "dot": [dot_line("d1", "p1", icd10="G71.0", begindatum="2020-02-01", einddatum="2020-02-10"),
+                dot_line("d2", "p1", icd10="J18.9", begindatum="2021-05-01", einddatum="2021-05-03"),
+                dot_line("d4", "p4", icd10="G80.1", begindatum="2020-06-01", einddatum="2020-06-01")],
+        "dot_zorgactiviteiten": [activity("d2", zorgactiviteit_code="190161", datum="2021-05-02")],
+        "zvw_overig": [zvw_line("z3", "p3", zorgsoort="intensieve_kindzorg", begindatum="2021-03-01",
+                                einddatum="2021-03-31")],
+        "wlz_indicaties": [wlz_indication("i2", "p2", zorgprofiel="VG5", begindatum="2019-06-01")],
+    }
+    ext = build_extract(tmp_path, tables)
+    res = ingest(ext, warehouse=tmp_path / "w.duckdb", max_bad_share=None)
+    out = tmp_path / "out"
+    r = P.run_prevalence(res.warehouse, out, C.CaseParams(lookback=1), capture_recapture=False)
+    t = r.tables["prevalence_by_year"].set_index(["measure", "jaar"])
+    assert t.loc[("llc", 2020), "n_cases"] == 2 and t.loc[("llc", 2021), "n_cases"] == 3
+    assert t.loc[("palliative_need", 2020), "n_cases"] == 0
+    assert t.loc[("palliative_need", 2021), "n_cases"] == 2      # p1 IC day, p3 death
+    assert t.loc[("llc", 2021), "population"] == 40_000
+    cases = r.case_table.cases.set_index(["persoon_id", "jaar"])
+    assert cases.loc[("p1", 2021), "mk_intensive_care"] == 1 and cases.loc[("p3", 2021), "mk_death"] == 1
+    assert cases.loc[("p2", 2020), "src_wlz_severe"] == 1 and cases.loc[("p3", 2021), "src_ikz_mkv"] == 1
+    assert pd.read_csv(out / "prevalence_by_year.csv")["n_cases"].sum() == 7
