@@ -316,3 +316,20 @@ def test_quoted_csv_fields_are_parsed(tmp_path):
     result = ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False)
     con = duckdb.connect(str(result.warehouse), read_only=True)
     assert con.execute("select diagnose_code from core_dot").fetchall() == [('14;01 "x"',)]
+
+
+def test_row_numbers_count_data_lines_with_crlf_and_blank_lines(tmp_path):
+    tables = minimal_tables()
+    tables["personen"] = [person("p1"), person("p2"), person("p3", geslacht="X")]
+    ext = build_extract(tmp_path, tables)
+    path = ext / "personen.csv"
+    header, r1, r2, r3 = path.read_text().splitlines()
+    # CRLF line ends and a blank line between rows 1 and 2: the blank line is no row, but the
+    # line numbers after it shift (row_number is the physical data line).
+    path.write_bytes("\r\n".join([header, r1, "", r2, r3]).encode() + b"\r\n")
+    refresh_manifest(ext, ["personen"])
+    result = ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False, max_bad_share=1.0)
+    con = duckdb.connect(str(result.warehouse), read_only=True)
+    assert con.execute("select file, row_number, reason from quarantine").fetchall() == [("personen.csv", 4, "enum")]
+    assert con.execute("select row_number, persoon_id from stg_personen order by 1").fetchall() == [(1, "p1"), (3, "p2")]
+    assert result.dq_summary.set_index("file").loc["personen.csv", "rows_in"] == 3
