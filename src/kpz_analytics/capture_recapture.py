@@ -163,9 +163,16 @@ def _as_binary(values: pd.Series, column: str, where: str = "") -> np.ndarray:
         i = bad.to_numpy().nonzero()[0][0]
         raise CaptureRecaptureTableError(
             f"{where}column {column!r}, {_row_label(ser.index[i], where)}: "
-            f"source flags must be 0 or 1, got {ser.iloc[i]!r}"
+            f"source flags must be 0 or 1, got {_show(ser.iloc[i])}"
         )
     return num.to_numpy(dtype=np.int64)
+
+
+def _show(value) -> str:
+    """A cell value for an error message: numbers plain, text quoted."""
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _row_label(index_value, where: str) -> str:
@@ -243,7 +250,7 @@ def _prepare(table: pd.DataFrame, sources: Optional[Sequence[str]], where: str =
         if pd.isna(val) or val < 0 or val != math.floor(val):
             raise CaptureRecaptureTableError(
                 f"{where}column {count_col!r}, {_row_label(table.index[i], where)}: counts must "
-                f"be non-negative whole numbers, got {raw!r}"
+                f"be non-negative whole numbers, got {_show(raw)}"
             )
     mat = np.column_stack([_as_binary(table[s], s, where) for s in sources])
     k = len(sources)
