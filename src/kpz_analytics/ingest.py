@@ -155,23 +155,23 @@ def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, pr
     files, rows_in, bad, extensions = {}, {}, {}, []
     for name in m.extension_files:
         extensions.append((name, None))
-    bar = tqdm(list(m.files.values()), desc="ingest", unit="file", disable=not progress)
-    for entry in bar:
-        bar.set_postfix_str(entry.name)
-        raw = load_raw(con, entry, SCRATCH)
-        extensions.extend((entry.name, c) for c in raw.extensions)
-        n_header = None
-        if entry.fmt == "csv":
-            n_header = len(spec.TABLES[entry.table].columns) + len(raw.extensions)
-        n, n_bad = validate_table(con, entry.table, entry.name, SCRATCH, (m.period_start, m.period_end), n_header)
-        _check_share(entry.name, n, n_bad, max_bad_share, con, SCRATCH, entry.table)
-        files[entry.table], rows_in[entry.table], bad[entry.table] = entry.name, n, n_bad
-        names = ", ".join(f'"{c}"' for c in spec.TABLES[entry.table].column_names)
-        con.execute(
-            f"create or replace temp view accepted_{entry.table} as "
-            f"select row_number, {names} from {SCRATCH}.checked_{entry.table} where issue is null"
-        )
-    for layer, prefix in LAYERS:
+    with tqdm(list(m.files.values()), desc="ingest", unit="file", disable=not progress) as bar:
+        for entry in bar:
+            bar.set_postfix_str(entry.name)
+            raw = load_raw(con, entry, SCRATCH)
+            extensions.extend((entry.name, c) for c in raw.extensions)
+            n_header = None
+            if entry.fmt == "csv":
+                n_header = len(spec.TABLES[entry.table].columns) + len(raw.extensions)
+            n, n_bad = validate_table(con, entry.table, entry.name, SCRATCH, (m.period_start, m.period_end), n_header)
+            _check_share(entry.name, n, n_bad, max_bad_share, con, SCRATCH, entry.table)
+            files[entry.table], rows_in[entry.table], bad[entry.table] = entry.name, n, n_bad
+            names = ", ".join(f'"{c}"' for c in spec.TABLES[entry.table].column_names)
+            con.execute(
+                f"create or replace temp view accepted_{entry.table} as "
+                f"select row_number, {names} from {SCRATCH}.checked_{entry.table} where issue is null"
+            )
+    for layer, prefix in tqdm(LAYERS, desc="staging, core", unit="layer", disable=not progress, leave=False):
         run_models(con, layer, prefix)
     con.execute("create table dq_extensions (file varchar, column_name varchar)")
     if extensions:
@@ -179,9 +179,9 @@ def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, pr
     _write_meta(con, m)
     summary = dq.summarise(con, files, rows_in, bad)
 
-    from .marts import build_marts
+    from . import marts  # looked up at call time, so tests can stand in for the marts
 
-    build_marts(con)
+    marts.build_marts(con)
     return summary
 
 
