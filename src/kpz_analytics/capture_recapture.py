@@ -357,10 +357,12 @@ def _model_name(terms: Iterable[tuple[int, ...]], sources: Sequence[str]) -> str
     joiner = "" if all(len(s) == 1 for s in sources) else ":"
     maximal = [t for t in terms if not any(set(t) < set(u) for u in terms)]
     covered = {j for t in terms for j in t}
-    # Generators ordered by their sources (main effects not in any interaction included).
-    gens = sorted([tuple(sorted(t)) for t in maximal] + [(j,) for j in range(len(sources)) if j not in covered])
-    order = [(g, joiner.join(sources[j] for j in g)) for g in gens]
-    return "".join(f"[{name}]" for _, name in order)
+    # Generators sorted by source position; main effects in no interaction are generators too.
+    gens = sorted(
+        [tuple(sorted(t)) for t in maximal]
+        + [(j,) for j in range(len(sources)) if j not in covered]
+    )
+    return "".join("[" + joiner.join(sources[j] for j in g) + "]" for g in gens)
 
 
 def _terms_label(terms: Iterable[tuple[int, ...]], sources: Sequence[str]) -> str:
@@ -445,7 +447,7 @@ def _fit_one(patterns: np.ndarray, y: np.ndarray, terms) -> tuple[dict, _Fit]:
     rank = np.linalg.matrix_rank(X)
     if rank < p:
         notes.append("design not of full rank")
-    params, cov, converged, caught = _glm_fit(X, y)
+    params, cov, converged, _ = _glm_fit(X, y)
     if not converged:
         notes.append("did not converge")
     eta = X @ params
