@@ -229,6 +229,17 @@ def test_two_sources_without_overlap_has_no_finite_estimate():
     assert any("no finite estimate" in w for w in res.warnings)
 
 
+def test_source_that_saw_everyone_gives_zero_unseen_not_a_failure():
+    # Every person is in A: the cells with A = 0 are empty, so every model puts n0 at 0.
+    t = _table([[1, 0, 0, 40], [1, 1, 0, 25], [1, 0, 1, 20], [1, 1, 1, 15]], ["A", "B", "C"])
+    res = estimate(t)
+    assert res.n_unseen == 0 and res.n_estimated == 100
+    assert not res.models["unstable"].any()
+    assert res.models["note"].str.contains("boundary n0 = 0").all()
+    assert res.ci_low == 100 and 100 < res.ci_high < 102
+    assert "every model" not in " ".join(res.warnings)
+
+
 def test_zero_cells_flag_boundary_fits_and_selection_skips_them():
     t = HAV.copy()
     t.loc[(t["P"] == 1) & (t["Q"] == 1), "n"] = 0  # P and Q share nobody

@@ -413,18 +413,6 @@ def _glm_fit(X: np.ndarray, y: np.ndarray, start: Optional[np.ndarray] = None):
     return np.asarray(res.params), cov, converged, caught
 
 
-@dataclass
-class _Fit:
-    terms: tuple
-    X: np.ndarray
-    params: np.ndarray
-    mu: np.ndarray
-    n_unseen: float
-    se: float
-    unstable: bool
-    note: str
-
-
 def _asymptotic_bias(X: np.ndarray, mu: np.ndarray, cov: np.ndarray, n_unseen: float) -> float:
     """First-order asymptotic bias of N_hat = n + exp(u0_hat), as Rcapture computes it.
 
@@ -439,39 +427,63 @@ def _asymptotic_bias(X: np.ndarray, mu: np.ndarray, cov: np.ndarray, n_unseen: f
     return float(0.5 * n_unseen * (-cov @ psi)[0])
 
 
+@dataclass
+class _Fit:
+    terms: tuple
+    X: np.ndarray
+    params: np.ndarray
+    unstable: bool
+    interval_ok: bool  # the profile interval is meaningful (full rank, no diverging parameter)
+    note: str
+
+
 def _fit_one(patterns: np.ndarray, y: np.ndarray, terms) -> tuple[dict, _Fit]:
+    """Fit one model; return its row for the models table and what the interval needs."""
     X = _design(patterns, terms)
     n = float(y.sum())
     p = X.shape[1]
-    notes: list[str] = []
     rank = np.linalg.matrix_rank(X)
-    if rank < p:
-        notes.append("design not of full rank")
     params, cov, converged, _ = _glm_fit(X, y)
-    if not converged:
-        notes.append("did not converge")
     eta = X @ params
     mu = np.exp(eta)
     n_unseen = float(np.exp(params[0]))
-    boundary = bool(np.max(np.abs(params)) > _BOUNDARY_ETA or np.min(eta) < -_BOUNDARY_ETA)
-    if boundary:
-        notes.append("boundary: a fitted cell or parameter diverges (zero counts in a margin)")
-    if not np.isfinite(n_unseen) or (boundary and n_unseen > _HUGE_FACTOR * n):
-        # The intercept runs off to +inf (e.g. two sources that share nobody): N_hat does not
-        # exist; report infinity rather than whatever value the iterations stopped at.
-        n_unseen = float("inf")
-        notes.append("no finite estimate")
-    elif n_unseen > _HUGE_FACTOR * n:
-        notes.append(f"huge estimate: unseen > {_HUGE_FACTOR:g} x observed")
+    zero_unseen = bool(params[0] < -_BOUNDARY_ETA)
+    diverges = bool(np.max(np.abs(params)) > _BOUNDARY_ETA or np.min(eta) < -_BOUNDARY_ETA)
+
+    problems: list[str] = []  # make the fit unstable
+    remarks: list[str] = []  # worth knowing, model stays eligible
+    if rank < p:
+        problems.append("design not of full rank")
+    if not converged:
+        problems.append("did not converge")
+    if zero_unseen:
+        # The observed margins pin the unseen cell to 0 (for example one source saw everyone):
+        # the MLE of n0 is 0, on the boundary. That is an answer, not a failed fit.
+        n_unseen = 0.0
+        remarks.append("no unseen persons: the estimate is on the boundary n0 = 0")
+    elif diverges:
+        problems.append("boundary: a fitted cell or parameter diverges (zero counts in a margin)")
+        if not np.isfinite(n_unseen) or n_unseen > _HUGE_FACTOR * n:
+            # The intercept runs off to +inf (e.g. two sources that share nobody): N_hat does
+            # not exist; report infinity rather than wherever the iterations stopped.
+            n_unseen = float("inf")
+            problems.append("no finite estimate")
+    if np.isfinite(n_unseen) and n_unseen > _HUGE_FACTOR * n:
+        problems.append(f"huge estimate: unseen > {_HUGE_FACTOR:g} x observed")
+
     var0 = cov[0, 0]
-    finite = np.isfinite(n_unseen) and np.isfinite(var0)
-    se = float(np.sqrt(n_unseen + n_unseen**2 * var0)) if finite else float("nan")
-    bias = _asymptotic_bias(X, mu, cov, n_unseen) if finite else float("nan")
-    loglik = _poisson_loglik(y, mu)
-    unstable = bool(notes)
+    if zero_unseen:
+        se, bias = 0.0, 0.0
+    elif np.isfinite(n_unseen) and np.isfinite(var0):
+        se = float(np.sqrt(n_unseen + n_unseen**2 * var0))
+        bias = _asymptotic_bias(X, mu, cov, n_unseen)
+    else:
+        se, bias = float("nan"), float("nan")
     if np.isfinite(bias) and abs(bias) > 0.1 * (n + n_unseen):
-        # Rcapture's warning; informative only, the model stays eligible for selection.
-        notes.append("large asymptotic bias (> 10% of N)")
+        remarks.append("large asymptotic bias (> 10% of N)")  # Rcapture's warning
+
+    loglik = _poisson_loglik(y, mu)
+    note = "; ".join(problems + remarks)
     row = {
         "n_params": p,
         "df": len(y) - rank,
@@ -483,10 +495,11 @@ def _fit_one(patterns: np.ndarray, y: np.ndarray, terms) -> tuple[dict, _Fit]:
         "se": se,
         "bias": bias,
         "converged": converged,
-        "unstable": unstable,
-        "note": "; ".join(notes),
+        "unstable": bool(problems),
+        "note": note,
     }
-    return row, _Fit(tuple(terms), X, params, mu, n_unseen, se, unstable, "; ".join(notes))
+    interval_ok = rank == p and np.isfinite(n_unseen) and (zero_unseen or not diverges)
+    return row, _Fit(tuple(terms), X, params, bool(problems), interval_ok, note)
 
 
 def _fit_all(patterns, y, sources, max_order, progress=False):
@@ -686,11 +699,11 @@ def estimate(
     n_unseen = float(chosen["n_unseen"])
     n_hat = float(chosen["n_estimated"])
     lo, hi, n_max = float("nan"), float("nan"), float("nan")
-    if np.isfinite(n_hat) and not ("boundary" in fit.note or "full rank" in fit.note):
+    if fit.interval_ok:
         lo, hi, n_max, ci_warns = _profile_interval(fit.X, y, n_hat, alpha)
         warns.extend(ci_warns)
     else:
-        warns.append("no profile-likelihood interval: the selected fit has no finite estimate")
+        warns.append("no profile-likelihood interval: the selected fit is on the boundary or has no finite estimate")
     models.attrs["warnings"] = list(warns)
     models.attrs["sources"] = sources
     return CaptureRecaptureResult(
