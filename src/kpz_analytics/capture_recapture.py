@@ -700,8 +700,13 @@ def estimate(
     n_hat = float(chosen["n_estimated"])
     lo, hi, n_max = float("nan"), float("nan"), float("nan")
     if fit.interval_ok:
-        lo, hi, n_max, ci_warns = _profile_interval(fit.X, y, n_hat, alpha)
-        warns.extend(ci_warns)
+        try:
+            lo, hi, n_max, ci_warns = _profile_interval(fit.X, y, n_hat, alpha)
+            warns.extend(ci_warns)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            # A refit inside the profile failed numerically: report the estimate without a
+            # misleading interval.
+            warns.append(f"no profile-likelihood interval: {str(exc).splitlines()[0]}")
     else:
         warns.append("no profile-likelihood interval: the selected fit is on the boundary or has no finite estimate")
     models.attrs["warnings"] = list(warns)
