@@ -37,6 +37,7 @@ def _table(rows, sources):
 
 HAV = pd.read_csv(FIXTURES / "cr_published_hav.csv", comment="#")
 HIV = pd.read_csv(FIXTURES / "cr_published_hiv.csv", comment="#")
+DIABETES = pd.read_csv(FIXTURES / "cr_published_diabetes.csv", comment="#")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,6 +181,16 @@ def test_published_hav_table():
     # Chao et al. (2001); Chao (2015) Table 1: list sizes 135, 122, 126 and 271 distinct cases.
     assert HAV["n"].sum() == 271
     assert [int((HAV[s] * HAV["n"]).sum()) for s in "PQE"] == [135, 122, 126]
+
+
+def test_published_diabetes_example():
+    # Bruno et al. (1994): 2069 cases on lists of 1754, 452, 1135 and 173; Rivest (2011) models
+    # them with the pairwise interactions {AC, BD, CD}, the model BIC selects here.
+    assert DIABETES["n"].sum() == 2069
+    assert [int((DIABETES[s] * DIABETES["n"]).sum()) for s in "ABCD"] == [1754, 452, 1135, 173]
+    res = estimate(DIABETES, criterion="bic")
+    assert res.model == "[AC][BD][CD]"
+    assert res.ci_low < res.n_estimated < res.ci_high
 
 
 def test_published_hiv_example():
