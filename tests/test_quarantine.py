@@ -333,3 +333,25 @@ def test_row_numbers_count_data_lines_with_crlf_and_blank_lines(tmp_path):
     assert con.execute("select file, row_number, reason from quarantine").fetchall() == [("personen.csv", 4, "enum")]
     assert con.execute("select row_number, persoon_id from stg_personen order by 1").fetchall() == [(1, "p1"), (3, "p2")]
     assert result.dq_summary.set_index("file").loc["personen.csv", "rows_in"] == 3
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_synthetic_faults_are_quarantined_exactly(tmp_path, fmt):
+    """The generator's planted faults (``_truth/faults.csv``) are exactly the quarantine; without
+    --faults nothing is quarantined."""
+    from kpz_analytics.synthetic import write_extract
+
+    for faults in (False, True):
+        ext = tmp_path / f"x{faults}"
+        write_extract(ext, seed=7, fmt=fmt, scale=0.002, years=(2019, 2021), faults=faults, progress=False)
+        result = ingest(ext, warehouse=tmp_path / f"w{faults}.duckdb", progress=False)
+        con = duckdb.connect(str(result.warehouse), read_only=True)
+        got = con.execute("select file, row_number, coalesce(column_name, ''), reason from quarantine").fetchall()
+        con.close()
+        got = sorted((f.rsplit(".", 1)[0], int(r), c, reason) for f, r, c, reason in got)
+        if not faults:
+            assert got == []
+            continue
+        truth = pd.read_csv(ext / "_truth" / "faults.csv", dtype=str, keep_default_na=False)
+        expected = sorted((t.file, int(t.row_number), t.column_name, t.reason) for t in truth.itertuples())
+        assert len(expected) > 20 and got == expected
