@@ -1,0 +1,287 @@
+"""Planted truth, written to ``OUT/_truth/`` (never in the manifest, never read by the pipeline).
+
+Counting convention for year Y (the prevalence code uses the same): a person counts in Y
+when they have the LLC (onset on or before that day) on at least one day of Y on which they
+are alive and insured; their age in Y is the completed years on 1 July of Y from the 15th of
+the birth month, floored at 0. Deaths are counted by year of death and age at death, for
+deaths while insured in the period (as ``personen.overlijdensdatum`` records them).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import parameters as P
+from .conditions import STRATA, SOURCES, LlcYears, available_sources
+from .population import NEVER, Persons, age_on, day, month_of, month_start, year_of
+
+AGE_GROUPS = ("<1", "1-4", "5-9", "10-14", "15-19", "20-25")
+AGE_EDGES = np.array([1, 5, 10, 15, 20, 26])
+MEASURES = ("llc_alive_insured", "llc_nonstable", "deaths_all", "deaths_llc")
+GROUPS = list(P.GROUP_SHARES)
+
+
+def age_group(age: np.ndarray) -> np.ndarray:
+    """Index into AGE_GROUPS; 6 = older than 25."""
+    return np.searchsorted(AGE_EDGES, age, side="right")
+
+
+class Truth:
+    """Accumulates the truth over chunks and writes it at the end."""
+
+    def __init__(self, years: tuple[int, int]):
+        self.years = years
+        ny = years[1] - years[0] + 1
+        self.agg = np.zeros((ny, len(AGE_GROUPS) + 1, len(MEASURES)), dtype=np.int64)
+        self.patterns: dict[tuple, int] = {}
+        self.persons: list[pd.DataFrame] = []
+        self.person_years: list[pd.DataFrame] = []
+        self.gap = np.zeros((2, 2), dtype=np.int64)  # [llc, sample-or-population] x [supported, gap]
+        self.delays: list[np.ndarray] = []
+
+    def add(self, persons: Persons, universe: np.ndarray, ly: LlcYears, in_extract: np.ndarray,
+            in_sample: np.ndarray, pids: np.ndarray, support: tuple, design: str,
+            delays: np.ndarray) -> None:
+        y0, y1 = self.years
+        P0, P1 = day(y0), day(y1, 12, 31)
+        yi = ly.year - y0
+        ag = age_group(ly.age)
+        np.add.at(self.agg, (yi, ag, 0), 1)
+        np.add.at(self.agg, (yi, ag, 1), (ly.phase > 0).astype(np.int64))
+        dead = universe & persons.died_insured & (persons.death >= P0) & (persons.death <= P1)
+        d = np.flatnonzero(dead)
+        dy = year_of(persons.death[d]) - y0
+        dag = age_group(np.maximum(age_on(persons.birth_month[d], persons.death[d]), 0))
+        np.add.at(self.agg, (dy, dag, 2), 1)
+        llc_dead = persons.llc[d] & (persons.onset[d] <= persons.death[d])
+        np.add.at(self.agg, (dy, dag, 3), llc_dead.astype(np.int64))
+        # realised capture patterns per year and stratum
+        code = ly.captured.astype(np.int64) @ (1 << np.arange(4))
+        key = yi * 1000 + ly.post2023 * 100 + ly.under18 * 10
+        uk, cnt = np.unique(key * 100 + code, return_counts=True)
+        for k, c in zip(uk.tolist(), cnt.tolist()):
+            self.patterns[k] = self.patterns.get(k, 0) + c
+        # person-level truth: every person in the extract and every LLC person who counts
+        counted = np.zeros(len(persons.index), bool)
+        counted[ly.person] = True
+        keep = np.flatnonzero(in_extract | counted)
+        onset = persons.onset[keep]
+        death = np.where(dead[keep], persons.death[keep], -1)
+        self.persons.append(pd.DataFrame({
+            "persoon_id": pids[keep],
+            "llc": persons.llc[keep].astype(int),
+            "diagnostic_group": np.where(persons.group[keep] >= 0,
+                                         np.array(GROUPS + [""])[persons.group[keep]], ""),
+            "onset_date": _date_text(np.where(persons.llc[keep], onset, -1)),
+            "death": _date_text(death),
+            "in_extract": in_extract[keep].astype(int),
+        }))
+        self.person_years.append(_person_years(persons, ly, pids, self.years))
+        self._gap(persons, in_extract, in_sample, support, design)
+        self.delays.append(delays)
+
+    def _gap(self, persons, in_extract, in_sample, support, design):
+        """Realised share with >=3 months without home/social support after 18.
+
+        Persons in the extract whose months M18-6 ... M18+11 (M18 = 18th-birthday month) lie
+        in the period while alive and insured; supported before = any support line active
+        in M18-6 ... M18-1; gap = 3 or more consecutive months in M18 ... M18+11 without any.
+        """
+        P0, P1 = day(self.years[0]), day(self.years[1], 12, 31)
+        m18 = persons.birth_month + 216
+        first, last = month_start(m18 - 6), month_start(m18 + 12) - 1
+        ok = in_extract & (first >= P0) & (last <= P1) & (persons.ins_start <= first) & (persons.ins_end >= last)
+        if not ok.any():
+            return
+        act = np.zeros((len(persons.index), 18), bool)
+        sp, ss, se = support
+        r0 = month_of(ss) - m18[sp]
+        r1 = month_of(se) - m18[sp]
+        for m in range(-6, 12):
+            hit = (r0 <= m) & (r1 >= m)
+            act[sp[hit], m + 6] = True
+        before = act[:, :6].any(axis=1)
+        after = act[:, 6:]
+        gap = np.zeros(len(persons.index), bool)
+        for i in range(10):
+            gap |= ~after[:, i] & ~after[:, i + 1] & ~after[:, i + 2]
+        for row, who in enumerate((persons.llc, in_sample if design == "cohort_sample" else np.ones_like(ok))):
+            sel = ok & who & before
+            self.gap[row, 0] += sel.sum()
+            self.gap[row, 1] += (sel & gap).sum()
+
+    # ------------------------------------------------------------------------- write
+    def write(self, out: Path, fmt: str, manifest: dict, scale: float, seed: int) -> dict:
+        tdir = out / "_truth"
+        tdir.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for yi in range(self.agg.shape[0]):
+            for gi, g in enumerate(AGE_GROUPS):
+                rows.append({"jaar": self.years[0] + yi, "age_group": g,
+                             **{m: int(self.agg[yi, gi, k]) for k, m in enumerate(MEASURES)}})
+        by_age = pd.DataFrame(rows)
+        by_age.to_csv(tdir / "by_year_age.csv", index=False)
+        persons = pd.concat(self.persons, ignore_index=True)
+        person_year = pd.concat(self.person_years, ignore_index=True)
+        for name, df in (("persons", persons), ("person_year", person_year)):
+            if fmt == "parquet":
+                df.to_parquet(tdir / f"{name}.parquet", index=False)
+            else:
+                df.to_csv(tdir / f"{name}.csv", index=False)
+        pat_rows = []
+        for k, c in sorted(self.patterns.items()):
+            code = k % 100
+            pat_rows.append({"jaar": self.years[0] + k // 100000, "post2023": (k // 10000) % 10,
+                             "under18": (k // 1000) % 10,
+                             **{f"captured_{s}": (code >> j) & 1 for j, s in enumerate(SOURCES)},
+                             "n": c})
+        pd.DataFrame(pat_rows).to_csv(tdir / "capture_patterns.csv", index=False)
+        summary = self._summary(by_age, manifest, scale, seed)
+        (tdir / "truth.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        (tdir / "README.md").write_text(README)
+        return summary
+
+    def _summary(self, by_age, manifest, scale, seed):
+        kids = by_age[by_age.age_group != "20-25"].groupby("jaar")[list(MEASURES)].sum()
+        under1 = by_age[by_age.age_group == "<1"].set_index("jaar")
+        strata = []
+        for (post, under), ((patterns, prob), intercept) in STRATA.items():
+            avail = [SOURCES[j] for j in available_sources(post, under)]
+            strata.append({
+                "post2023": post, "under18": under, "sources": avail,
+                "main_effects": {s: P.LOGLINEAR_MAIN[s] for s in avail},
+                "interactions": {f"{a}:{b}": u for (a, b), u in P.LOGLINEAR_PAIRS.items()
+                                 if a in avail and b in avail},
+                "capture_probability": {s: float(prob[patterns[:, SOURCES.index(s)] == 1].sum()) for s in avail},
+                "p_uncaptured": float(prob[patterns.sum(axis=1) == 0].sum()),
+                "phase_intercept": intercept, "phase_slope_per_source": P.PHASE_SLOPE,
+            })
+        delays = np.concatenate(self.delays) if self.delays else np.array([])
+        q = (lambda p: float(np.quantile(delays, p)) / 30.44 if len(delays) else None)
+        return {
+            "extract_id": manifest["extract_id"], "seed": seed, "scale": scale,
+            "design": manifest["design"], "period": [manifest["period_start"], manifest["period_end"]],
+            "counting_convention": "a person counts in year Y if they have the LLC (onset <= that day) on at least one day of Y on which they are alive and insured; age = completed years on 1 July of Y (15th of birth month), floored at 0",
+            "per_year_0_19": {
+                str(y): {"llc_alive_insured": int(r.llc_alive_insured), "need_palliative_care": int(r.llc_nonstable),
+                         "deaths_all": int(r.deaths_all), "deaths_llc": int(r.deaths_llc),
+                         "deaths_under1": int(under1.loc[y, "deaths_all"])}
+                for y, r in kids.iterrows()},
+            "capture_model": {"sources": list(SOURCES), "persistence": P.CAPTURE_PERSISTENCE,
+                              "palliative_from_year": P.PALLIATIVE_FROM_YEAR, "strata": strata},
+            "llc_model": {"lifelong": True, "probability_birth_year_2010": P.LLC_PROBABILITY,
+                          "trend_per_birth_year": P.LLC_TREND, "group_shares": P.GROUP_SHARES,
+                          "onset_at_birth": P.ONSET_AT_BIRTH},
+            "drop_at_18": {
+                "hospital_specialism": f"kindergeneeskunde (0316) on {P.PAEDIATRICS_UNDER18:.0%} of lines before 18, 0% from 18 (adult specialisms)",
+                "intensive_care": "paediatric IC codes before 18, adult IC codes from 18",
+                "emergency_visits": f"LLC emergency visit rate x {P.EMERGENCY_AFTER_18} from 18",
+                "intensieve_kindzorg_mkv": "stops at the 18th birthday (law); successor wijkverpleging for "
+                                           f"{P.WIJK_SUCCESSOR:.0%} of IKZ users, lognormal delay median {P.WIJK_DELAY_MEDIAN_MONTHS} months",
+                "jeugdwet": f"stops at 18 except an extension for {P.JW_EXTENSION:.0%} of users (up to 23)",
+                "wmo": f"successor for {P.WMO_SUCCESSOR:.0%} of Jeugdwet users at 18 after the delay below",
+                "wlz": "indication stays valid at 18 (no drop)",
+            },
+            "successor_delay": {
+                "distribution": "lognormal, days after the 18th birthday (or after the end of a Jeugdwet extension)",
+                "median_months": P.WMO_DELAY_MEDIAN_MONTHS, "log_sd": P.WMO_DELAY_SIGMA,
+                "realised_n": int(len(delays)),
+                "realised_quantiles_months": {"p25": q(0.25), "p50": q(0.5), "p75": q(0.75)},
+            },
+            "gap_after_18": {
+                "definition": "persons whose months M18-6..M18+11 lie in the period while alive and insured, supported (wijkverpleging, IKZ/MKV, Wlz, Wmo or Jeugdwet line active) in M18-6..M18-1; gap = >=3 consecutive months in M18..M18+11 without any such line",
+                "llc": _share(self.gap[0]),
+                "comparison": _share(self.gap[1]),
+                "comparison_is": "random sample (in_steekproef)" if manifest["design"] == "cohort_sample" else "whole population",
+            },
+            "simplifications": [
+                "an LLC is lifelong once started (no remission)",
+                "persons without an LLC (and LLC persons before onset) never get an LLC ICD-10 code, a palliative activity, IKZ/MKV or a severe (EMB) Wlz profile",
+                "one insured period per person (immigration and emigration, no return)",
+                "source claims of a captured year lie inside that calendar year",
+            ],
+        }
+
+
+def _share(v):
+    return {"supported_before": int(v[0]), "with_gap": int(v[1]),
+            "share": (float(v[1]) / float(v[0])) if v[0] else None}
+
+
+def _date_text(days: np.ndarray) -> np.ndarray:
+    d = np.asarray(days, dtype=np.int64)
+    txt = np.where(d >= 0, np.maximum(d, 0).astype("datetime64[D]").astype(str), "")
+    return np.where(d >= NEVER, "", txt)
+
+
+def _person_years(persons: Persons, ly: LlcYears, pids: np.ndarray, years) -> pd.DataFrame:
+    """LLC persons x years in which they are alive with the LLC on some day.
+
+    ``alive_insured`` = 1 when the year counts (alive *and insured* with the LLC on some day);
+    phase and capture flags are only defined for counting years (empty otherwise).
+    """
+    who = np.unique(ly.person)
+    rows_p, rows_y = [], []
+    for y in range(years[0], years[1] + 1):
+        s = np.maximum.reduce([persons.onset[who], persons.birth_day[who], np.full(len(who), day(y))])
+        e = np.minimum(persons.death[who], day(y, 12, 31))
+        ok = s <= e
+        rows_p.append(who[ok])
+        rows_y.append(np.full(ok.sum(), y))
+    p = np.concatenate(rows_p)
+    y = np.concatenate(rows_y)
+    order = np.lexsort((y, p))
+    p, y = p[order], y[order]
+    key = p * 10_000 + y
+    lkey = ly.person * 10_000 + ly.year
+    srt = np.argsort(lkey)
+    pos = np.minimum(np.searchsorted(lkey[srt], key), max(len(lkey) - 1, 0))
+    hit = lkey[srt][pos] == key
+    row = srt[pos]
+    bm = persons.birth_month[p]
+    df = pd.DataFrame({
+        "persoon_id": pids[p], "jaar": y,
+        "age_1july": np.maximum(y - (bm // 12 + 1970) - ((bm % 12 + 1) >= 7), 0),
+        "phase": np.where(hit, np.array(P.PHASES)[ly.phase[row]], ""),
+        "alive_insured": hit.astype(int),
+    })
+    for j, s in enumerate(SOURCES):
+        df[f"captured_{s}"] = pd.array(np.where(hit, ly.captured[row, j], 0), dtype="Int64")
+        df.loc[~hit, f"captured_{s}"] = pd.NA
+    return df
+
+
+README = """# Planted truth of a synthetic extract
+
+Written by `kpz synth`; never listed in `manifest.json` and never read by the pipeline. Use it
+to check that analyses recover what was planted. Details: `docs/synthetic.md`.
+
+Counting convention for year Y: a person counts in Y if they have the LLC (onset on or before
+that day) on at least one day of Y on which they are alive and insured; age in Y = completed
+years on 1 July of Y counted from the 15th of the birth month, floored at 0.
+
+- `truth.json` — summary: per-year totals aged 0-19 (LLC alive and insured, need for
+  palliative care = non-stable phase, deaths all / LLC / under 1), capture model per stratum
+  (sources, log-linear main effects and interactions, capture probabilities), planted drop per
+  care domain at 18, successor-care delay (planted and realised), realised share with a gap
+  of >=3 months without home or social support after 18, documented simplifications.
+- `by_year_age.csv` — jaar, age_group (<1, 1-4, 5-9, 10-14, 15-19, 20-25; age on 1 July for
+  the LLC counts, age at death for deaths): llc_alive_insured, llc_nonstable, deaths_all,
+  deaths_llc (whole simulated population, also persons not written in a cohort_sample).
+- `capture_patterns.csv` — realised counts of capture patterns per year and stratum
+  (post2023, under18 = has an LLC day before the 18th birthday in the year).
+- `persons.csv|parquet` — every person in the extract and every LLC person who counts in some
+  year: persoon_id, llc (0/1), diagnostic_group (Fraser/Hain group), onset_date, death (date
+  of death while insured in the period, as in personen), in_extract (0/1).
+- `person_year.csv|parquet` — LLC persons x years in which they are alive with the LLC:
+  persoon_id, jaar, age_1july, phase (stable, unstable, deteriorating, dying; empty when the
+  year does not count), alive_insured (1 = counts in the year), captured_<source> for
+  hospital_llc_code, palliative_activity, ikz_mkv, wlz_severe (1 = the extract holds a claim
+  that puts the person in that source in that year; empty when the year does not count).
+- `faults.csv` — only with `--faults`: file, row_number (1 = first data row), column_name,
+  reason of every malformed row.
+"""
