@@ -200,7 +200,18 @@ def test_published_hiv_example():
     assert HIV.loc[HIV[["c1", "c2", "c3", "c4"]].sum(axis=1) == 1, "n"].sum() == 1774
     res = estimate(HIV, criterion="aic")
     assert res.model == "[c1:c2][c3][c4]"
-    assert res.ci_low < res.n_estimated < res.ci_high
+    # Baillargeon & Rivest (2007), J Stat Softw 19(5) p. 11, model "Mt interaction 1,2".
+    row = res.models.set_index("model").loc["[c1:c2][c3][c4]"]
+    assert res.n_estimated == pytest.approx(12318.47, abs=0.005)
+    assert res.se == pytest.approx(1188.722, rel=2e-6)  # printed to 7 digits; IRLS noise ~1e-6
+    assert row["deviance"] == pytest.approx(7.613759, abs=5e-7)
+    assert row["df"] == 9
+    assert row["aic"] == pytest.approx(86.64962, abs=5e-6)
+    assert round(res.n_profile_max) == 12308
+    # Published interval 10286.85-14977.69 came from a grid with linear interpolation, which
+    # moves both bounds inwards; the exact bounds lie just outside it (see the fixture header).
+    assert 10286.85 - 25 < res.ci_low < 10286.85
+    assert 14977.69 < res.ci_high < 14977.69 + 25
     # Zero cells (1111, 1011): the saturated-pairs model is flagged, the selection avoids it.
     flagged = res.models.loc[res.models["unstable"], "model"].tolist()
     assert "[c1:c2][c1:c3][c1:c4][c2:c3][c2:c4][c3:c4]" in flagged

@@ -25,6 +25,8 @@ TABLES = {"hav": 3, "diabetes": 4, "congenital": 5}
 
 
 def _input(name: str) -> pd.DataFrame:
+    if name == "hiv":
+        return pd.read_csv(R_DIR.parent / "cr_published_hiv.csv", comment="#")
     return pd.read_csv(R_DIR / f"cr_input_{name}.csv", comment="#")
 
 
