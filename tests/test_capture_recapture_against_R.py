@@ -7,7 +7,8 @@
 * ``tests/fixtures/r/cr_rcapture_profile.csv``: Rcapture 1.4-4 ``closedpCI.t`` (Poisson estimate,
   its standard error, the multinomial profile-likelihood maximum and interval of Cormack 1992).
   Rcapture uses Stirling's approximation for log N! above N = 100 and ``optimize``/``uniroot``
-  with tolerance 1e-4, so the interval is compared to 0.05 person.
+  with tolerance 1e-4, so the interval is compared to 0.05 person. The HIV row uses
+  ``tests/fixtures/cr_published_hiv.csv``.
 """
 
 from __future__ import annotations
