@@ -30,7 +30,11 @@ def _q(name: str) -> str:
 
 
 def _counts_sql(table: spec.Table) -> str:
-    """SQL returning (rows_kept, duplicates_removed, credits_netted, lines_cancelled, core_rows)."""
+    """SQL returning (rows_kept, duplicates_removed, credits_netted, lines_cancelled, core_rows).
+
+    Generated from ``spec.py`` (key, claims or not) rather than written per table: the counts
+    are the same four questions for every file, and they must stay in step with the contract.
+    """
     t = table.name
     stg, core = f"stg_{t}", f"core_{t}"
     if table.key is not None:
