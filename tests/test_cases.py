@@ -161,7 +161,7 @@ def test_llc_diagnosis_prefix_match_and_groups(con):
 
 
 def test_person_year_ages_at_15th_of_month(con):
-    py = con.execute("select persoon_id, jaar, leeftijd, age_group, died_in_year, insured_days "
+    py = con.execute("select persoon_id, jaar, leeftijd, age_group, died_in_year, insured_days, under18_in_year "
                      "from cohort_person_year").df().set_index(["persoon_id", "jaar"])
     assert py.loc[("P2", 2022), "leeftijd"] == 19 and py.loc[("P2", 2023), "leeftijd"] == 20
     assert py.loc[("P3", 2022), "leeftijd"] == 18 and py.loc[("P3", 2023), "leeftijd"] == 19
@@ -170,6 +170,10 @@ def test_person_year_ages_at_15th_of_month(con):
     assert py.loc[("P4", 2021), "died_in_year"] and not py.loc[("P4", 2020), "died_in_year"]
     assert ("P4", 2022) not in py.index and ("P6", 2020) not in py.index
     assert py.loc[("P4", 2021), "insured_days"] == 161  # 1 Jan to 10 June 2021
+    # 18th birthday: P2 15 June 2021, P3 15 July 2021 -> both under 18 on a day of 2021, not 2022
+    assert py.loc[("P2", 2021), "under18_in_year"] and py.loc[("P3", 2021), "under18_in_year"]
+    assert not py.loc[("P2", 2022), "under18_in_year"] and not py.loc[("P3", 2022), "under18_in_year"]
+    assert py.loc[("P1", 2023), "under18_in_year"]
     assert py.loc[("P5", 2021), "insured_days"] == 108
 
 

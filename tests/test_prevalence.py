@@ -183,9 +183,9 @@ def test_capture_recapture_strata_summed(monkeypatch):
     table = C.find_cases(con, C.CaseParams())
     totals, per, models = P.capture_recapture_by_year(table, progress=False)
     per = per.set_index(["jaar", "stratum"])
-    # 2022: P2 (19, hospital) and P3 (18, hospital) seen in the year in 18-19; P7 (Wlz) in 0-17
-    assert per.loc[(2022, "18-19"), "n_observed"] == 2 and per.loc[(2022, "0-17"), "n_observed"] == 1
-    assert per.loc[(2022, "18-19"), "model"] == "[hospital_llc_code]"
+    # 2022: P2 (19, hospital) and P3 (18, hospital) are 18+ all year; P7 (Wlz) is under 18
+    assert per.loc[(2022, "18plus"), "n_observed"] == 2 and per.loc[(2022, "under18"), "n_observed"] == 1
+    assert per.loc[(2022, "18plus"), "model"] == "[hospital_llc_code]"
     tot = totals.set_index("jaar")
     assert tot.loc[2022, "n_observed"] == 3
     assert tot.loc[2022, "n_estimated"] == per.loc[2022, "n_estimated"].sum()
@@ -193,7 +193,7 @@ def test_capture_recapture_strata_summed(monkeypatch):
     assert tot.loc[2022, "ci_high"] == per.loc[2022, "ci_high"].sum()
     # 2021: in-year only (P1 seen through the lookback is not in the membership table)
     assert tot.loc[2021, "n_observed"] == 1
-    assert per.loc[(2021, "0-17"), "sources"] == "ikz_mkv,wlz_severe"
+    assert per.loc[(2021, "under18"), "sources"] == "ikz_mkv,wlz_severe"
     assert set(models["selected"]) == {True}
     con.close()
 

@@ -41,7 +41,7 @@ def test_truth_by_year(tmp_path):
     assert t["true_total"].to_dict() == {2020: 1, 2021: 2, 2022: 2, 2023: 2}
     assert t["ascertained"].to_dict() == {2020: 1, 2021: 2, 2022: 1, 2023: 1}
     assert t["true_need"].to_dict() == {2020: 0, 2021: 2, 2022: 0, 2023: 0}
-    assert t["true_total_18-19"].to_dict() == {2020: 0, 2021: 1, 2022: 0, 2023: 0}
+    assert t["true_total_age_le17"].to_dict() == {2020: 1, 2021: 1, 2022: 2, 2023: 2}
     p1 = C.CaseParams(years=(2020, 2023), lookback=0, sources=("palliative_activity",))
     t1 = V.truth_by_year(ext, p1)[0].set_index("jaar")
     assert t1["ascertained"].to_dict() == {2020: 0, 2021: 0, 2022: 0, 2023: 1}

@@ -2,7 +2,8 @@
 -- Grain: one row per person × calendar year of the extract period in which the person is alive
 --        and insured on at least one day (an mart_insured_period overlaps the year).
 -- Columns: persoon_id, jaar, leeftijd, age_group, geslacht, provincie_code, nik_region,
---          in_steekproef, insured_days, died_in_year
+--          in_steekproef, insured_days, under18_in_year (alive and insured on a day of the year
+--          before the 18th birthday: the capture-recapture stratum), died_in_year
 --
 -- Plan
 --   1. Expand every insured period (already clipped to the period and to death) to the calendar
@@ -37,6 +38,7 @@ period_days as (
     select
         persoon_id,
         cast(jaar as integer) as jaar,
+        greatest(begindatum, make_date(cast(jaar as integer), 1, 1)) as first_day,
         date_diff(
             'day',
             greatest(begindatum, make_date(cast(jaar as integer), 1, 1)),
@@ -46,7 +48,7 @@ period_days as (
 ),
 
 person_year as (
-    select persoon_id, jaar, sum(days) as insured_days
+    select persoon_id, jaar, sum(days) as insured_days, min(first_day) as first_insured_day
     from period_days
     group by persoon_id, jaar
 ),
@@ -64,6 +66,9 @@ aged as (
         p.nik_region,
         p.in_steekproef,
         py.insured_days,
+        -- IKZ/MKV exists only before the 18th birthday (15th of the birth month + 18 years)
+        py.first_insured_day < make_date(year(p.geboortemaand) + 18, month(p.geboortemaand), 15)
+            as under18_in_year,
         coalesce(year(p.overlijdensdatum) = py.jaar, false) as died_in_year
     from person_year as py
     inner join persons as p
@@ -89,6 +94,7 @@ final as (
         nik_region,
         in_steekproef,
         cast(insured_days as integer) as insured_days,
+        under18_in_year,
         died_in_year
     from aged
 )

@@ -285,7 +285,8 @@ class CaseTable:
     ----------
     cases : one row per person × year who is an LLC case in the year under ``params``, columns
         ``persoon_id, jaar, leeftijd, age_group, geslacht, provincie_code, nik_region,
-        in_steekproef, died_in_year, gap`` (years since the latest source-year, 0…lookback),
+        in_steekproef, under18_in_year, died_in_year, gap`` (years since the latest
+        source-year, 0…lookback),
         ``src_<source>`` (0/1: seen by the source in the year itself, every source in ``SOURCES``),
         ``in_year`` (seen by a selected source in the year itself), ``mk_<marker>`` (0/1) and
         ``palliative_need`` (bool).
@@ -353,7 +354,8 @@ def find_cases(con: duckdb.DuckDBPyConnection, params: CaseParams | None = None,
             group by py.persoon_id, py.jaar
         )
         select py.persoon_id, py.jaar, py.leeftijd, py.age_group, py.geslacht, py.provincie_code,
-            py.nik_region, py.in_steekproef, py.died_in_year, s.* exclude (persoon_id, jaar)
+            py.nik_region, py.in_steekproef, py.under18_in_year, py.died_in_year,
+            s.* exclude (persoon_id, jaar)
         from person_years as py
         inner join seen as s on s.persoon_id = py.persoon_id and s.jaar = py.jaar
         where s.gap is not null

@@ -44,11 +44,23 @@ MEASURES = ("llc", "palliative_need")
 AGE_GROUPS = ("<1", "1-4", "5-9", "10-14", "15-19", "20-24", "25+")
 #: Lookbacks reported as alternatives to the chosen one.
 DEFAULT_LOOKBACKS = (0, 1, 2, 3, 5)
-#: Age strata of capture–recapture: intensieve kindzorg/MKV is structurally absent from 18.
-CR_STRATA = ((0, 17), (18, 99))
-#: Age groups for capture–recapture by age (15-19 is split at 18 for the same reason).
-CR_AGE_GROUPS = (("<1", 0, 0), ("1-4", 1, 4), ("5-9", 5, 9), ("10-14", 10, 14),
-                 ("15-17", 15, 17), ("18-19", 18, 19), ("20-25", 20, 25))
+#: Capture–recapture strata: intensieve kindzorg/MKV is structurally absent from the 18th
+#: birthday, so children who are under 18 on some day of the year (alive and insured) are
+#: estimated apart from those who are 18 or older all year. Name -> mask on the case table.
+CR_STRATA = (
+    ("under18", lambda d: d["under18_in_year"].astype(bool)),
+    ("18plus", lambda d: ~d["under18_in_year"].astype(bool)),
+)
+#: Age groups (age on 1 July) for capture–recapture by age; 15-19 is split by the same rule.
+CR_AGE_GROUPS = (
+    ("<1", lambda d: d["leeftijd"] == 0),
+    ("1-4", lambda d: d["leeftijd"].between(1, 4)),
+    ("5-9", lambda d: d["leeftijd"].between(5, 9)),
+    ("10-14", lambda d: d["leeftijd"].between(10, 14)),
+    ("15-19 under18", lambda d: d["leeftijd"].between(15, 19) & d["under18_in_year"].astype(bool)),
+    ("15-19 18plus", lambda d: d["leeftijd"].between(15, 19) & ~d["under18_in_year"].astype(bool)),
+    ("20+", lambda d: d["leeftijd"] >= 20),
+)
 DIAGNOSTIC_GROUPS = ("congenital", "oncology", "neurology", "haematology", "respiratory",
                      "perinatal", "genitourinary", "metabolic", "circulatory",
                      "gastrointestinal", "other")
@@ -129,7 +141,8 @@ def capture_recapture_by_year(table: C.CaseTable, strata=CR_STRATA, criterion: s
 
     Membership is per calendar year without lookback: a child is in source *s* in year Y when
     *s* sees them in Y (``src_<s>``), among the selected sources. Within each year the 2^k table
-    is built per age stratum (default 0–17 and 18+, because ``ikz_mkv`` cannot see anyone from 18;
+    is built per stratum (default: under 18 on some day of the year vs 18 or older all year,
+    because ``ikz_mkv`` cannot see anyone from the 18th birthday;
     a source that sees nobody in a stratum, such as ``palliative_activity`` before 2023, is left
     out by :func:`capture_recapture.estimate` with a warning) and the stratum estimates are summed:
 
@@ -156,12 +169,9 @@ def capture_recapture_by_year(table: C.CaseTable, strata=CR_STRATA, criterion: s
     years = range(p.years[0], p.years[1] + 1)
     for jaar in tqdm(years, desc="capture-recapture", unit="year", disable=not progress):
         year_rows = []
-        for lo, hi in strata:
-            lo_, hi_ = max(lo, p.age_min), min(hi, p.age_max)
-            if lo_ > hi_:
-                continue
-            sub = seen[(seen["jaar"] == jaar) & seen["leeftijd"].between(lo_, hi_)]
-            name = f"{lo_}-{hi_}"
+        in_year = seen[seen["jaar"] == jaar]
+        for name, mask in strata:
+            sub = in_year[mask(in_year)]
             base = dict(jaar=jaar, **{label: name})
             if sub.empty:
                 year_rows.append(dict(base, n_observed=0, n_unseen=0.0, n_estimated=0.0, ci_low=0.0,
@@ -206,17 +216,14 @@ def capture_recapture_by_age(table: C.CaseTable, criterion: str = "aic", alpha: 
                              min_observed: int = 30, progress: bool = True) -> pd.DataFrame:
     """Capture–recapture per year and age group where the cells allow (≥ ``min_observed`` seen).
 
-    Age group 15–19 is split into 15–17 and 18–19 (``ikz_mkv`` is absent from 18). Groups with
+    Age group 15–19 is split into children under 18 on some day of the year and those 18 or
+    older all year (``ikz_mkv`` is absent from 18); empty groups are reported with 0. Groups with
     fewer than ``min_observed`` children seen are reported with ``model = "too few observed"``.
     """
-    _, per, _ = capture_recapture_by_year(
-        table, strata=[(lo, hi) for _, lo, hi in CR_AGE_GROUPS], criterion=criterion, alpha=alpha,
-        label="age_group", progress=progress)
+    _, per, _ = capture_recapture_by_year(table, strata=CR_AGE_GROUPS, criterion=criterion,
+                                          alpha=alpha, label="age_group", progress=progress)
     if per.empty:
         return per
-    names = {f"{max(lo, table.params.age_min)}-{min(hi, table.params.age_max)}": g
-             for g, lo, hi in CR_AGE_GROUPS}
-    per["age_group"] = per["age_group"].map(lambda s: names.get(s, s))
     few = per["n_observed"] < min_observed
     per.loc[few, ["n_unseen", "n_estimated", "ci_low", "ci_high"]] = np.nan
     per.loc[few, "model"] = "too few observed"
