@@ -157,7 +157,8 @@ class _FakeResult:
         self.sources = list(sources)
         self.warnings = []
         self.models = pd.DataFrame({"model": [self.model], "df": [1], "deviance": [0.0],
-                                    "aic": [1.0], "bic": [1.0], "n_estimated": [self.n_estimated]})
+                                    "aic": [1.0], "bic": [1.0], "n_estimated": [self.n_estimated],
+                                    "n_params": [len(sources) + 1], "unstable": [False]})
 
 
 def _fake_cr_module():
@@ -166,7 +167,7 @@ def _fake_cr_module():
     def membership_table(flags):
         return flags.value_counts().rename("n").reset_index()
 
-    def estimate(table, sources=None, criterion="aic", alpha=0.05):
+    def estimate(table, sources=None, criterion="aic", alpha=0.05, model=None):
         srcs = [c for c in table.columns if c != "n" and (table[c] * table["n"]).sum() > 0]
         return _FakeResult(table, srcs)
 
@@ -243,7 +244,7 @@ def test_cli_writes_tables(warehouse_file, tmp_path, monkeypatch):
     (["--age-min", "12", "--age-max", "3"], "empty or invalid age range"),
     (["--sources", "hospital_llc_code,huisarts"], "unknown source huisarts"),
     (["--years", "2010-2012"], "outside the extract period"),
-    (["--criterion", "cic"], "criterion must be aic or bic"),
+    (["--criterion", "cic"], "criterion must be one of full, aic, bic"),
 ])
 def test_cli_bad_parameters(warehouse_file, tmp_path, args, message):
     r = CliRunner().invoke(app, ["prevalence", str(warehouse_file), "--out", str(tmp_path / "o"), *args])

@@ -49,18 +49,18 @@ def test_truth_by_year(tmp_path):
 
 def test_summarise_coverage_bias_width():
     per_year = pd.DataFrame({
-        "n_estimated": [100.0, 110.0, np.nan], "ci_low": [90.0, 105.0, np.nan],
-        "ci_high": [120.0, 108.0, np.nan], "true_total": [100, 100, 100],
+        "n_estimated_aic": [100.0, 110.0, np.nan], "ci_low_aic": [90.0, 105.0, np.nan],
+        "ci_high_aic": [120.0, 108.0, np.nan], "true_total": [100, 100, 100],
         "llc_observed": [60, 70, 80], "llc_ci_low": [50, 60, 70], "llc_ci_high": [70, 80, 90],
         "ascertained": [60, 70, 80], "need_observed": [10, 10, 10], "need_ci_low": [5, 5, 5],
         "need_ci_high": [18, 18, 18], "true_need": [12, 20, 9],
     })
     s, _ = V.summarise(per_year, pd.DataFrame())
     s = s.set_index("estimator")
-    assert s.loc["cr_total", "n_cells"] == 2 and s.loc["cr_total", "n_not_estimable"] == 1
-    assert s.loc["cr_total", "coverage"] == 0.5
-    assert s.loc["cr_total", "bias"] == pytest.approx(5.0)
-    assert s.loc["cr_total", "width"] == pytest.approx((30 + 3) / 2)
+    assert s.loc["cr_total[aic]", "n_cells"] == 2 and s.loc["cr_total[aic]", "n_not_estimable"] == 1
+    assert s.loc["cr_total[aic]", "coverage"] == 0.5
+    assert s.loc["cr_total[aic]", "bias"] == pytest.approx(5.0)
+    assert s.loc["cr_total[aic]", "width"] == pytest.approx((30 + 3) / 2)
     assert s.loc["llc_observed", "exact"] == 1.0
     assert s.loc["palliative_need", "coverage"] == pytest.approx(2 / 3)
 
@@ -80,9 +80,9 @@ def test_small_replication_recovers_planted_truth(tmp_path):
     assert s.loc["llc_observed", "exact"] == 1.0
     assert (res.per_year["llc_observed"] > 0).all()
     # capture-recapture sees more than the observed and covers the truth in most cells
-    assert s.loc["cr_total", "coverage"] >= 0.5
-    assert (res.per_year["n_estimated"] >= res.per_year["n_observed"]).all()
-    assert abs(s.loc["cr_total", "rel_bias"]) < 0.25
+    assert s.loc["cr_total[full]", "coverage"] >= 0.5
+    assert (res.per_year["n_estimated_full"] >= res.per_year["n_observed"]).all()
+    assert abs(s.loc["cr_total[full]", "rel_bias"]) < 0.25
     need = res.need.set_index("variant")
     assert need.loc["all markers", "ppv"] > 0.5
     assert 0 < need.loc["all markers", "sensitivity_among_cases"] <= 1

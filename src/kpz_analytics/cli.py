@@ -128,7 +128,8 @@ def prevalence(
     sources: Optional[str] = typer.Option(
         None, help="Comma-separated case-finding sources (default all: hospital_llc_code,"
         "palliative_activity,ikz_mkv,wlz_severe)."),
-    criterion: str = typer.Option("aic", help="Capture-recapture model selection: aic or bic."),
+    criterion: str = typer.Option(
+        "full", help="Capture-recapture model: full (all two-way interactions), or selection by aic or bic."),
 ) -> None:
     """LLC prevalence and need for palliative care per year, with capture-recapture."""
     from .cases import SOURCES, CaseParams

@@ -134,7 +134,7 @@ def _rate_table(frames, denom: pd.DataFrame, by: list[str], alpha: float) -> pd.
 
 
 # --------------------------------------------------------------------------- capture–recapture
-def capture_recapture_by_year(table: C.CaseTable, strata=CR_STRATA, criterion: str = "aic",
+def capture_recapture_by_year(table: C.CaseTable, strata=CR_STRATA, criterion: str = "full",
                               alpha: float = 0.05, label: str = "stratum",
                               progress: bool = True):
     """Capture–recapture estimate of all children with an LLC, per year, summed over age strata.
@@ -179,9 +179,7 @@ def capture_recapture_by_year(table: C.CaseTable, strata=CR_STRATA, criterion: s
                 continue
             flags = sub[src_cols].rename(columns=lambda c: c[4:]).astype(int)
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    res = cr.estimate(cr.membership_table(flags), criterion=criterion, alpha=alpha)
+                res = _cr_estimate(cr, cr.membership_table(flags), criterion, alpha)
             except KpzError as exc:
                 year_rows.append(dict(base, n_observed=len(sub), n_unseen=np.nan, n_estimated=np.nan,
                                       ci_low=np.nan, ci_high=np.nan, model="not estimable",
@@ -212,7 +210,32 @@ def capture_recapture_by_year(table: C.CaseTable, strata=CR_STRATA, criterion: s
     return pd.DataFrame(totals), pd.DataFrame(rows), models
 
 
-def capture_recapture_by_age(table: C.CaseTable, criterion: str = "aic", alpha: float = 0.05,
+CR_CRITERIA = ("full", "aic", "bic")
+
+
+def _cr_estimate(cr, table: pd.DataFrame, criterion: str, alpha: float):
+    """``capture_recapture.estimate`` with selection by AIC/BIC, or the full two-way model.
+
+    ``criterion="full"``: the hierarchical model with all two-way interactions (the most
+    general model fitted; for three sources it is saturated) among the stable fits — no
+    selection step, so the profile interval is not made too narrow by model-selection
+    uncertainty (see docs/prevalence.md for the coverage measured with each choice).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if criterion in ("aic", "bic"):
+            return cr.estimate(table, criterion=criterion, alpha=alpha)
+        first = cr.estimate(table, criterion="aic", alpha=alpha)
+        models = first.models[~first.models["unstable"].astype(bool)]
+        if models.empty:
+            return first
+        full = models.sort_values(["n_params", "aic"], ascending=[False, True]).iloc[0]["model"]
+        res = cr.estimate(table, model=full, alpha=alpha)
+        res.warnings = list(res.warnings) + ["full two-way model (no selection)"]
+        return res
+
+
+def capture_recapture_by_age(table: C.CaseTable, criterion: str = "full", alpha: float = 0.05,
                              min_observed: int = 30, progress: bool = True) -> pd.DataFrame:
     """Capture–recapture per year and age group where the cells allow (≥ ``min_observed`` seen).
 
@@ -332,7 +355,7 @@ def _trend(by_year: pd.DataFrame, params: C.CaseParams, first_period_year: int, 
 
 
 def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | None = None, *,
-                       lookbacks=DEFAULT_LOOKBACKS, alpha: float = 0.05, criterion: str = "aic",
+                       lookbacks=DEFAULT_LOOKBACKS, alpha: float = 0.05, criterion: str = "full",
                        capture_recapture: bool = True, cr_by_age: bool = True,
                        sensitivity: bool = True, headline_year: int | None = None,
                        progress: bool = True) -> PrevalenceResult:
@@ -345,7 +368,8 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
         lookback 2, all sources, all years of the extract).
     lookbacks : alternative lookbacks reported in ``prevalence_lookback``.
     alpha : 1 − confidence level of every interval.
-    criterion : model selection for capture–recapture (``aic`` or ``bic``).
+    criterion : capture–recapture model: ``full`` (all two-way interactions, default) or
+        selection by ``aic`` or ``bic`` (every model is reported either way).
     capture_recapture, cr_by_age, sensitivity : switch parts off (e.g. in replications).
     headline_year : year of the headline (default: the last year).
 
@@ -361,8 +385,8 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
         ``palliative_need_sensitivity``, ``capture_recapture`` (+ ``_strata``, ``_models``,
         ``_by_age``), ``design_check``.
     """
-    if criterion not in ("aic", "bic"):
-        raise ParameterError(f"criterion must be aic or bic, got {criterion!r}")
+    if criterion not in CR_CRITERIA:
+        raise ParameterError(f"criterion must be one of {', '.join(CR_CRITERIA)}, got {criterion!r}")
     lookbacks = sorted({int(x) for x in lookbacks} | {(params or C.CaseParams()).lookback})
     if lookbacks[0] < 0:
         raise ParameterError("lookbacks must be 0 or more")
