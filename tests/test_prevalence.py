@@ -175,11 +175,17 @@ def _fake_cr_module():
     return mod
 
 
-def test_capture_recapture_strata_summed(monkeypatch):
-    monkeypatch.setitem(sys.modules, "kpz_analytics.capture_recapture", _fake_cr_module())
+@pytest.fixture()
+def fake_cr(monkeypatch):
+    """Replace capture_recapture by a transparent fake (tests the stratify-and-sum logic only)."""
     import kpz_analytics
-    monkeypatch.setattr(kpz_analytics, "capture_recapture", sys.modules["kpz_analytics.capture_recapture"],
-                        raising=False)
+    fake = _fake_cr_module()
+    monkeypatch.setitem(sys.modules, "kpz_analytics.capture_recapture", fake)
+    monkeypatch.setattr(kpz_analytics, "capture_recapture", fake, raising=False)
+    return fake
+
+
+def test_capture_recapture_strata_summed(fake_cr):
     con = build_fixture()
     table = C.find_cases(con, C.CaseParams())
     totals, per, models = P.capture_recapture_by_year(table, progress=False)
@@ -199,8 +205,7 @@ def test_capture_recapture_strata_summed(monkeypatch):
     con.close()
 
 
-def test_headline_sentences(monkeypatch):
-    monkeypatch.setitem(sys.modules, "kpz_analytics.capture_recapture", _fake_cr_module())
+def test_headline_sentences(fake_cr):
     con = build_fixture()
     res = P.compute_prevalence(con, C.CaseParams(), cr_by_age=False, sensitivity=False, progress=False)
     h = res.headline
@@ -224,8 +229,7 @@ def warehouse_file(tmp_path):
     return path
 
 
-def test_cli_writes_tables(warehouse_file, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "kpz_analytics.capture_recapture", _fake_cr_module())
+def test_cli_writes_tables(warehouse_file, tmp_path, fake_cr):
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["prevalence", str(warehouse_file), "--out", str(out), "--years", "2020-2023"])
     assert r.exit_code == 0, r.output
