@@ -52,6 +52,9 @@ COHORT_SIZE: dict[int, int] = {
     **{y: 170_500 for y in range(2017, 2022)},
     2022: 167_500, 2023: 164_000, 2024: 165_000, 2025: 165_000, 2026: 165_000,
 }
+#: Overall factor on COHORT_SIZE, tuned so that births plus both kinds of immigration give the
+#: CBS population (0-19: 3.74 million in 2021, roughly flat 2015-2024).
+COHORT_CALIBRATION = 0.97
 SEX_SHARES = {"M": 0.5115, "V": 0.488, "O": 0.0005}  # O = unknown (rare in claims data)
 #: Share of children by province (CBS, approximately), PV20 Groningen ... PV31 Limburg.
 PROVINCE_SHARES = {
@@ -62,6 +65,10 @@ PROVINCE_SHARES = {
 #: Share of persons whose gemeente_code is not delivered (optional column).
 GEMEENTE_MISSING = 0.01
 IMMIGRANT_SHARE = 0.10  # arrive (first insured) at a uniform age 0-25
+#: Recent immigration (keeps the 0-19 population roughly flat while births fall, as CBS shows):
+#: this share of persons arrives on a uniform calendar day in these years (at birth if born later).
+RECENT_IMMIGRANT_SHARE = 0.07
+RECENT_IMMIGRATION_YEARS = (2015, 2024)
 EMIGRATION_RATE = {"under18": 0.003, "adult": 0.010}  # per year
 #: Non-LLC mortality per person-year by age band (years): (upper age, hazard).
 NON_LLC_HAZARD = (

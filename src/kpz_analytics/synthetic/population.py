@@ -76,7 +76,8 @@ class Cohorts:
         lo, hi = min(P.COHORT_SIZE), max(P.COHORT_SIZE)
         for y in range(first_year, last_year + 1):
             # COHORT_SIZE counts native births; immigrants (arriving later) come on top
-            per_year = P.COHORT_SIZE[min(max(y, lo), hi)] * scale / (1 - P.IMMIGRANT_SHARE)
+            per_year = P.COHORT_SIZE[min(max(y, lo), hi)] * P.COHORT_CALIBRATION * scale / (
+                1 - P.IMMIGRANT_SHARE - P.RECENT_IMMIGRANT_SHARE)
             # spread over months so that the yearly total rounds correctly
             edges = np.round(np.arange(13) * per_year / 12).astype(np.int64)
             sizes.extend(np.diff(edges))
@@ -134,8 +135,14 @@ def simulate(rng: np.random.Generator, cohorts: Cohorts, lo: int, hi: int,
     gemeente[rng.random(n) < P.GEMEENTE_MISSING] = -1
 
     # Immigration: first insured at a uniform age 0-25.
-    immigrant = rng.random(n) < P.IMMIGRANT_SHARE
+    u = rng.random(n)
+    immigrant = u < P.IMMIGRANT_SHARE
     arrival_age = np.where(immigrant, rng.random(n) * 25.0, 0.0)
+    # recent immigration: arrival on a uniform calendar day in RECENT_IMMIGRATION_YEARS
+    recent = (u >= P.IMMIGRANT_SHARE) & (u < P.IMMIGRANT_SHARE + P.RECENT_IMMIGRANT_SHARE)
+    r0, r1 = day(P.RECENT_IMMIGRATION_YEARS[0]), day(P.RECENT_IMMIGRATION_YEARS[1] + 1)
+    recent_day = r0 + (rng.random(n) * (r1 - r0)).astype(np.int64)
+    arrival_age = np.where(recent, np.maximum(recent_day - birth_day, 0) / 365.25, arrival_age)
     ins_start = birth_day + np.round(arrival_age * 365.25).astype(np.int64)
 
     # Emigration: hazard by age (under 18 / adult), counted from arrival.
