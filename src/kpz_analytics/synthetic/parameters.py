@@ -182,7 +182,7 @@ CREDIT_CANCELLED = 0.008  # share of lines followed by a wrong extra line that i
 EXACT_DUPLICATE = 0.004  # share of lines delivered twice
 FAULT_SHARE = 0.03  # with --faults: at most this share of a file's rows is malformed
 SAMPLE_FRACTION = 0.05  # cohort_sample: Bernoulli sample of the persons not selected
-CHUNK_PERSONS = 400_000  # persons simulated per chunk (bounds memory)
+CHUNK_PERSONS = 250_000  # persons simulated per chunk (bounds memory)
 
 #: Municipalities per province (CBS codes; the first is used for Wmo/Jeugdwet lines when a
 #: person's gemeente is not delivered). Includes the Holland Rijnland and Noord-Brabant
