@@ -248,7 +248,7 @@ def test_cli_writes_tables(warehouse_file, tmp_path, fake_cr):
     (["--age-min", "12", "--age-max", "3"], "empty or invalid age range"),
     (["--sources", "hospital_llc_code,huisarts"], "unknown source huisarts"),
     (["--years", "2010-2012"], "outside the extract period"),
-    (["--criterion", "cic"], "criterion must be one of full, aic, bic"),
+    (["--criterion", "cic"], "criterion must be one of aic, bic, full"),
 ])
 def test_cli_bad_parameters(warehouse_file, tmp_path, args, message):
     r = CliRunner().invoke(app, ["prevalence", str(warehouse_file), "--out", str(tmp_path / "o"), *args])

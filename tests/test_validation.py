@@ -73,16 +73,16 @@ def test_bad_options():
 
 def test_small_replication_recovers_planted_truth(tmp_path):
     """Two small seeded replications end to end: exact observed counts, sane capture–recapture."""
-    res = V.run_validation(replications=2, scale=0.01, seed=11, years=(2021, 2024),
+    res = V.run_validation(replications=2, scale=0.03, seed=11, years=(2022, 2024),
                            workdir=tmp_path, progress=False)
     s = res.summary.set_index("estimator")
     # the case finding reproduces the generator's ascertained cases exactly, every year
     assert s.loc["llc_observed", "exact"] == 1.0
     assert (res.per_year["llc_observed"] > 0).all()
     # capture-recapture sees more than the observed and covers the truth in most cells
-    assert s.loc["cr_total[full]", "coverage"] >= 0.5
-    assert (res.per_year["n_estimated_full"] >= res.per_year["n_observed"]).all()
-    assert abs(s.loc["cr_total[full]", "rel_bias"]) < 0.25
+    assert s.loc["cr_total[aic]", "coverage"] >= 0.5
+    assert (res.per_year["n_estimated_aic"] >= res.per_year["n_observed"]).all()
+    assert abs(s.loc["cr_total[aic]", "rel_bias"]) < 0.25
     need = res.need.set_index("variant")
     assert need.loc["all markers", "ppv"] > 0.5
     assert 0 < need.loc["all markers", "sensitivity_among_cases"] <= 1

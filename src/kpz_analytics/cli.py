@@ -129,7 +129,7 @@ def prevalence(
         None, help="Comma-separated case-finding sources (default all: hospital_llc_code,"
         "palliative_activity,ikz_mkv,wlz_severe)."),
     criterion: str = typer.Option(
-        "full", help="Capture-recapture model: full (all two-way interactions), or selection by aic or bic."),
+        "aic", help="Capture-recapture model: selection by aic or bic, or full (all two-way interactions)."),
 ) -> None:
     """LLC prevalence and need for palliative care per year, with capture-recapture."""
     from .cases import SOURCES, CaseParams
