@@ -176,10 +176,11 @@ def simulate(rng: np.random.Generator, cohorts: Cohorts, lo: int, hi: int,
     age_d = _non_llc_death_age(rng.exponential(size=n))
     early_p = np.array([P.EARLY_DEATH.get(x, P.EARLY_DEATH_DEFAULT) for x in groups])
     hazard = np.array([P.LLC_HAZARD.get(x, P.LLC_HAZARD_DEFAULT) for x in groups])
-    early = llc & at_birth & (rng.random(n) < early_p[g])
+    improve = np.exp(P.LLC_SURVIVAL_TREND * (by - 2010))
+    early = llc & at_birth & (rng.random(n) < early_p[g] * improve)
     early_age = np.minimum(rng.exponential(size=n) * P.EARLY_DEATH_MEAN_DAYS, 364.0) / 365.25
     later_from = np.where(at_birth, 1.0, onset_age)
-    later_age = later_from + rng.exponential(size=n) / hazard[g]
+    later_age = later_from + rng.exponential(size=n) / (hazard[g] * improve)
     llc_age = np.where(early, early_age, later_age)
     age_d = np.where(llc, np.minimum(age_d, llc_age), age_d)
     age_d = np.minimum(age_d, 60.0)
