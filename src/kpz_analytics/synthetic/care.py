@@ -28,7 +28,7 @@ import numpy as np
 
 from . import parameters as P
 from .conditions import HOSP, IKZ, PALL, WLZ, LlcYears
-from .population import NEVER, Persons, birthday, day, month_of, month_start
+from .population import Persons, birthday, day, month_of, month_start
 from .writer import NULL_DAY, NULL_ID
 
 
@@ -54,16 +54,6 @@ ADULT_SPEC = np.array(["0313", "0330", "0320", "0303", "0322", "0305", "0318"])
 ADULT_SPEC_P = np.array([0.3, 0.2, 0.1, 0.15, 0.1, 0.1, 0.05])
 DIAGNOSE = np.array([f"{x:04d}" for x in range(1101, 1901, 23)])
 ZORGPRODUCT = np.array([f"{x:09d}" for x in range(979001011, 990001011, 213_541_7)])
-
-
-@dataclass
-class Table:
-    """Columns of one generated table chunk (NumPy arrays) plus the sort person."""
-
-    cols: dict[str, np.ndarray]
-
-    def __len__(self) -> int:
-        return len(next(iter(self.cols.values())))
 
 
 @dataclass
@@ -370,7 +360,6 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
     if len(sev):
         newrun = np.ones(len(sev), bool)
         newrun[1:] = ~((pp[sev][1:] == pp[sev][:-1]) & (py["year"][sev][1:] == py["year"][sev][:-1] + 1))
-        run = np.cumsum(newrun) - 1
         firsts = sev[newrun]
         lasts = sev[np.r_[np.flatnonzero(newrun)[1:] - 1, len(sev) - 1]]
         span = lend[firsts] - lstart[firsts]
@@ -383,7 +372,6 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
                         _pick(rng, codes.severe_child, len(s)))
         ind_p.append(pp[firsts]); ind_s.append(s); ind_e.append(e); ind_prof.append(prof)
         ind_open.append(open_); ind_severe.append(np.ones(len(s), bool))
-        del run
     # non-severe indications for persons never severe in the period
     ever_sev = np.zeros(len(persons.index), bool)
     ever_sev[pp[sev]] = True

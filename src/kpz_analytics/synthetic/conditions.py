@@ -139,14 +139,9 @@ def llc_years(rng: np.random.Generator, persons: Persons, years: tuple[int, int]
     deteriorating = rng.random(n) < P.DETERIORATING_SHARE
     phase = np.where(nonstable, np.where(deteriorating, 2, 1), 0)
     p = r["person"]
-    dies = persons.died_insured[p] & (persons.death[p] >= day(int(years[0]))) & (
-        persons.death[p] // 1 <= r["end"]) & (r["year"] == _year(persons.death[p]))
+    # the year of death while insured (the insured period ends on the day of death)
+    dies = persons.died_insured[p] & (persons.death[p] == r["end"])
     phase = np.where(dies, 3, phase)
     return LlcYears(p, r["year"], r["start"], r["end"], r["ikz_end"], r["age"], post, under,
                     captured, phase.astype(np.int8))
 
-
-def _year(days: np.ndarray) -> np.ndarray:
-    from .population import year_of
-
-    return year_of(np.minimum(days, 10**6))
