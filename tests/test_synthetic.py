@@ -294,3 +294,24 @@ def test_parquet_holds_the_same_rows(tmp_path):
         b = pd.read_parquet(tmp_path / "p" / f"{t}.parquet").fillna("")
         assert m_csv["files"][t]["rows"] == m_pq["files"][t]["rows"] == len(b)
         pd.testing.assert_frame_equal(a, b.astype(str))
+
+
+def test_population_design_passes_ingest_without_quarantine(tmp_path):
+    """Integration: a clean population extract loads with zero quarantined rows, and the
+    warehouse's net hospital LLC lines are exactly the planted hospital captures."""
+    duckdb = pytest.importorskip("duckdb")
+    from kpz_analytics.ingest import ingest
+
+    ext = tmp_path / "p"
+    write_extract(ext, seed=4, design="population", scale=0.002, years=(2022, 2023), progress=False)
+    result = ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False)
+    con = duckdb.connect(str(result.warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from quarantine").fetchone()[0] == 0
+        assert con.execute("select count(*) from core_personen").fetchone()[0] == len(_read(ext, "personen"))
+        got = {r[0] for r in con.execute(
+            "select distinct d.persoon_id from mart_diagnosis as d join ref_llc_fraser as r "
+            "on starts_with(d.icd10_norm, r.code_norm)").fetchall()}
+    finally:
+        con.close()
+    assert got and got == {p for p, _ in _truth_captures(ext, "hospital_llc_code")}
