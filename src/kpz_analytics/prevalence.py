@@ -345,13 +345,38 @@ def _trend(by_year: pd.DataFrame, params: C.CaseParams, first_period_year: int, 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 t = rates.poisson_trend(df, alpha=alpha)
-        except KpzError as exc:
-            notes.append(f"trend {measure}: {exc}")
+        except (KpzError, OverflowError, ValueError) as exc:
+            # degenerate series (e.g. mostly zero counts) cannot carry a trend: say so, go on
+            notes.append(f"trend {measure}: not estimable ({exc})")
             continue
         t.insert(0, "measure", measure)
         t.insert(1, "years", f"{int(df['jaar'].min())}-{int(df['jaar'].max())}")
         rows.append(t)
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def _consistent_by_year(con, p: C.CaseParams, alpha: float) -> pd.DataFrame | None:
+    """Counts per year without the sources and markers that start during the period.
+
+    Paediatric palliative care activities are claimable only from 2023: as a case-finding
+    source and as a need marker they add children from 2023 on, a step that is not a change in
+    prevalence. For the trend, the counts are also made without them (measures
+    ``llc_consistent`` and ``palliative_need_consistent``). None when the years do not span 2023
+    or the source is not selected.
+    """
+    if "palliative_activity" not in p.sources or not (p.years[0] < 2023 <= p.years[1]):
+        return None
+    sources = tuple(s for s in p.sources if s != "palliative_activity")
+    if not sources:
+        return None
+    t = C.find_cases(con, C.CaseParams(years=p.years, age_min=p.age_min, age_max=p.age_max,
+                                       lookback=p.lookback, sources=sources,
+                                       need_definition=p.need_definition))
+    llc = C.llc_cases(t)
+    mk = [f"mk_{m}" for m in t.markers if m != "palliative_activity"]
+    need = llc[llc[mk].sum(axis=1) > 0] if mk else llc.iloc[:0]
+    return _rate_table({"llc_consistent": llc, "palliative_need_consistent": need},
+                       denominators(con, p), [], alpha)
 
 
 def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | None = None, *,
@@ -380,7 +405,9 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
         ci_low, ci_high — exact Garwood intervals; ``lookback_complete`` says whether the years
         Y−L…Y all lie in the extract), ``prevalence_by_<stratum>`` for age group, sex, province,
         NIK region and diagnostic group, ``prevalence_standardised`` (ESP 2013, Fay–Feuer),
-        ``prevalence_trend`` (Poisson/NB APC over years with a complete lookback),
+        ``prevalence_trend`` (Poisson/NB APC over years with a complete lookback; also for
+        ``llc_consistent``/``palliative_need_consistent``, counted without the palliative care
+        activities that exist only from 2023),
         ``prevalence_lookback``, ``deaths_among_cases``, ``attrition``,
         ``palliative_need_sensitivity``, ``capture_recapture`` (+ ``_strata``, ``_models``,
         ``_by_age``), ``design_check``.
@@ -432,7 +459,12 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
         notes.append(f"no standardised rates: {exc}")
         tables["prevalence_standardised"] = pd.DataFrame()
 
-    tables["prevalence_trend"] = _trend(by_year, p, first_period, alpha, notes)
+    trend = _trend(by_year, p, first_period, alpha, notes)
+    consistent = _consistent_by_year(con, p, alpha)
+    if consistent is not None:
+        extra = _trend(consistent, p, first_period, alpha, notes)
+        trend = pd.concat([trend, extra], ignore_index=True)
+    tables["prevalence_trend"] = trend
 
     # Alternative lookbacks.
     rows = []
