@@ -57,17 +57,18 @@ def pattern_probabilities(post2023: bool, under18: bool) -> tuple[np.ndarray, np
 
 
 def phase_intercept(post2023: bool, under18: bool) -> float:
-    """Intercept a with E[logistic(a + b k)] = NONSTABLE_SHARE under the stratum's patterns."""
+    """Intercept a with E[logistic(a + w.x)] = NONSTABLE_SHARE under the stratum's patterns."""
     patterns, prob = pattern_probabilities(post2023, under18)
-    k = patterns.sum(axis=1)
+    k = patterns @ WEIGHTS
     lo, hi = -10.0, 10.0
     for _ in range(60):
         mid = (lo + hi) / 2
-        share = float((prob / (1 + np.exp(-(mid + P.PHASE_SLOPE * k)))).sum())
+        share = float((prob / (1 + np.exp(-(mid + k)))).sum())
         lo, hi = (mid, hi) if share < P.NONSTABLE_SHARE else (lo, mid)
     return (lo + hi) / 2
 
 
+WEIGHTS = np.array([P.PHASE_WEIGHTS[s] for s in SOURCES])
 STRATA = {(a, b): (pattern_probabilities(a, b), phase_intercept(a, b))
           for a in (False, True) for b in (False, True)}
 
@@ -131,11 +132,11 @@ def llc_years(rng: np.random.Generator, persons: Persons, years: tuple[int, int]
         sel = np.flatnonzero((r["year"] == y) & prev_same & keep)
         captured[sel] = captured[prev_row[sel]]
     # Phase given the pattern; the year of death is the dying phase.
-    k = captured.sum(axis=1)
+    k = captured @ WEIGHTS
     a = np.empty(n)
     for (pa, pb), (_, intercept) in STRATA.items():
         a[(post == pa) & (under == pb)] = intercept
-    nonstable = rng.random(n) < 1 / (1 + np.exp(-(a + P.PHASE_SLOPE * k)))
+    nonstable = rng.random(n) < 1 / (1 + np.exp(-(a + k)))
     deteriorating = rng.random(n) < P.DETERIORATING_SHARE
     phase = np.where(nonstable, np.where(deteriorating, 2, 1), 0)
     p = r["person"]

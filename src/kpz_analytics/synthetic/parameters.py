@@ -33,7 +33,7 @@ Phases and capture
     interactions is then correctly specified. With probability ``CAPTURE_PERSISTENCE`` a
     person keeps last year's pattern when the stratum is unchanged (care runs over years);
     this keeps the per-year distribution exactly the model's. The phase is drawn *given*
-    the pattern (``PHASE_SLOPE`` per captured source, intercept solved per stratum so the
+    the pattern (``PHASE_WEIGHTS`` per captured source, intercept solved per stratum so the
     expected non-stable share is ``NONSTABLE_SHARE``); the year of death is the ``dying`` phase.
 """
 
@@ -131,7 +131,11 @@ LOGLINEAR_PAIRS = {
 CAPTURE_PERSISTENCE = 0.6
 PHASES = ("stable", "unstable", "deteriorating", "dying")
 NONSTABLE_SHARE = 0.235  # expected share unstable/deteriorating among LLC person-years
-PHASE_SLOPE = 1.1  # log odds of non-stable per captured source
+#: Log odds of a non-stable phase per source that sees the child (more sources -> more likely
+#: non-stable). A palliative-care activity almost always means a non-stable phase; IKZ/MKV
+#: often; a severe Wlz profile (chronic, often stable) least.
+PHASE_WEIGHTS = {"hospital_llc_code": 0.9, "palliative_activity": 3.0, "ikz_mkv": 1.4,
+                 "wlz_severe": 0.5}
 DETERIORATING_SHARE = 0.4  # of non-stable (not dying) years
 
 # ------------------------------------------------------------------------------ care

@@ -158,7 +158,7 @@ class Truth:
                                  if a in avail and b in avail},
                 "capture_probability": {s: float(prob[patterns[:, SOURCES.index(s)] == 1].sum()) for s in avail},
                 "p_uncaptured": float(prob[patterns.sum(axis=1) == 0].sum()),
-                "phase_intercept": intercept, "phase_slope_per_source": P.PHASE_SLOPE,
+                "phase_intercept": intercept, "phase_log_odds_per_source": P.PHASE_WEIGHTS,
             })
         delays = np.concatenate(self.delays) if self.delays else np.array([])
         q = (lambda p: float(np.quantile(delays, p)) / 30.44 if len(delays) else None)
