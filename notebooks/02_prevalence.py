@@ -98,8 +98,9 @@ plt.show()
 # %% [markdown]
 # ## Gezien en geschat totaal (capture–recapture)
 # Per jaar telt een kind mee in een bron als die bron het kind in dát jaar ziet (zonder
-# terugkijkperiode). Geschat per leeftijdsstratum (0–17 en 18–19 jaar, omdat intensieve kindzorg
-# na 18 niet bestaat; palliatieve zorgactiviteiten bestaan pas sinds 2023) en opgeteld.
+# terugkijkperiode). Geschat per stratum (kinderen die op een dag van het jaar jonger dan 18 zijn,
+# en jongeren die het hele jaar 18 of ouder zijn, omdat intensieve kindzorg na de 18e verjaardag
+# niet bestaat; palliatieve zorgactiviteiten bestaan pas sinds 2023) en opgeteld.
 
 # %%
 cr = T.get("capture_recapture", pd.DataFrame())
@@ -171,6 +172,9 @@ std = T["prevalence_standardised"]
 if not std.empty:
     display(fmt(P.labelled(std, ["jaar", "measure", "n_cases", "crude_rate", "std_rate", "ci_low",
                                  "ci_high"], language)))
+display(Markdown("Trend: jaarlijkse procentuele verandering over de jaren met een volledige "
+                 "terugkijkperiode. De reeksen *_consistent* tellen zonder de palliatieve "
+                 "zorgactiviteiten, die pas sinds 2023 gedeclareerd kunnen worden."))
 trend = T["prevalence_trend"]
 if not trend.empty:
     display(fmt(P.labelled(trend, ["measure", "years", "model", "apc", "apc_ci_low", "apc_ci_high"],
@@ -203,4 +207,4 @@ display(fmt(lb[lb["measure"] == "llc"].pivot_table(index="jaar", columns="lookba
 display(fmt(P.labelled(T["attrition"], ["definition", "description", "unit", "n_rows", "n_persons"],
                        language)))
 if result.warnings:
-    display(Markdown("**Opmerkingen:**\n\n" + "\n".join(f"- {w}" for w in result.warnings[:20])))
+    display(Markdown("**Technische opmerkingen (Engels):**\n\n" + "\n".join(f"- {w}" for w in result.warnings[:20])))
