@@ -99,8 +99,13 @@ def test_text_format_follows_the_spec(pop_extract):
     assert len(credits) > 0 and credits["bedrag"].str.startswith("-").all()
     target = dot.drop_duplicates("declaratie_id").set_index("declaratie_id")["persoon_id"]
     assert (target.loc[credits["credit_voor_id"]].to_numpy() == credits["persoon_id"].to_numpy()).all()
-    # some credited lines are replaced, some not; exact duplicates exist
+    # exact duplicates and late lines (overlapping the period start or end only partly) exist
     assert dot.duplicated().sum() > 0
+    zvw = _read(ext, "zvw_overig")
+    for df in (dot, zvw):
+        assert ((df["einddatum"] > "2024-12-31") & (df["begindatum"] <= "2024-12-31")).any()
+        assert not (df["begindatum"] > "2024-12-31").any() and not (df["einddatum"] < "2021-01-01").any()
+    assert ((dot["begindatum"] < "2021-01-01") & (dot["einddatum"] >= "2021-01-01")).any()
 
 
 def test_llc_codes_only_for_planted_llc_persons_and_captures_match_claims(pop_extract):
