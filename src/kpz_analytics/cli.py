@@ -129,7 +129,7 @@ def prevalence(
         None, help="Comma-separated case-finding sources (default all: hospital_llc_code,"
         "palliative_activity,ikz_mkv,wlz_severe)."),
     criterion: str = typer.Option(
-        "aic", help="Capture-recapture model: selection by aic or bic, or full (all two-way interactions)."),
+        "full", help="Capture-recapture model: full (all two-way interactions, default), or selection by aic or bic."),
 ) -> None:
     """LLC prevalence and need for palliative care per year, with capture-recapture."""
     from .cases import SOURCES, CaseParams

@@ -191,8 +191,11 @@ def summarise(per_year: pd.DataFrame, need: pd.DataFrame) -> tuple[pd.DataFrame,
     """Coverage, bias and interval width per estimator; sensitivity and PPV per need variant.
 
     ``coverage`` = share of year × replication cells whose interval contains the truth;
-    ``bias`` = mean(estimate − truth); ``rel_bias`` = mean((estimate − truth)/truth);
-    ``width`` = mean(high − low); ``exact`` = share of cells with estimate == truth.
+    ``bias`` = mean(estimate − truth); ``rel_bias`` = mean((estimate − truth)/truth) (and its
+    median); ``width`` = mean(high − low) (relative: divided by the truth); ``exact`` = share of
+    cells with estimate == truth. Bias and width use the cells with a bounded estimate;
+    ``n_unbounded`` counts the others (they count as covering when their lower bound is below
+    the truth).
     """
     specs = [
         (f"cr_total[{c}]", f"n_estimated_{c}", f"ci_low_{c}", f"ci_high_{c}", "true_total",
@@ -215,13 +218,20 @@ def summarise(per_year: pd.DataFrame, need: pd.DataFrame) -> tuple[pd.DataFrame,
         d = d[ok]
         if d.empty:
             continue
+        # an unbounded estimate (e.g. two sources that share nobody) covers but has no bias/width
+        fin = np.isfinite(d[est]) & np.isfinite(d[hi])
+        f = d[fin]
+        rel = (f[est] - f[truth]) / f[truth]
         rows.append(dict(
             estimator=name, description=what, n_cells=len(d), n_not_estimable=int((~ok).sum()),
+            n_unbounded=int((~fin).sum()),
             coverage=float(((d[lo] <= d[truth]) & (d[truth] <= d[hi])).mean()),
-            bias=float((d[est] - d[truth]).mean()),
-            rel_bias=float(((d[est] - d[truth]) / d[truth]).mean()),
-            width=float((d[hi] - d[lo]).mean()),
-            rel_width=float(((d[hi] - d[lo]) / d[truth]).mean()),
+            bias=float((f[est] - f[truth]).mean()),
+            rel_bias=float(rel.mean()),
+            median_rel_bias=float(rel.median()),
+            width=float((f[hi] - f[lo]).mean()),
+            rel_width=float(((f[hi] - f[lo]) / f[truth]).mean()),
+            median_rel_width=float(((f[hi] - f[lo]) / f[truth]).median()),
             exact=float((d[est] == d[truth]).mean()),
             mean_truth=float(d[truth].mean()),
         ))
