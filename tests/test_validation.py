@@ -81,6 +81,7 @@ def test_small_replication_recovers_planted_truth(tmp_path):
     assert (res.per_year["llc_observed"] > 0).all()
     # capture-recapture sees more than the observed and covers the truth in most cells
     assert s.loc["cr_total[aic]", "coverage"] >= 0.5
+    assert s.loc["cr_total[full]", "coverage"] >= 0.5
     assert (res.per_year["n_estimated_aic"] >= res.per_year["n_observed"]).all()
     assert abs(s.loc["cr_total[aic]", "rel_bias"]) < 0.25
     need = res.need.set_index("variant")
