@@ -89,6 +89,10 @@ for measure, df in by_year.groupby("measure"):
     ax.errorbar(df["jaar"], df["rate_per_10000"],
                 yerr=[df["rate_per_10000"] - df["ci_low"], df["ci_high"] - df["rate_per_10000"]],
                 marker="o", capsize=3, label=P.MEASURE_NL[measure])
+incomplete = by_year.loc[~by_year["lookback_complete"].astype(bool), "jaar"]
+if len(incomplete):
+    ax.axvspan(incomplete.min() - 0.5, incomplete.max() + 0.5, color="grey", alpha=0.15,
+               label="terugkijkperiode onvolledig")
 ax.set_xlabel("jaar")
 ax.set_ylabel(f"per 10.000 kinderen ({age_min}–{age_max} jaar)")
 ax.set_title("Prevalentie per jaar met 95%-betrouwbaarheidsinterval")
