@@ -1,0 +1,153 @@
+"""Realism check: the primer's reference figures computed from an extract alone.
+
+For a synthetic extract this shows whether the generator resembles the Netherlands; for a real
+extract it is a first plausibility check. National figures from a ``cohort_sample`` extract
+weight each person by the design: persons in the selection count once, persons drawn in the
+random comparison sample (``in_steekproef``) count ``1 / sample_fraction`` times.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import KpzError
+from .warehouse import connect, extract_meta
+
+# Reference values from shared/domain-primer.md ("Reference figures"): (low, high, source).
+REFERENCE = {
+    "population_0_19": (3_740_000, 3_930_000, "CBS 37296ned"),
+    "llc_rate": (26.7, 66.4, "Fraser et al. 2021 (Engeland, 0-19, 2001/02-2017/18)"),
+    "need": (5_000, 7_000, "Kenniscentrum (werkagenda, personarapport)"),
+    "deaths_0_19": (1_000, 1_100, "CBS via NJi (1.001 in 2021, 1.061 in 2022)"),
+    "deaths_under1_share": (0.45, 0.55, "CBS via NJi (540 van 1.061 in 2022)"),
+    "jeugdwet_after_18": (0.25, 0.40, "CBS Jeugdmonitor 2019 (ongeveer 1/3 blijft in jeugdzorg)"),
+    "pgb_share": (None, None, "geen landelijk referentiecijfer; ter informatie"),
+}
+
+
+def _weight_sql(meta: dict) -> str:
+    fraction = meta.get("sample_fraction")
+    if meta.get("design") == "cohort_sample":
+        if not fraction:
+            raise KpzError("cohort_sample extract without sample_fraction in its manifest")
+        return f"case when in_steekproef then {1.0 / float(fraction)} else 1.0 end"
+    return "1.0"
+
+
+def _age_expr(date_sql: str) -> str:
+    """Completed years at ``date_sql`` from the 15th of the birth month."""
+    # Floored at 0: a baby who dies before the 15th of its birth month is aged 0.
+    return (
+        f"greatest(0, date_diff('year', birth_ref_date, {date_sql}) - case when "
+        f"strftime({date_sql}, '%m%d') < strftime(birth_ref_date, '%m%d') then 1 else 0 end)"
+    )
+
+
+def figures(con, year: int) -> dict[str, float]:
+    """Compute each realism figure for ``year`` from the marts (weighted for the design)."""
+    meta = extract_meta(con)
+    w = _weight_sql(meta)
+    jan1, dec31 = f"date '{year}-01-01'", f"date '{year}-12-31'"
+    out: dict[str, float] = {}
+    out["population_0_19"] = con.execute(
+        "select sum(aantal) from mart_denominator where jaar = ? and leeftijd between 0 and 19", [year]
+    ).fetchone()[0]
+    deaths = con.execute(
+        f"""
+        select sum({w}) as deaths,
+               sum(case when {_age_expr('overlijdensdatum')} < 1 then {w} else 0 end) as under1
+        from mart_person
+        where overlijdensdatum between {jan1} and {dec31}
+          and {_age_expr('overlijdensdatum')} between 0 and 19
+        """
+    ).fetchone()
+    out["deaths_0_19"] = deaths[0] or 0.0
+    out["deaths_under1_share"] = (deaths[1] or 0.0) / deaths[0] if deaths[0] else float("nan")
+    # Jeugdwet after 18: of those with Jeugdwet in the 6 months before the 18th-birthday month,
+    # the share with Jeugdwet again in the 6 months after it (extension up to 23).
+    cont = con.execute(
+        f"""
+        with before as (
+            select distinct p.persoon_id, {w.replace('in_steekproef', 'p.in_steekproef')} as w
+            from mart_person as p
+            join mart_person_month as m on m.persoon_id = p.persoon_id
+            where m.domain = 'jeugdwet'
+              and m.month between p.month_18 - interval 6 month and p.month_18 - interval 1 month
+              and year(p.month_18) = ?
+        ),
+        after as (
+            select distinct b.persoon_id
+            from before as b
+            join mart_person as p on p.persoon_id = b.persoon_id
+            join mart_person_month as m on m.persoon_id = b.persoon_id
+            where m.domain = 'jeugdwet'
+              and m.month between p.month_18 + interval 1 month and p.month_18 + interval 6 month
+        )
+        select sum(w), sum(case when persoon_id in (select persoon_id from after) then w else 0 end)
+        from before
+        """,
+        [year],
+    ).fetchone()
+    out["jeugdwet_after_18"] = cont[1] / cont[0] if cont[0] else float("nan")
+    pgb = con.execute(
+        f"""
+        select sum(case when financing = 'pgb' then cost else 0 end) / nullif(sum(cost), 0)
+        from mart_person_month
+        where domain in ('wlz', 'wmo', 'jeugdwet') and year(month) = ?
+        """,
+        [year],
+    ).fetchone()[0]
+    out["pgb_share"] = float(pgb) if pgb is not None else float("nan")
+    return out
+
+
+def _case_figures(con, year: int) -> dict[str, float]:
+    """LLC rate per 10,000 and the number needing palliative care (0-19) by the default case definitions."""
+    from . import cases
+
+    table = cases.find_cases(con, cases.CaseParams(years=(year, year)))
+    llc = cases.llc_cases(table)
+    llc = llc[llc["jaar"] == year]
+    population = con.execute(
+        "select sum(aantal) from mart_denominator where jaar = ? and leeftijd between 0 and 19", [year]
+    ).fetchone()[0]
+    return {
+        "llc_rate": 10_000 * len(llc) / population if population else float("nan"),
+        "need": float(llc["palliative_need"].sum()),
+    }
+
+
+LABELS = {
+    "population_0_19": "bevolking 0-19 jaar (1 juli)",
+    "llc_rate": "levensbeperkende aandoening (LLC) per 10.000, 0-19",
+    "need": "kinderen met behoefte aan palliatieve zorg (0-19)",
+    "deaths_0_19": "overleden 0-19 jaar",
+    "deaths_under1_share": "aandeel overledenen jonger dan 1 jaar",
+    "jeugdwet_after_18": "aandeel met Jeugdwet vóór 18 dat na 18 Jeugdwet houdt",
+    "pgb_share": "aandeel pgb in kosten Wlz, Wmo en Jeugdwet",
+}
+
+
+def realism_table(warehouse: str | Path, year: int | None = None) -> pd.DataFrame:
+    """One row per reference figure: Dutch label, value from the extract, reference range, source."""
+    con = connect(warehouse)
+    try:
+        meta = extract_meta(con)
+        last = pd.Timestamp(meta["period_end"]).year
+        year = last if year is None else year
+        first = pd.Timestamp(meta["period_start"]).year
+        if not first <= year <= last:
+            raise KpzError(f"year {year} is outside the extract period {first}-{last}")
+        values = figures(con, year)
+        values.update(_case_figures(con, year))
+    finally:
+        con.close()
+    rows = []
+    for key, value in values.items():
+        low, high, source = REFERENCE[key]
+        ref = "" if low is None else (f"{low:,.0f}–{high:,.0f}" if high > 1 else f"{low:.2f}–{high:.2f}")
+        shown = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+        rows.append((LABELS[key], shown, ref, source))
+    return pd.DataFrame(rows, columns=["kengetal", f"levering {year}", "referentie", "bron"])
