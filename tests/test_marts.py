@@ -170,24 +170,24 @@ def test_insured_periods_clipped_to_period_and_death_and_merged(con, monkeypatch
 def test_person_ages_regions_and_insured_span(con, monkeypatch):
     build(con, monkeypatch)
     got = con.execute(
-        "select persoon_id, geboortemaand, birth_ref_date, month_18, nik_region, "
+        "select persoon_id, geboortemaand, birth_ref_date, month_18, nik_region, nik_region_gemeente, "
         "insured_from, insured_to, overlijdensdatum, in_steekproef from mart_person order by 1"
     ).fetchall()
     assert got == [
-        ("P1", D(2005, 3, 1), D(2005, 3, 15), D(2023, 3, 1), "Holland Rijnland",
+        ("P1", D(2005, 3, 1), D(2005, 3, 15), D(2023, 3, 1), "Zuidwest", "Holland Rijnland",
          D(2020, 1, 1), D(2021, 12, 31), None, True),
-        ("P2", D(2019, 12, 1), D(2019, 12, 15), D(2037, 12, 1), "Noordoost",
+        ("P2", D(2019, 12, 1), D(2019, 12, 15), D(2037, 12, 1), "Noordoost", "Noordoost",
          D(2020, 1, 1), D(2020, 6, 10), D(2020, 6, 10), False),
-        ("P3", D(2003, 2, 1), D(2003, 2, 15), D(2021, 2, 1), "Zuidwest",
+        ("P3", D(2003, 2, 1), D(2003, 2, 15), D(2021, 2, 1), "Zuidwest", "Zuidwest",
          D(2020, 1, 1), D(2021, 12, 31), None, False),
-        ("P4", D(2010, 7, 1), D(2010, 7, 15), D(2028, 7, 1), None,
+        ("P4", D(2010, 7, 1), D(2010, 7, 15), D(2028, 7, 1), None, None,
          D(2020, 1, 1), D(2021, 12, 31), None, True),
-        ("P5", D(2008, 1, 1), D(2008, 1, 15), D(2026, 1, 1), "Noordoost", None, None, None, False),
+        ("P5", D(2008, 1, 1), D(2008, 1, 15), D(2026, 1, 1), "Noordoost", "Noordoost", None, None, None, False),
     ]
     cols = [r[0] for r in con.execute("describe mart_person").fetchall()]
     assert cols == [
         "persoon_id", "geboortemaand", "birth_ref_date", "month_18", "geslacht", "provincie_code",
-        "gemeente_code", "nik_region", "overlijdensdatum", "in_steekproef", "insured_from",
+        "gemeente_code", "nik_region", "nik_region_gemeente", "overlijdensdatum", "in_steekproef", "insured_from",
         "insured_to",
     ]
 

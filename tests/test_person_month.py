@@ -194,7 +194,7 @@ def test_end_to_end_through_ingest_nets_credits(tmp_path, monkeypatch):
             "select month, domain, subdomain, financing, institution_type, n_lines, volume, cost "
             "from mart_person_month order by month, domain"
         ).fetchall()
-        (nik,) = con.execute("select nik_region from mart_person").fetchone()
+        (nik,) = con.execute("select nik_region_gemeente from mart_person").fetchone()
     finally:
         con.close()
     # d2: 40 days, Feb 29 (2020 is a leap year) and Mar 11; cost 800 split 580 / 220.

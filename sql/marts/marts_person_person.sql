@@ -1,9 +1,11 @@
 -- mart_person
 -- Grain: one row per accepted person (core_personen).
 -- Ages use the 15th of geboortemaand (birth_ref_date); month_18 is the first day of the month
--- of the 18th birthday (geboortemaand + 18 years). nik_region: the municipality's region when
--- ref_regions has a row for gemeente_code (a municipality decides, also when the delivered
--- province disagrees), else the province default (ref_regions row without gemeente_code).
+-- of the 18th birthday (geboortemaand + 18 years).
+-- nik_region: the province default (ref_regions row without gemeente_code), the same rule as
+-- mart_denominator, so numerators and denominators of regional rates agree (populatie has no
+-- municipality). nik_region_gemeente: the municipality's region when ref_regions has a row for
+-- gemeente_code, else the province default; for counts, never for rates.
 -- insured_from / insured_to: first and last insured day within the extract period, death
 -- applied (mart_insured_period); NULL for a person never insured within the period.
 
@@ -56,7 +58,8 @@ final as (
         p.geslacht,
         p.provincie_code,
         p.gemeente_code,
-        coalesce(rg.nik_region, rp.nik_region) as nik_region,
+        rp.nik_region as nik_region,
+        coalesce(rg.nik_region, rp.nik_region) as nik_region_gemeente,
         p.overlijdensdatum,
         p.in_steekproef,
         i.insured_from,

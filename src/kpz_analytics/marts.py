@@ -31,7 +31,8 @@ MART_GRAINS: dict[str, str] = {
     ),
     "mart_person": (
         "one row per accepted person, with birth_ref_date (15th of geboortemaand), month_18, "
-        "nik_region (municipality override, else province default) and first/last insured day"
+        "nik_region (province default, as in mart_denominator), nik_region_gemeente (municipality "
+        "override) and first/last insured day"
     ),
     "mart_denominator": (
         "one row per year x age x sex x province: persons insured on 1 July (populatie), with "
