@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -28,6 +30,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from kpz_analytics import labels, quality, realism
+from kpz_analytics.display import dutch
 from kpz_analytics.warehouse import connect
 
 sns.set_theme(style="whitegrid")
@@ -37,7 +40,7 @@ con = connect(warehouse)
 # ## De levering
 
 # %%
-display(quality.meta_table(con).style.hide(axis="index"))
+display(dutch(quality.meta_table(con)))
 
 # %% [markdown]
 # ## Rijen per bestand
@@ -47,7 +50,7 @@ display(quality.meta_table(con).style.hide(axis="index"))
 
 # %%
 dq = quality.dq_summary(con)
-display(dq.rename(columns=labels.DQ_COLUMNS).style.hide(axis="index").format(thousands="."))
+display(dutch(dq.rename(columns=labels.DQ_COLUMNS)))
 
 # %%
 by_reason = quality.quarantine_by_reason(con)
@@ -55,17 +58,19 @@ if by_reason.empty:
     display(Markdown("**Geen rijen in quarantaine.**"))
 else:
     by_reason["reason"] = by_reason["reason"].map(lambda r: labels.label(labels.QUARANTINE_REASON, r))
-    display(by_reason.rename(columns=labels.DQ_COLUMNS).style.hide(axis="index"))
+    display(dutch(by_reason.rename(columns=labels.DQ_COLUMNS)))
 
 # %% [markdown]
 # ## Tabellen in het warehouse
 
 # %%
-display(quality.table_sizes(con).style.hide(axis="index").format(thousands="."))
+display(dutch(quality.table_sizes(con)))
 
 # %% [markdown]
 # ## Zorggebruik per maand en domein
 # Aantal personen in de levering met zorg in de maand (na verrekening van creditregels).
+# Bij een cohort-plus-steekproeflevering zijn dit de personen in de levering (selectie en
+# steekproef samen, ongewogen), geen landelijke aantallen.
 
 # %%
 care = quality.care_per_month(con)
@@ -83,11 +88,12 @@ plt.show()
 
 # %%
 pop = quality.population_by_age(con)
-last = pop[pop["jaar"] == pop["jaar"].max()].copy()
+last = pop[(pop["jaar"] == pop["jaar"].max()) & (pop["aantal"] > 0)].copy()
 last["geslacht"] = last["geslacht"].map(lambda s: labels.label(labels.SEX, s))
 fig, ax = plt.subplots(figsize=(10, 4))
 sns.barplot(data=last, x="leeftijd", y="aantal", hue="geslacht", ax=ax)
 ax.set(xlabel="leeftijd (jaren)", ylabel="verzekerden", title=f"Verzekerden op 1 juli {last['jaar'].max()}")
+ax.legend(title=None, loc="upper left", bbox_to_anchor=(1, 1))
 plt.tight_layout()
 plt.show()
 
@@ -97,7 +103,7 @@ plt.show()
 # benadert; bij een echte levering is het een eerste plausibiliteitscontrole.
 
 # %%
-display(realism.realism_table(warehouse).style.hide(axis="index"))
+display(dutch(realism.realism_table(warehouse)))
 
 # %%
 con.close()

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -46,6 +48,7 @@ from IPython.display import Markdown, display
 
 from kpz_analytics import prevalence as P
 from kpz_analytics.cases import SOURCES, CaseParams
+from kpz_analytics.display import dutch
 from kpz_analytics.warehouse import connect
 
 sns.set_theme(style="whitegrid")
@@ -62,8 +65,7 @@ h = result.headline
 last = h["jaar"]
 
 
-def fmt(df):
-    return df.style.format(precision=1, thousands=".", decimal=",").hide(axis="index")
+fmt = dutch
 
 
 # %% [markdown]

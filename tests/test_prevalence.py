@@ -305,3 +305,18 @@ def test_end_to_end_through_ingest(tmp_path):
     assert cases.loc[("p1", 2021), "mk_intensive_care"] == 1 and cases.loc[("p3", 2021), "mk_death"] == 1
     assert cases.loc[("p2", 2020), "src_wlz_severe"] == 1 and cases.loc[("p3", 2021), "src_ikz_mkv"] == 1
     assert pd.read_csv(out / "prevalence_by_year.csv")["n_cases"].sum() == 7
+
+
+def test_cases_without_denominator_warn():
+    """A stratum with cases but no population (numerator and denominator classified differently)."""
+    import pandas as pd
+    import pytest
+
+    from kpz_analytics import prevalence, rates
+
+    frames = {"llc": pd.DataFrame({"persoon_id": ["a", "b"], "jaar": [2020, 2020],
+                                   "nik_region": ["Utrecht", "Holland Rijnland"]})}
+    denom = pd.DataFrame({"jaar": [2020], "nik_region": ["Utrecht"], "population": [1000]})
+    with pytest.warns(rates.RateWarning, match="1 cases fall in strata without population"):
+        out = prevalence._rate_table(frames, denom, ["nik_region"], 0.05)
+    assert out.loc[out["nik_region"] == "Utrecht", "rate_per_10000"].item() == 10.0

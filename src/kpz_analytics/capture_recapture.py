@@ -507,7 +507,7 @@ def _fit_all(patterns, y, sources, max_order, progress=False):
     rows, fits = [], []
     iterator = specs
     if progress and len(specs) > 64:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         iterator = tqdm(specs, desc="capture–recapture models", leave=False)
     for terms in iterator:

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from . import __version__, cases as C, rates
 from .errors import KpzError, ParameterError
@@ -125,6 +125,13 @@ def _rate_table(frames, denom: pd.DataFrame, by: list[str], alpha: float) -> pd.
     counts = _counts(frames, by)
     df = grid.merge(counts, on=["jaar", "measure", *by], how="outer")
     df["n_cases"] = df["n_cases"].fillna(0).astype(int)
+    # Cases in a stratum the denominators do not have mean numerator and denominator were
+    # classified differently (e.g. region by municipality vs by province): say so loudly.
+    orphans = df[(df["n_cases"] > 0) & ~(df["population"] > 0)]
+    if not orphans.empty:
+        where = ", ".join(sorted({" / ".join(str(r[c]) for c in ["jaar", *by]) for _, r in orphans.iterrows()})[:5])
+        warnings.warn(f"{int(orphans['n_cases'].sum())} cases fall in strata without population "
+                      f"({where}); their rates are missing", rates.RateWarning, stacklevel=2)
     df = rates.add_rates(df, alpha=alpha)
     order = ["jaar", "measure", *by, "n_cases", "population", "rate_per_10000", "ci_low", "ci_high"]
     rank = {g: i for i, g in enumerate(AGE_GROUPS)}

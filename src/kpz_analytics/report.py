@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 from nbconvert import HTMLExporter
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from . import config
 from .errors import KpzError
