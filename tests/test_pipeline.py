@@ -1,0 +1,69 @@
+"""End to end, as `make report` runs it: synthetic extract -> ingest -> realism -> Dutch HTML reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpz_analytics import realism
+from kpz_analytics.ingest import ingest
+from kpz_analytics.report import render_reports
+from kpz_analytics.synthetic import write_extract
+from kpz_analytics.warehouse import connect
+
+SCALE = 0.05
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pipeline")
+    write_extract(root / "extract", seed=7, design="cohort_sample", fmt="csv", scale=SCALE,
+                  years=(2019, 2024), faults=False, progress=False)
+    result = ingest(root / "extract", warehouse=root / "w.duckdb", progress=False)
+    return result
+
+
+def test_generated_extract_is_ingested_without_quarantine(warehouse):
+    dq = warehouse.dq_summary
+    assert len(dq) == 10
+    assert (dq["rows_quarantined"] == 0).all()
+    assert (dq["rows_in"] == dq["rows_kept"]).all()
+    assert dq["rows_in"].sum() > 100_000
+
+
+def test_realism_figures_from_the_extract_alone(warehouse):
+    con = connect(warehouse.warehouse)
+    values = realism.figures(con, 2022)
+    values.update(realism._case_figures(con, 2022))
+    con.close()
+    # national equivalents of a 5 % scale extract against the primer's reference ranges
+    assert 3.6e6 < values["population_0_19"] / SCALE < 4.0e6
+    assert 25 < values["llc_rate"] < 80
+    assert 3_000 < values["need"] / SCALE < 10_000
+    assert values["deaths_0_19"] > 0 and 0 <= values["deaths_under1_share"] <= 1
+    assert 0.05 < values["jeugdwet_after_18"] < 0.6
+    assert 0 < values["pgb_share"] < 1
+    table = realism.realism_table(warehouse.warehouse, year=2022)
+    assert list(table.columns) == ["kengetal", "levering 2022", "referentie", "bron"]
+    assert len(table) == len(realism.REFERENCE)
+    assert not table["levering 2022"].str.contains("nan").any()
+
+
+def test_realism_rejects_year_outside_extract(warehouse):
+    from kpz_analytics.errors import KpzError
+
+    with pytest.raises(KpzError, match="outside the extract period 2019-2024"):
+        realism.realism_table(warehouse.warehouse, year=2010)
+
+
+def test_reports_render_to_dutch_html_without_code(warehouse, tmp_path):
+    written = render_reports(warehouse.warehouse, out_dir=tmp_path / "reports")
+    names = [p.name for p in written]
+    assert names == ["01_data_quality.html", "02_prevalence.html"]
+    dq = (tmp_path / "reports" / "01_data_quality.html").read_text(encoding="utf-8")
+    prev = (tmp_path / "reports" / "02_prevalence.html").read_text(encoding="utf-8")
+    assert "Datakwaliteit van de levering" in dq and "Geen rijen in quarantaine" in dq
+    assert "kinderen van 0–19 jaar met een levensbeperkende aandoening" in prev
+    for html in (dq, prev):
+        assert "Traceback" not in html and "Error" not in html.split("</style>")[-1]
+        assert "import " not in html.split("</style>")[-1]  # code cells are hidden
+    assert (tmp_path / "reports" / "results" / "prevalence" / "prevalence_by_year.csv").exists()
