@@ -66,6 +66,15 @@ def model_table(sql_file: Path, prefix: str) -> str:
     return f"{prefix}_{parts[2]}"
 
 
+def define_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the shared SQL macros (``sql/macros/*.sql``, e.g. ``net_claim_lines``) the models use."""
+    for path in sorted((Path(config.SQL_DIR) / "macros").glob("*.sql")):
+        try:
+            con.execute(path.read_text(encoding="utf-8"))
+        except duckdb.Error as exc:
+            raise KpzError(f"{path.name}: defining macro failed: {str(exc).splitlines()[0]}") from exc
+
+
 def run_models(con: duckdb.DuckDBPyConnection, layer: str, prefix: str) -> list[str]:
     """Execute ``sql/<layer>/*.sql`` in file-name order, each as ``create table <model> as``."""
     directory = Path(config.SQL_DIR) / layer
@@ -171,6 +180,7 @@ def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, pr
                 f"create or replace temp view accepted_{entry.table} as "
                 f"select row_number, {names} from {SCRATCH}.checked_{entry.table} where issue is null"
             )
+    define_macros(con)
     for layer, prefix in tqdm(LAYERS, desc="staging, core", unit="layer", disable=not progress, leave=False):
         run_models(con, layer, prefix)
     con.execute("create table dq_extensions (file varchar, column_name varchar)")
