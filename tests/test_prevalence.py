@@ -247,6 +247,9 @@ def test_cli_writes_tables(warehouse_file, tmp_path, fake_cr):
     by_year = pd.read_csv(out / "prevalence_by_year.csv")
     assert sorted(by_year["jaar"].unique()) == [2020, 2021, 2022, 2023]
     assert (out / "prevalence_metadata.json").exists() and (out / "headline.txt").exists()
+    by_crit = pd.read_csv(out / "capture_recapture_by_criterion.csv")
+    assert sorted(by_crit["criterion"].unique()) == ["aic", "bic", "full"]
+    assert len(by_crit) == 3 * 4  # every criterion for every year
 
 
 @pytest.mark.parametrize("args, message", [

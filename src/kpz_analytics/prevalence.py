@@ -512,6 +512,12 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
         tables["capture_recapture"] = totals
         tables["capture_recapture_strata"] = per
         tables["capture_recapture_models"] = models
+        # The same totals under every model choice, so selection by AIC and BIC is visible next
+        # to the default (the full two-way model covers best in replications: docs/prevalence.md).
+        tables["capture_recapture_by_criterion"] = pd.concat(
+            [totals if c == criterion else
+             capture_recapture_by_year(table, criterion=c, alpha=alpha, progress=False)[0]
+             for c in CR_CRITERIA], ignore_index=True)
         if cr_by_age:
             tables["capture_recapture_by_age"] = capture_recapture_by_age(
                 table, criterion=criterion, alpha=alpha, progress=progress)
