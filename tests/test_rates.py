@@ -303,3 +303,17 @@ def test_trend_no_cases_and_missing_column():
         poisson_trend(_trend_frame([0, 0, 0], [100, 100, 100]))
     with pytest.raises(KpzError, match="jaar"):
         poisson_trend(pd.DataFrame({"year": [1, 2, 3], "n_cases": [1, 2, 3], "population": [9, 9, 9]}))
+
+
+def test_trend_not_estimable_is_a_clear_error():
+    """All cases in the last year: the slope diverges; a KpzError, not an OverflowError."""
+    import pandas as pd
+    import pytest
+
+    from kpz_analytics import rates
+    from kpz_analytics.errors import KpzError
+
+    df = pd.DataFrame({"jaar": [2019, 2020, 2021, 2022], "n_cases": [0, 0, 0, 5],
+                       "population": [1000] * 4})
+    with pytest.raises(KpzError, match="not estimable"):
+        rates.poisson_trend(df)

@@ -352,7 +352,7 @@ def _trend(by_year: pd.DataFrame, params: C.CaseParams, first_period_year: int, 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 t = rates.poisson_trend(df, alpha=alpha)
-        except (KpzError, OverflowError, ValueError) as exc:
+        except (KpzError, ValueError) as exc:
             # degenerate series (e.g. mostly zero counts) cannot carry a trend: say so, go on
             notes.append(f"trend {measure}: not estimable ({exc})")
             continue

@@ -518,6 +518,9 @@ def poisson_trend(
             nb_alpha = np.nan
 
     beta, se = float(chosen.params[1]), float(chosen.bse[1])
+    if not (np.isfinite(beta) and np.isfinite(se) and abs(beta) + stats.norm.ppf(1 - alpha / 2) * se < 700):
+        # e.g. all cases in one year: the likelihood has no finite maximum for the slope
+        raise KpzError(f"poisson_trend: the trend is not estimable from these counts (slope {beta:.3g}, SE {se:.3g})")
     z = stats.norm.ppf(1 - alpha / 2)
     return pd.DataFrame(
         [
