@@ -130,6 +130,14 @@ LABELS = {
 }
 
 
+def _nl(x: float, scale: float) -> str:
+    """Dutch number: whole numbers with '.' for thousands from 100 up, else two decimals with ','."""
+    if x != x:  # NaN
+        return "–"
+    text = f"{x:,.0f}" if abs(scale) >= 100 else f"{x:,.2f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
 def realism_table(warehouse: str | Path, year: int | None = None) -> pd.DataFrame:
     """One row per reference figure: Dutch label, value from the extract, reference range, source."""
     con = connect(warehouse)
@@ -147,7 +155,7 @@ def realism_table(warehouse: str | Path, year: int | None = None) -> pd.DataFram
     rows = []
     for key, value in values.items():
         low, high, source = REFERENCE[key]
-        ref = "" if low is None else (f"{low:,.0f}–{high:,.0f}" if high > 1 else f"{low:.2f}–{high:.2f}")
-        shown = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+        ref = "" if low is None else f"{_nl(low, high)}–{_nl(high, high)}"
+        shown = _nl(value, value)
         rows.append((LABELS[key], shown, ref, source))
     return pd.DataFrame(rows, columns=["kengetal", f"levering {year}", "referentie", "bron"])
