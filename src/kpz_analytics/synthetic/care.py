@@ -293,11 +293,18 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
         rate = by_age(base) + is_llc * P.LLC_ZVW.get(zs, 0.0)
         if zs == "ggz":
             rate = rate * np.where(age >= 12, 1.0, 0.3)
-        n = rng.poisson(rate)
+        # Episodes already running when the period starts: in the first year, persons insured
+        # before it also get lines that began up to `maxdur` days earlier (same density), so care
+        # does not ramp up over the first months; lines ending before the period are not delivered.
+        lead = np.where((py["year"] == years[0]) & (persons.ins_start[pp] < P0), maxdur, 0)
+        lo = np.maximum(py["ws"] - lead, persons.ins_start[pp])
+        n = rng.poisson(rate * (py["we"] - lo + 1) / (py["we"] - py["ws"] + 1))
         r = np.repeat(np.arange(n_py), n)
+        b = _uniform_day(rng, lo[r], py["we"][r])
+        e = np.minimum(b + (rng.integers(0, maxdur + 1, len(r)) if maxdur else 0), persons.ins_end[pp[r]])
+        delivered = e >= P0
+        r, b, e = r[delivered], b[delivered], e[delivered]
         m = len(r)
-        b = _uniform_day(rng, py["ws"][r], py["we"][r])
-        e = np.minimum(b + (rng.integers(0, maxdur + 1, m) if maxdur else 0), persons.ins_end[pp[r]])
         if qty is None:
             bed = _lognormal_cents(rng, 250, m, 0.9)
             q = bed
