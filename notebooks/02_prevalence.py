@@ -200,8 +200,7 @@ display(fmt(piv[[c for c in P.AGE_GROUPS if c in piv.columns]].reset_index()))
 
 # %%
 sens = T["palliative_need_sensitivity"]
-display(fmt(sens[sens["jaar"] == last][["variant", "n_cases", "share_of_llc"]]
-            .rename(columns=P.COLUMNS_NL)))
+display(fmt(P.labelled(sens[sens["jaar"] == last], ["variant", "n_cases", "share_of_llc"], language)))
 
 # %% [markdown]
 # ## Terugkijkperiode en selectiestappen

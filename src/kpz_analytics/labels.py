@@ -48,6 +48,52 @@ QUARANTINE_REASON = {
 SEX = {"M": "jongens/mannen", "V": "meisjes/vrouwen", "O": "onbekend"}
 
 
+# Prevalence (issue 9): measures, Fraser/Hain diagnostic groups, result-table columns.
+MEASURE = {"llc": "levensbeperkende aandoening (LBA)",
+              "palliative_need": "behoefte aan palliatieve zorg",
+           "llc_consistent": "LBA, zonder palliatieve zorgactiviteiten",
+           "palliative_need_consistent": "behoefte, zonder palliatieve zorgactiviteiten"}
+DIAGNOSTIC_GROUP = {
+    "congenital": "aangeboren afwijkingen", "oncology": "oncologie", "neurology": "neurologie",
+    "haematology": "hematologie", "respiratory": "luchtwegen", "perinatal": "perinataal",
+    "genitourinary": "urogenitaal", "metabolic": "metabool", "circulatory": "hart en vaten",
+    "gastrointestinal": "maag-darm", "other": "overig", "no_llc_code": "geen LBA-code (andere bron)",
+}
+PREVALENCE_COLUMNS = {
+    "jaar": "jaar", "measure": "maat", "n_cases": "aantal", "population": "populatie",
+    "rate_per_10000": "per 10.000", "ci_low": "95%-BI laag", "ci_high": "95%-BI hoog",
+    "age_group": "leeftijdsgroep", "geslacht": "geslacht", "provincie_code": "provincie",
+    "nik_region": "NIK-regio", "diagnostic_group": "diagnosegroep", "crude_rate": "ruw per 10.000",
+    "std_rate": "gestandaardiseerd per 10.000", "n_observed": "gezien in declaraties",
+    "n_unseen": "geschat niet gezien", "n_estimated": "geschat totaal", "model": "model",
+    "n_deaths": "overleden", "deaths_per_1000_cases": "overleden per 1.000",
+    "variant": "variant", "share_of_llc": "aandeel van LBA", "n_llc_cases": "aantal LBA",
+    "lookback": "terugkijkperiode (jaren)", "apc": "jaarlijkse verandering (%)",
+    "apc_ci_low": "95%-BI laag", "apc_ci_high": "95%-BI hoog", "years": "jaren",
+    "description": "stap", "n_rows": "rijen", "n_persons": "personen", "unit": "eenheid",
+    "stratum": "leeftijd", "definition": "definitie",
+}
+
+NEED_MARKER = {
+    "palliative_activity": "palliatieve zorgactiviteit", "intensive_care": "IC-dagen",
+    "emergency_run": "reeks SEH-bezoeken", "admission_run": "reeks opnamedagen",
+    "ikz_mkv": "intensieve kindzorg / MKV", "death": "overlijden",
+}
+
+
+def need_variant(variant: str) -> str:
+    """Dutch text of a palliative-need sensitivity variant ('only ikz_mkv', 'emergency_run >= 6 (default 3)')."""
+    if variant == "all markers":
+        return "alle markers"
+    for en, nl in (("only ", "alleen "), ("without ", "zonder ")):
+        if variant.startswith(en) and variant[len(en):] in NEED_MARKER:
+            return nl + NEED_MARKER[variant[len(en):]]
+    marker, _, rest = variant.partition(" ")
+    if marker in NEED_MARKER:
+        return f"{NEED_MARKER[marker]} {rest.replace('default', 'standaard')}"
+    return variant
+
+
 def label(mapping: dict, value) -> str:
     """Dutch label for a code, falling back to the code itself."""
     return mapping.get(value, value)

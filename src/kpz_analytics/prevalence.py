@@ -33,6 +33,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from . import __version__, cases as C, rates
+from .labels import DIAGNOSTIC_GROUP as DIAGNOSTIC_GROUP_NL, MEASURE as MEASURE_NL
+from .labels import PREVALENCE_COLUMNS as COLUMNS_NL, need_variant
 from .errors import KpzError, ParameterError
 from .refdata import index as codelist_index
 from .warehouse import connect, extract_meta
@@ -657,30 +659,6 @@ def run_prevalence(warehouse: str | Path, out_dir: str | Path, params: C.CasePar
 
 
 # --------------------------------------------------------------------------- Dutch labels
-MEASURE_NL = {"llc": "levensbeperkende aandoening (LBA)",
-              "palliative_need": "behoefte aan palliatieve zorg"}
-DIAGNOSTIC_GROUP_NL = {
-    "congenital": "aangeboren afwijkingen", "oncology": "oncologie", "neurology": "neurologie",
-    "haematology": "hematologie", "respiratory": "luchtwegen", "perinatal": "perinataal",
-    "genitourinary": "urogenitaal", "metabolic": "metabool", "circulatory": "hart en vaten",
-    "gastrointestinal": "maag-darm", "other": "overig", NO_CODE_GROUP: "geen LBA-code (andere bron)",
-}
-COLUMNS_NL = {
-    "jaar": "jaar", "measure": "maat", "n_cases": "aantal", "population": "populatie",
-    "rate_per_10000": "per 10.000", "ci_low": "95%-BI laag", "ci_high": "95%-BI hoog",
-    "age_group": "leeftijdsgroep", "geslacht": "geslacht", "provincie_code": "provincie",
-    "nik_region": "NIK-regio", "diagnostic_group": "diagnosegroep", "crude_rate": "ruw per 10.000",
-    "std_rate": "gestandaardiseerd per 10.000", "n_observed": "gezien in declaraties",
-    "n_unseen": "geschat niet gezien", "n_estimated": "geschat totaal", "model": "model",
-    "n_deaths": "overleden", "deaths_per_1000_cases": "overleden per 1.000",
-    "variant": "variant", "share_of_llc": "aandeel van LBA", "n_llc_cases": "aantal LBA",
-    "lookback": "terugkijkperiode (jaren)", "apc": "jaarlijkse verandering (%)",
-    "apc_ci_low": "95%-BI laag", "apc_ci_high": "95%-BI hoog", "years": "jaren",
-    "description": "stap", "n_rows": "rijen", "n_persons": "personen", "unit": "eenheid",
-    "stratum": "leeftijd", "definition": "definitie",
-}
-
-
 def labelled(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.DataFrame:
     """Select ``columns`` of a result table and, for ``language="nl"``, give Dutch names and values."""
     out = df[columns].copy()
@@ -692,4 +670,6 @@ def labelled(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.D
         out["diagnostic_group"] = out["diagnostic_group"].map(DIAGNOSTIC_GROUP_NL).fillna(out["diagnostic_group"])
     if "geslacht" in out:
         out["geslacht"] = out["geslacht"].map({"M": "jongens", "V": "meisjes", "O": "onbekend"})
+    if "variant" in out:
+        out["variant"] = out["variant"].map(need_variant)
     return out.rename(columns=COLUMNS_NL)

@@ -1,0 +1,24 @@
+"""Dutch labels of report tables."""
+
+import pandas as pd
+
+from kpz_analytics import labels, prevalence
+
+
+def test_need_variants_in_dutch():
+    assert labels.need_variant("all markers") == "alle markers"
+    assert labels.need_variant("only ikz_mkv") == "alleen intensieve kindzorg / MKV"
+    assert labels.need_variant("without death") == "zonder overlijden"
+    assert labels.need_variant("emergency_run >= 6 (default 3)") == "reeks SEH-bezoeken >= 6 (standaard 3)"
+    assert labels.need_variant("something new") == "something new"  # unknown: shown as is
+
+
+def test_labelled_translates_values_and_columns():
+    df = pd.DataFrame({"measure": ["llc", "palliative_need_consistent"], "variant": ["only death", "all markers"],
+                       "n_cases": [3, 4]})
+    out = prevalence.labelled(df, ["measure", "variant", "n_cases"])
+    assert list(out.columns) == ["maat", "variant", "aantal"]
+    assert out["maat"].tolist() == ["levensbeperkende aandoening (LBA)",
+                                    "behoefte, zonder palliatieve zorgactiviteiten"]
+    assert out["variant"].tolist() == ["alleen overlijden", "alle markers"]
+    assert prevalence.labelled(df, ["measure"], language="en")["measure"].tolist() == ["llc", "palliative_need_consistent"]
