@@ -27,9 +27,9 @@ setup: $(BIN)/kpz ## Create .venv with the package, its `kpz` command and the te
 $(EXTRACT)/manifest.json: | $(BIN)/kpz
 	$(KPZ) synth --out $(EXTRACT) --seed $(SEED) --scale $(SCALE)
 
-data: $(EXTRACT)/manifest.json ## Generate the built-in synthetic extract (national scale, seed $(SEED))
+data: $(EXTRACT)/manifest.json ## Generate the built-in synthetic extract (national scale, seed 42; SEED=, SCALE= to change)
 
-warehouse: data ## Validate and ingest the extract into data/processed/<extract_id>.duckdb
+warehouse: data ## Validate and ingest the extract into data/processed/synthetic-default.duckdb
 	$(KPZ) ingest $(EXTRACT) --warehouse $(WAREHOUSE)
 
 report: warehouse ## Render the reports (HTML in reports/) on the built-in synthetic extract
@@ -47,5 +47,5 @@ lab: setup ## Start JupyterLab on the notebooks
 strip: setup ## Strip outputs from the notebooks before committing
 	$(BIN)/nbstripout notebooks/*.ipynb
 
-clean: ## Remove generated data, warehouses and reports (keeps .venv)
+clean: ## Remove generated data, warehouses and reports (keeps .venv; `make report` then regenerates)
 	rm -rf data/raw/synthetic-* data/processed/*.duckdb reports/*/ reports/*.html results/*/
