@@ -37,7 +37,7 @@ from .labels import DIAGNOSTIC_GROUP as DIAGNOSTIC_GROUP_NL, MEASURE as MEASURE_
 from .labels import PREVALENCE_COLUMNS as COLUMNS_NL, need_variant
 from .errors import KpzError, ParameterError
 from .refdata import index as codelist_index
-from .warehouse import connect, extract_meta
+from .warehouse import connect, design_weight_sql, extract_meta
 
 log = logging.getLogger(__name__)
 
@@ -328,19 +328,17 @@ def _design_check(con, params: C.CaseParams, meta: dict) -> pd.DataFrame:
             inner join mart_person as p on p.persoon_id = i.persoon_id
         )
         select jaar, count(*) filter (where not in_steekproef) as n_selection,
-            count(*) filter (where in_steekproef) as n_sample
+            count(*) filter (where in_steekproef) as n_sample,
+            sum({design_weight_sql(meta)}) as population_estimate
         from on_1_july
         where leeftijd between {params.age_min} and {params.age_max}
         group by jaar order by jaar
     """).df()
     pop = denominators(con, params)
-    df = pop.merge(df, on="jaar", how="left").fillna({"n_selection": 0, "n_sample": 0})
+    df = pop.merge(df, on="jaar", how="left").fillna({"n_selection": 0, "n_sample": 0,
+                                                      "population_estimate": 0.0})
     df["design"] = meta.get("design")
     df["sample_fraction"] = frac
-    if meta.get("design") == "cohort_sample":
-        df["population_estimate"] = df["n_selection"] + df["n_sample"] / frac
-    else:
-        df["population_estimate"] = df["n_selection"] + df["n_sample"]
     df["ratio"] = df["population_estimate"] / df["population"]
     return df
 

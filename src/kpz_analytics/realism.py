@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import KpzError
-from .warehouse import connect, extract_meta
+from .warehouse import connect, design_weight_sql, extract_meta
 
 # Reference values from shared/domain-primer.md ("Reference figures"): (low, high, source).
 REFERENCE = {
@@ -25,15 +25,6 @@ REFERENCE = {
     "jeugdwet_after_18": (0.25, 0.40, "CBS Jeugdmonitor 2019 (ongeveer 1/3 blijft in jeugdzorg)"),
     "pgb_share": (None, None, "geen landelijk referentiecijfer; ter informatie"),
 }
-
-
-def _weight_sql(meta: dict) -> str:
-    fraction = meta.get("sample_fraction")
-    if meta.get("design") == "cohort_sample":
-        if not fraction:
-            raise KpzError("cohort_sample extract without sample_fraction in its manifest")
-        return f"case when in_steekproef then {1.0 / float(fraction)} else 1.0 end"
-    return "1.0"
 
 
 def _age_expr(date_sql: str) -> str:
@@ -48,7 +39,7 @@ def _age_expr(date_sql: str) -> str:
 def figures(con, year: int) -> dict[str, float]:
     """Compute each realism figure for ``year`` from the marts (weighted for the design)."""
     meta = extract_meta(con)
-    w = _weight_sql(meta)
+    w = design_weight_sql(meta)
     jan1, dec31 = f"date '{year}-01-01'", f"date '{year}-12-31'"
     out: dict[str, float] = {}
     out["population_0_19"] = con.execute(
@@ -70,7 +61,7 @@ def figures(con, year: int) -> dict[str, float]:
     cont = con.execute(
         f"""
         with before as (
-            select distinct p.persoon_id, {w.replace('in_steekproef', 'p.in_steekproef')} as w
+            select distinct p.persoon_id, {design_weight_sql(meta, 'p.in_steekproef')} as w
             from mart_person as p
             join mart_person_month as m on m.persoon_id = p.persoon_id
             where m.domain = 'jeugdwet'

@@ -35,3 +35,18 @@ def extract_meta(con: duckdb.DuckDBPyConnection) -> dict:
     if row is None:
         raise KpzError("meta_extract is empty: the warehouse was not built completely")
     return dict(zip(names, row))
+
+
+def design_weight_sql(meta: dict, sample_flag: str = "in_steekproef") -> str:
+    """SQL expression for a person's weight in national figures under the extract's design.
+
+    ``population``: every person counts once. ``cohort_sample``: persons in the selection count
+    once and persons drawn in the random comparison sample (``sample_flag`` true) count
+    ``1 / sample_fraction`` times, so sums of the weight estimate national totals.
+    """
+    if meta.get("design") != "cohort_sample":
+        return "1.0"
+    fraction = meta.get("sample_fraction")
+    if not fraction or not 0 < float(fraction) <= 1:
+        raise KpzError(f"cohort_sample extract with invalid sample_fraction {fraction!r} in its manifest")
+    return f"(case when coalesce({sample_flag}, false) then {1.0 / float(fraction)} else 1.0 end)"
