@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from . import __version__
+from . import __version__, config
 from .errors import KpzError
 
 app = typer.Typer(
@@ -57,7 +57,7 @@ def _run(func, *args, **kwargs):
 @app.command()
 def synth(
     out: Path = typer.Option(..., "--out", help="Directory to write the extract to."),
-    seed: int = typer.Option(42, help="Random seed: same seed and options give identical files."),
+    seed: int = typer.Option(config.DEFAULT_SEED, help="Random seed: same seed and options give identical files."),
     design: str = typer.Option("cohort_sample", help="cohort_sample or population."),
     format: str = typer.Option("csv", "--format", help="csv or parquet."),
     scale: float = typer.Option(1.0, help="Population scale: 1 = national (about 3.8 million aged 0-19)."),

@@ -14,16 +14,14 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = Path(os.environ.get("KPZ_HOME", PACKAGE_DIR.parents[1])).resolve()
 
 SQL_DIR = REPO_ROOT / "sql"
-DATA_RAW = REPO_ROOT / "data" / "raw"
 DATA_PROCESSED = REPO_ROOT / "data" / "processed"
 REPORTS_DIR = REPO_ROOT / "reports"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 REFERENCE_DIR = PACKAGE_DIR / "reference"
 CODELIST_DIR = PACKAGE_DIR / "codelists"
 
-# The built-in synthetic extract that `make report` generates and analyses.
+# Seed of the built-in synthetic extract that `make report` generates (`kpz synth` default).
 DEFAULT_SEED = 42
-DEFAULT_EXTRACT_NAME = "synthetic-default"
 
 # Ingest stops when more than this share of a file's rows is quarantined (KPZ_MAX_BAD_SHARE).
 MAX_BAD_SHARE = float(os.environ.get("KPZ_MAX_BAD_SHARE", "0.05"))

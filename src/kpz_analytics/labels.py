@@ -9,26 +9,6 @@ DOMAIN = {
     "jeugdwet": "Jeugdwet",
 }
 
-SUBDOMAIN = {
-    "paediatrics": "kindergeneeskunde",
-    "adult": "volwassenenspecialisme",
-    "ic_day_paediatric": "IC-dag kinderen (PICU)",
-    "ic_day_adult": "IC-dag volwassenen",
-    "emergency_visit": "SEH-bezoek",
-    "outpatient_visit": "polikliniekbezoek",
-    "palliative_care": "kinderpalliatieve zorg",
-    "nursing_day": "verpleegdag",
-    "intensieve_kindzorg": "intensieve kindzorg",
-    "medisch_kindzorgverblijf": "medisch kindzorgverblijf",
-    "wijkverpleging": "wijkverpleging",
-}
-
-TABLE = {
-    "personen": "personen", "verzekeringsperioden": "verzekeringsperioden",
-    "populatie": "populatie", "dot": "DOT-subtrajecten", "dot_zorgactiviteiten": "zorgactiviteiten",
-    "zvw_overig": "overige Zvw", "wlz_indicaties": "Wlz-indicaties",
-    "wlz_declaraties": "Wlz-declaraties", "wmo": "Wmo", "jeugdwet": "Jeugdwet",
-}
 
 DQ_COLUMNS = {
     "file": "bestand", "rows_in": "rijen in", "rows_kept": "rijen behouden",
@@ -46,6 +26,7 @@ QUARANTINE_REASON = {
 }
 
 SEX = {"M": "jongens/mannen", "V": "meisjes/vrouwen", "O": "onbekend"}
+SEX_CHILDREN = {"M": "jongens", "V": "meisjes", "O": "onbekend"}  # tables of ages 0-19
 
 
 # Prevalence (issue 9): measures, Fraser/Hain diagnostic groups, result-table columns.

@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from . import __version__, cases as C, rates
 from .labels import DIAGNOSTIC_GROUP as DIAGNOSTIC_GROUP_NL, MEASURE as MEASURE_NL
-from .labels import PREVALENCE_COLUMNS as COLUMNS_NL, need_variant
+from .labels import PREVALENCE_COLUMNS as COLUMNS_NL, SEX_CHILDREN, need_variant
 from .errors import KpzError, ParameterError
 from .refdata import index as codelist_index
 from .warehouse import connect, design_weight_sql, extract_meta
@@ -667,7 +667,7 @@ def labelled(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.D
     if "diagnostic_group" in out:
         out["diagnostic_group"] = out["diagnostic_group"].map(DIAGNOSTIC_GROUP_NL).fillna(out["diagnostic_group"])
     if "geslacht" in out:
-        out["geslacht"] = out["geslacht"].map({"M": "jongens", "V": "meisjes", "O": "onbekend"})
+        out["geslacht"] = out["geslacht"].map(SEX_CHILDREN)
     if "variant" in out:
         out["variant"] = out["variant"].map(need_variant)
     return out.rename(columns=COLUMNS_NL)

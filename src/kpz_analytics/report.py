@@ -7,7 +7,6 @@ with papermill, parameters ``warehouse`` and ``results_dir`` injected, into
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import nbformat
@@ -18,8 +17,6 @@ from tqdm import tqdm
 from . import config
 from .errors import KpzError
 from .warehouse import connect, extract_meta
-
-log = logging.getLogger(__name__)
 
 
 def notebooks(directory: Path = config.NOTEBOOKS_DIR) -> list[Path]:
