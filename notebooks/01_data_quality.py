@@ -29,9 +29,9 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from kpz_analytics import labels, quality, realism
-from kpz_analytics.display import dutch
-from kpz_analytics.warehouse import connect
+from kpz_analytics.reporting import labels, quality, realism
+from kpz_analytics.reporting.display import dutch
+from kpz_analytics.warehouse.connect import connect
 
 sns.set_theme(style="whitegrid")
 con = connect(warehouse)

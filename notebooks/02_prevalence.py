@@ -46,10 +46,13 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from kpz_analytics import prevalence as P
-from kpz_analytics.cases import SOURCES, CaseParams
-from kpz_analytics.display import dutch
-from kpz_analytics.warehouse import connect
+from kpz_analytics.analyses import prevalence as P
+from kpz_analytics.cohorts.cases import SOURCES, CaseParams
+from kpz_analytics.reporting.display import dutch
+from kpz_analytics.reporting.labels import DIAGNOSTIC_GROUP as DIAGNOSTIC_GROUP_NL
+from kpz_analytics.reporting.labels import MEASURE as MEASURE_NL
+from kpz_analytics.reporting.labels import labelled
+from kpz_analytics.warehouse.connect import connect
 
 sns.set_theme(style="whitegrid")
 pd.set_option("display.max_rows", 200)
@@ -82,7 +85,7 @@ display(Markdown(
 
 # %%
 by_year = T["prevalence_by_year"]
-display(fmt(P.labelled(by_year, ["jaar", "measure", "n_cases", "population", "rate_per_10000",
+display(fmt(labelled(by_year, ["jaar", "measure", "n_cases", "population", "rate_per_10000",
                                  "ci_low", "ci_high"], language)))
 
 # %%
@@ -90,7 +93,7 @@ fig, ax = plt.subplots(figsize=(8, 4))
 for measure, df in by_year.groupby("measure"):
     ax.errorbar(df["jaar"], df["rate_per_10000"],
                 yerr=[df["rate_per_10000"] - df["ci_low"], df["ci_high"] - df["rate_per_10000"]],
-                marker="o", capsize=3, label=P.MEASURE_NL[measure])
+                marker="o", capsize=3, label=MEASURE_NL[measure])
 incomplete = by_year.loc[~by_year["lookback_complete"].astype(bool), "jaar"]
 if len(incomplete):
     ax.axvspan(incomplete.min() - 0.5, incomplete.max() + 0.5, color="grey", alpha=0.15,
@@ -111,7 +114,7 @@ plt.show()
 # %%
 cr = T.get("capture_recapture", pd.DataFrame())
 if not cr.empty:
-    display(fmt(P.labelled(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high"],
+    display(fmt(labelled(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high"],
                            language)))
     llc = by_year[by_year["measure"] == "llc"]
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -133,9 +136,9 @@ if not cr.empty:
 
 # %%
 age = T["prevalence_by_age_group"]
-display(fmt(P.labelled(age[age["jaar"] == last], ["measure", "age_group", "n_cases", "population",
+display(fmt(labelled(age[age["jaar"] == last], ["measure", "age_group", "n_cases", "population",
                                                    "rate_per_10000", "ci_low", "ci_high"], language)))
-plot = age[age["jaar"] == last].assign(maat=lambda d: d["measure"].map(P.MEASURE_NL))
+plot = age[age["jaar"] == last].assign(maat=lambda d: d["measure"].map(MEASURE_NL))
 g = sns.catplot(data=plot, x="age_group", y="rate_per_10000", hue="maat", kind="bar", height=4, aspect=1.8)
 g.set_axis_labels("leeftijdsgroep", "per 10.000")
 g.figure.suptitle(f"Prevalentie naar leeftijd, {last}", y=1.02)
@@ -149,10 +152,10 @@ plt.show()
 # %%
 dg = T["prevalence_by_diagnostic_group"]
 dg_last = dg[dg["jaar"] == last].sort_values(["measure", "n_cases"], ascending=[True, False])
-display(fmt(P.labelled(dg_last, ["measure", "diagnostic_group", "n_cases", "rate_per_10000",
+display(fmt(labelled(dg_last, ["measure", "diagnostic_group", "n_cases", "rate_per_10000",
                                  "ci_low", "ci_high"], language)))
-plot = dg_last.assign(maat=lambda d: d["measure"].map(P.MEASURE_NL),
-                      groep=lambda d: d["diagnostic_group"].map(P.DIAGNOSTIC_GROUP_NL))
+plot = dg_last.assign(maat=lambda d: d["measure"].map(MEASURE_NL),
+                      groep=lambda d: d["diagnostic_group"].map(DIAGNOSTIC_GROUP_NL))
 g = sns.catplot(data=plot, y="groep", x="n_cases", hue="maat", kind="bar", height=5, aspect=1.6)
 g.set_axis_labels("aantal kinderen", "")
 g.figure.suptitle(f"Naar diagnosegroep, {last}", y=1.02)
@@ -163,10 +166,10 @@ plt.show()
 
 # %%
 nik = T["prevalence_by_nik_region"]
-display(fmt(P.labelled(nik[nik["jaar"] == last], ["measure", "nik_region", "n_cases", "population",
+display(fmt(labelled(nik[nik["jaar"] == last], ["measure", "nik_region", "n_cases", "population",
                                                    "rate_per_10000", "ci_low", "ci_high"], language)))
 prov = T["prevalence_by_province"]
-display(fmt(P.labelled(prov[(prov["jaar"] == last) & (prov["measure"] == "llc")],
+display(fmt(labelled(prov[(prov["jaar"] == last) & (prov["measure"] == "llc")],
                        ["provincie_code", "n_cases", "population", "rate_per_10000", "ci_low", "ci_high"],
                        language)))
 
@@ -176,14 +179,14 @@ display(fmt(P.labelled(prov[(prov["jaar"] == last) & (prov["measure"] == "llc")]
 # %%
 std = T["prevalence_standardised"]
 if not std.empty:
-    display(fmt(P.labelled(std, ["jaar", "measure", "n_cases", "crude_rate", "std_rate", "ci_low",
+    display(fmt(labelled(std, ["jaar", "measure", "n_cases", "crude_rate", "std_rate", "ci_low",
                                  "ci_high"], language)))
 display(Markdown("Trend: jaarlijkse procentuele verandering over de jaren met een volledige "
                  "terugkijkperiode. De reeksen *_consistent* tellen zonder de palliatieve "
                  "zorgactiviteiten, die pas sinds 2023 gedeclareerd kunnen worden."))
 trend = T["prevalence_trend"]
 if not trend.empty:
-    display(fmt(P.labelled(trend, ["measure", "years", "model", "apc", "apc_ci_low", "apc_ci_high"],
+    display(fmt(labelled(trend, ["measure", "years", "model", "apc", "apc_ci_low", "apc_ci_high"],
                            language)))
 
 # %% [markdown]
@@ -200,7 +203,7 @@ display(fmt(piv[[c for c in P.AGE_GROUPS if c in piv.columns]].reset_index()))
 
 # %%
 sens = T["palliative_need_sensitivity"]
-display(fmt(P.labelled(sens[sens["jaar"] == last], ["variant", "n_cases", "share_of_llc"], language)))
+display(fmt(labelled(sens[sens["jaar"] == last], ["variant", "n_cases", "share_of_llc"], language)))
 
 # %% [markdown]
 # ## Terugkijkperiode en selectiestappen
@@ -209,7 +212,7 @@ display(fmt(P.labelled(sens[sens["jaar"] == last], ["variant", "n_cases", "share
 lb = T["prevalence_lookback"]
 display(fmt(lb[lb["measure"] == "llc"].pivot_table(index="jaar", columns="lookback", values="n_cases")
             .reset_index()))
-display(fmt(P.labelled(T["attrition"], ["definition", "description", "unit", "n_rows", "n_persons"],
+display(fmt(labelled(T["attrition"], ["definition", "description", "unit", "n_rows", "n_persons"],
                        language)))
 if result.warnings:
     display(Markdown("**Technische opmerkingen (Engels):**\n\n" + "\n".join(f"- {w}" for w in result.warnings[:20])))

@@ -40,7 +40,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kpz_analytics import spec
+from kpz_analytics.extract import spec
 
 
 def sha256_of(path: Path) -> str:

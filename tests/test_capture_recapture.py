@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from kpz_analytics.capture_recapture import (
+from kpz_analytics.methods.capture_recapture import (
     CaptureRecaptureResult,
     CaptureRecaptureTableError,
     estimate,

@@ -1,4 +1,4 @@
-"""kpz_analytics.capture_recapture against independent references computed in R.
+"""kpz_analytics.methods.capture_recapture against independent references computed in R.
 
 * ``tests/fixtures/r/cr_reference_<name>.csv``: base R ``glm(n ~ ..., family = poisson)`` for every
   hierarchical model (main effects + any subset of two-way terms) on a 3-, 4- and 5-source table;
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpz_analytics.capture_recapture import estimate, fit_models
+from kpz_analytics.methods.capture_recapture import estimate, fit_models
 
 R_DIR = Path(__file__).parent / "fixtures" / "r"
 TABLES = {"hav": 3, "diabetes": 4, "congenital": 5}

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kpz_analytics import cases as C
+from kpz_analytics.cohorts import cases as C
 from kpz_analytics.errors import ParameterError
 from kpz_analytics.refdata import load_codelist
 

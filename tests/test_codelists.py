@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from kpz_analytics import cases as C
-from kpz_analytics import spec
+from kpz_analytics.cohorts import cases as C
+from kpz_analytics.extract import spec
 from kpz_analytics.config import CODELIST_DIR
 from kpz_analytics.refdata import index, load_codelist
 

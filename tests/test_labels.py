@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from kpz_analytics import labels, prevalence
+from kpz_analytics.reporting import labels
 
 
 def test_need_variants_in_dutch():
@@ -16,9 +16,9 @@ def test_need_variants_in_dutch():
 def test_labelled_translates_values_and_columns():
     df = pd.DataFrame({"measure": ["llc", "palliative_need_consistent"], "variant": ["only death", "all markers"],
                        "n_cases": [3, 4]})
-    out = prevalence.labelled(df, ["measure", "variant", "n_cases"])
+    out = labels.labelled(df, ["measure", "variant", "n_cases"])
     assert list(out.columns) == ["maat", "variant", "aantal"]
     assert out["maat"].tolist() == ["levensbeperkende aandoening (LBA)",
                                     "behoefte, zonder palliatieve zorgactiviteiten"]
     assert out["variant"].tolist() == ["alleen overlijden", "alle markers"]
-    assert prevalence.labelled(df, ["measure"], language="en")["measure"].tolist() == ["llc", "palliative_need_consistent"]
+    assert labels.labelled(df, ["measure"], language="en")["measure"].tolist() == ["llc", "palliative_need_consistent"]

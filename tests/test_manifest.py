@@ -15,13 +15,13 @@ from extract_builder import (
 )
 from kpz_analytics import cli
 from kpz_analytics.errors import ExtractRefused
-from kpz_analytics.ingest import ingest
+from kpz_analytics.warehouse.ingest import ingest
 
 
 @pytest.fixture(autouse=True)
 def _no_marts(monkeypatch):
     """Marts are another module's business (tests/test_marts.py); here they must not run."""
-    monkeypatch.setattr("kpz_analytics.marts.build_marts", lambda con: None)
+    monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con: None)
 
 
 @pytest.fixture

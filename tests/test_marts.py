@@ -15,7 +15,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kpz_analytics import config, marts, refdata
+from kpz_analytics import config, refdata
+from kpz_analytics.warehouse import marts
 from kpz_analytics.errors import KpzError
 
 D = dt.date

@@ -17,7 +17,7 @@ from extract_builder import (
     activity, build_extract, dot_line, minimal_tables, municipal_line, person, refresh_manifest,
 )
 from kpz_analytics.errors import ExtractRefused
-from kpz_analytics.ingest import ingest
+from kpz_analytics.warehouse.ingest import ingest
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ def marts_calls(monkeypatch):
     def fake(con):
         calls.append({r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()})
 
-    monkeypatch.setattr("kpz_analytics.marts.build_marts", fake)
+    monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", fake)
     return calls
 
 
@@ -182,7 +182,7 @@ def test_failure_inside_the_build_cleans_up(tmp_path, monkeypatch):
     def boom(con):
         raise RuntimeError("interrupted")
 
-    monkeypatch.setattr("kpz_analytics.marts.build_marts", boom)
+    monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", boom)
     with pytest.raises(RuntimeError, match="interrupted"):
         ingest(ext, warehouse=tmp_path / "out" / "w.duckdb", progress=False, max_bad_share=1.0)
     assert list((tmp_path / "out").iterdir()) == []
@@ -231,7 +231,7 @@ def test_csv_and_parquet_give_the_same_tables(tmp_path):
 def test_end_to_end_marts_see_net_care_only(tmp_path, monkeypatch):
     """With the real marts: p1's hospital cost is the replacement line a3 only (250), not the
     cancelled a1/a2/b1 or their credits."""
-    monkeypatch.undo()  # the real kpz_analytics.marts.build_marts
+    monkeypatch.undo()  # the real kpz_analytics.warehouse.marts.build_marts
     ext = build_extract(tmp_path, netting_tables())
     result = ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False, max_bad_share=1.0)
     con = duckdb.connect(str(result.warehouse), read_only=True)

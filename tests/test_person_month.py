@@ -161,7 +161,7 @@ def test_end_to_end_through_ingest_nets_credits(tmp_path, monkeypatch):
     """Through ingest: a credited line is no care, its replacement is, a re-delivered line counts once."""
     from extract_builder import build_extract, dot_line, insured, person, zvw_line
 
-    from kpz_analytics.ingest import ingest
+    from kpz_analytics.warehouse.ingest import ingest
     from test_marts import fake_reference
 
     tables = {
@@ -211,7 +211,7 @@ def test_end_to_end_through_ingest_nets_credits(tmp_path, monkeypatch):
 
 def test_real_reference_changes_labels_not_amounts(panel, monkeypatch):
     """With the package's reference CSVs the same lines give the same months and totals."""
-    from kpz_analytics import marts
+    from kpz_analytics.warehouse import marts
 
     totals = (
         "select persoon_id, month, domain, sum(n_lines), round(sum(volume), 9), "

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kpz_analytics import realism
-from kpz_analytics.ingest import ingest
-from kpz_analytics.report import render_reports
+from kpz_analytics.reporting import realism
+from kpz_analytics.warehouse.ingest import ingest
+from kpz_analytics.reporting.render import render_reports
 from kpz_analytics.synthetic import write_extract
-from kpz_analytics.warehouse import connect
+from kpz_analytics.warehouse.connect import connect
 
 SCALE = 0.05
 

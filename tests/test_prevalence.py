@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from kpz_analytics import cases as C
-from kpz_analytics import prevalence as P
-from kpz_analytics import rates
+from kpz_analytics.cohorts import cases as C
+from kpz_analytics.analyses import prevalence as P
+from kpz_analytics.methods import rates
 from kpz_analytics.cli import app
 from kpz_analytics.errors import ParameterError
 
@@ -167,7 +167,7 @@ class _FakeResult:
 
 
 def _fake_cr_module():
-    mod = types.ModuleType("kpz_analytics.capture_recapture")
+    mod = types.ModuleType("kpz_analytics.methods.capture_recapture")
 
     def membership_table(flags):
         return flags.value_counts().rename("n").reset_index()
@@ -183,10 +183,10 @@ def _fake_cr_module():
 @pytest.fixture()
 def fake_cr(monkeypatch):
     """Replace capture_recapture by a transparent fake (tests the stratify-and-sum logic only)."""
-    import kpz_analytics
+    from kpz_analytics import methods
     fake = _fake_cr_module()
-    monkeypatch.setitem(sys.modules, "kpz_analytics.capture_recapture", fake)
-    monkeypatch.setattr(kpz_analytics, "capture_recapture", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "kpz_analytics.methods.capture_recapture", fake)
+    monkeypatch.setattr(methods, "capture_recapture", fake, raising=False)
     return fake
 
 
@@ -276,7 +276,7 @@ def test_end_to_end_through_ingest(tmp_path):
     from extract_builder import (activity, build_extract, dot_line, insured, person, population,
                                  wlz_indication, zvw_line)
 
-    from kpz_analytics.ingest import ingest
+    from kpz_analytics.warehouse.ingest import ingest
 
     pops = [population(jaar=str(j), leeftijd=str(a), geslacht=s, aantal="1000")
             for j in (2020, 2021) for a in range(0, 26) for s in ("M", "V")]
@@ -315,7 +315,8 @@ def test_cases_without_denominator_warn():
     import pandas as pd
     import pytest
 
-    from kpz_analytics import prevalence, rates
+    from kpz_analytics.analyses import prevalence
+    from kpz_analytics.methods import rates
 
     frames = {"llc": pd.DataFrame({"persoon_id": ["a", "b"], "jaar": [2020, 2020],
                                    "nik_region": ["Utrecht", "Holland Rijnland"]})}

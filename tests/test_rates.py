@@ -1,4 +1,4 @@
-"""Hand checks of kpz_analytics.rates: exact values, edge cases, planted truth."""
+"""Hand checks of kpz_analytics.methods.rates: exact values, edge cases, planted truth."""
 
 from __future__ import annotations
 
@@ -11,22 +11,23 @@ import pytest
 from scipy import stats
 
 from kpz_analytics.errors import KpzError, ParameterError
-from kpz_analytics.rates import (
+from kpz_analytics.refdata import standard_population
+from kpz_analytics.methods.rates import (
     RateWarning,
     add_rates,
     direct_standardise,
-    load_standard,
     poisson_ci,
     poisson_trend,
 )
 
 AGES = ["<1", "1-4", "5-9", "10-14", "15-19"]
 ESP = {"<1": 1000, "1-4": 4000, "5-9": 5500, "10-14": 5500, "15-19": 5500, "20-24": 6000}
+STD = standard_population("esp2013")
 
 
 # --------------------------------------------------------------------------- standard population
 def test_esp2013_reference_file():
-    std = load_standard("esp2013")
+    std = standard_population("esp2013")
     assert len(std) == 20
     assert std["weight"].sum() == 100_000
     weights = dict(zip(std["age_group"], std["weight"]))
@@ -136,14 +137,14 @@ def test_population_identical_to_standard_gives_crude_rate():
     # Population proportional to the (truncated) standard, equal split over sex.
     pops = [ESP[a] / 2 * 40 for a in AGES for _ in ("M", "V")]
     counts = [3, 1, 8, 6, 0, 4, 12, 9, 20, 2]
-    out = direct_standardise(_strata_frame(counts, pops), by=["grp"])
+    out = direct_standardise(_strata_frame(counts, pops), by=["grp"], standard=STD)
     assert out["std_rate"][0] == pytest.approx(out["crude_rate"][0], rel=1e-12)
     assert out["crude_rate"][0] == pytest.approx(sum(counts) / sum(pops) * 10_000, rel=1e-12)
 
 
 def test_hand_computed_age_only():
     df = pd.DataFrame({"age_group": ["<1", "1-4"], "n_cases": [2, 6], "population": [100, 400]})
-    out = direct_standardise(df, by=None, strata=("age_group",))
+    out = direct_standardise(df, by=None, strata=("age_group",), standard=STD)
     # weights 1000/5000 and 4000/5000: 0.2 * 2/100 + 0.8 * 6/400 = 0.016
     assert out["std_rate"][0] == pytest.approx(160.0, rel=1e-12)
     assert out["crude_rate"][0] == pytest.approx(8 / 500 * 10_000, rel=1e-12)
@@ -154,7 +155,7 @@ def test_hand_computed_age_only():
 def test_single_stratum_fay_feuer_equals_exact_poisson():
     for count in (0, 1, 7, 250):
         df = pd.DataFrame({"age_group": ["5-9"], "n_cases": [count], "population": [20_000]})
-        out = direct_standardise(df, by=None, strata=("age_group",))
+        out = direct_standardise(df, by=None, strata=("age_group",), standard=STD)
         low, high = poisson_ci(count)
         assert out["ci_low"][0] == pytest.approx(low / 2, rel=1e-9, abs=1e-15)
         assert out["ci_high"][0] == pytest.approx(high / 2, rel=1e-9)
@@ -166,7 +167,7 @@ def test_fay_feuer_at_least_as_wide_as_normal_interval(seed):
     pops = rng.integers(500, 50_000, size=10)
     counts = rng.poisson(pops * 5e-4)
     df = _strata_frame(counts, pops)
-    out = direct_standardise(df, by="grp")
+    out = direct_standardise(df, by="grp", standard=STD)
     w = np.array([ESP[a] / 2 for a in AGES for _ in ("M", "V")])
     w = w / w.sum()
     se = math.sqrt(np.sum(w**2 * counts / pops.astype(float) ** 2)) * 10_000
@@ -180,8 +181,8 @@ def test_sex_o_counts_in_crude_not_in_standardised():
     counts = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     base = _strata_frame(counts, pops)
     extra = pd.DataFrame([{"grp": "g", "age_group": "5-9", "geslacht": "O", "n_cases": 50, "population": 60}])
-    without = direct_standardise(base, by="grp")
-    with_o = direct_standardise(pd.concat([base, extra], ignore_index=True), by="grp")
+    without = direct_standardise(base, by="grp", standard=STD)
+    with_o = direct_standardise(pd.concat([base, extra], ignore_index=True), by="grp", standard=STD)
     assert with_o["std_rate"][0] == without["std_rate"][0]
     assert with_o["ci_low"][0] == without["ci_low"][0]
     assert with_o["n_cases"][0] == sum(counts) + 50
@@ -195,7 +196,7 @@ def test_missing_stratum_renormalises_with_warning():
     df = _strata_frame(counts, pops)
     df = df[~((df.age_group == "1-4") & (df.geslacht == "M"))]  # absent row as well as a 0 population
     with pytest.warns(RateWarning, match="re-normalised"):
-        out = direct_standardise(df, by="grp")
+        out = direct_standardise(df, by="grp", standard=STD)
     present = [(a, s) for a in AGES for s in ("M", "V") if (a, s) not in {("<1", "V"), ("1-4", "M")}]
     w = np.array([ESP[a] / 2 for a, _ in present])
     w /= w.sum()
@@ -208,14 +209,14 @@ def test_complete_strata_do_not_warn():
     df = _strata_frame([1] * 10, [1000] * 10)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        direct_standardise(df, by="grp")
+        direct_standardise(df, by="grp", standard=STD)
 
 
 def test_several_groups_and_group_without_population():
     a = _strata_frame([1] * 10, [1000] * 10, group="a")
     b = _strata_frame([0] * 10, [0] * 10, group="b")
     with pytest.warns(RateWarning):
-        out = direct_standardise(pd.concat([b, a], ignore_index=True), by=["grp"])
+        out = direct_standardise(pd.concat([b, a], ignore_index=True), by=["grp"], standard=STD)
     assert out["grp"].tolist() == ["a", "b"]
     assert out["std_rate"][0] == pytest.approx(10.0)
     assert np.isnan(out["std_rate"][1]) and np.isnan(out["crude_rate"][1])
@@ -224,7 +225,7 @@ def test_several_groups_and_group_without_population():
 def test_age_group_outside_standard_is_clear_error():
     df = pd.DataFrame({"age_group": ["15-19", "25+"], "geslacht": ["M", "M"], "n_cases": [1, 1], "population": [9, 9]})
     with pytest.raises(KpzError, match=r"25\+.*not in standard esp2013"):
-        direct_standardise(df, by=None)
+        direct_standardise(df, by=None, standard=STD)
 
 
 def test_bad_sex_unknown_standard_and_bad_strata():
@@ -232,13 +233,15 @@ def test_bad_sex_unknown_standard_and_bad_strata():
     bad = df.copy()
     bad.loc[3, "geslacht"] = "X"
     with pytest.raises(KpzError, match="geslacht, row 3"):
-        direct_standardise(bad, by="grp")
+        direct_standardise(bad, by="grp", standard=STD)
     with pytest.raises(ParameterError, match="unknown standard"):
-        direct_standardise(df, by="grp", standard="who2000")
+        standard_population("who2000")
+    with pytest.raises(ParameterError, match="standard must be a table"):
+        direct_standardise(df, by="grp", standard="esp2013")
     with pytest.raises(ParameterError, match="strata"):
-        direct_standardise(df, by=None, strata=("geslacht",))
+        direct_standardise(df, by=None, strata=("geslacht",), standard=STD)
     with pytest.raises(KpzError, match="nik_region"):
-        direct_standardise(df, by="nik_region")
+        direct_standardise(df, by="nik_region", standard=STD)
 
 
 # --------------------------------------------------------------------------- poisson_trend
@@ -310,7 +313,7 @@ def test_trend_not_estimable_is_a_clear_error():
     import pandas as pd
     import pytest
 
-    from kpz_analytics import rates
+    from kpz_analytics.methods import rates
     from kpz_analytics.errors import KpzError
 
     df = pd.DataFrame({"jaar": [2019, 2020, 2021, 2022], "n_cases": [0, 0, 0, 5],

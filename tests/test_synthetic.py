@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpz_analytics import spec
+from kpz_analytics.extract import spec
 from kpz_analytics.errors import KpzError
 from kpz_analytics.refdata import load_codelist, load_reference
 from kpz_analytics.synthetic import write_extract
@@ -305,7 +305,7 @@ def test_population_design_passes_ingest_without_quarantine(tmp_path):
     """Integration: a clean population extract loads with zero quarantined rows, and the
     warehouse's net hospital LLC lines are exactly the planted hospital captures."""
     duckdb = pytest.importorskip("duckdb")
-    from kpz_analytics.ingest import ingest
+    from kpz_analytics.warehouse.ingest import ingest
 
     ext = tmp_path / "p"
     write_extract(ext, seed=4, design="population", scale=0.002, years=(2022, 2023), progress=False)

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpz_analytics import cases as C
-from kpz_analytics import validation as V
+from kpz_analytics.cohorts import cases as C
+from kpz_analytics.validation import prevalence as V
+from kpz_analytics.validation.__main__ import main as validation_main
 
 
 def _truth_dir(tmp_path):
@@ -68,7 +69,7 @@ def test_summarise_coverage_bias_width():
 def test_bad_options():
     with pytest.raises(Exception, match="replications must be at least 1"):
         V.run_validation(replications=0)
-    assert V.main(["--replications", "0"]) == 2
+    assert validation_main(["--replications", "0"]) == 2
 
 
 def test_small_replication_recovers_planted_truth(tmp_path):

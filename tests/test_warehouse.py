@@ -4,7 +4,7 @@ import duckdb
 import pytest
 
 from kpz_analytics.errors import KpzError
-from kpz_analytics.warehouse import connect, design_weight_sql
+from kpz_analytics.warehouse.connect import connect, design_weight_sql
 
 
 def test_connect_refuses_missing_and_foreign_files(tmp_path):

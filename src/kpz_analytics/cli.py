@@ -86,7 +86,7 @@ def ingest(
     ),
 ) -> None:
     """Validate an extract and build its DuckDB warehouse (staging, core, marts)."""
-    from .ingest import ingest as run_ingest
+    from .warehouse.ingest import ingest as run_ingest
 
     result = _run(run_ingest, extract_dir, warehouse=warehouse, max_bad_share=max_bad_share)
     typer.echo(f"warehouse written: {result.warehouse}")
@@ -98,7 +98,7 @@ def realism(
     year: Optional[int] = typer.Option(None, help="Year to describe (default: last full year)."),
 ) -> None:
     """Print the primer's reference figures computed from an extract, next to their reference values."""
-    from .realism import realism_table
+    from .reporting.realism import realism_table
 
     table = _run(realism_table, warehouse, year=year)
     typer.echo(table.to_string(index=False))
@@ -111,7 +111,7 @@ def report(
     only: Optional[list[str]] = typer.Option(None, help="Render only these notebooks (stem, repeatable)."),
 ) -> None:
     """Render the Dutch HTML reports (all notebooks/NN_*.ipynb) on a warehouse."""
-    from .report import render_reports
+    from .reporting.render import render_reports
 
     for html in _run(render_reports, warehouse, out_dir=out, only=only):
         typer.echo(f"rapport: {html}")
@@ -132,8 +132,8 @@ def prevalence(
         "full", help="Capture-recapture model: full (all two-way interactions, default), or selection by aic or bic."),
 ) -> None:
     """LLC prevalence and need for palliative care per year, with capture-recapture."""
-    from .cases import SOURCES, CaseParams
-    from .prevalence import run_prevalence
+    from .cohorts.cases import SOURCES, CaseParams
+    from .analyses.prevalence import run_prevalence
 
     params = CaseParams(
         years=_run(_parse_years, years) if years else None, age_min=age_min, age_max=age_max,
@@ -156,7 +156,7 @@ def capture_recapture(
     ),
 ) -> None:
     """Estimate the population size from overlapping sources with log-linear models."""
-    from .capture_recapture import format_result, run_capture_recapture
+    from .methods.capture_recapture import format_result, run_capture_recapture
 
     result = _run(run_capture_recapture, table, criterion=criterion, out_dir=out)
     typer.echo(format_result(result))

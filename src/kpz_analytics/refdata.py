@@ -1,5 +1,10 @@
 """Load the versioned reference data and code lists that ship with the package.
 
+It sits at the top of the package, beside ``config``, because every stage reads this data:
+the generator writes its codes, the warehouse loads it into ``ref_*`` tables, the cohorts use
+the code lists and the analyses the standard population. It reads files only; it imports
+nothing of the package but ``config`` and ``errors``.
+
 Reference data (``reference/*.csv``) says what codes mean: zorgactiviteiten, iWmo/iJw product
 categories, Wlz zorgprofielen, AGB specialisms, regions. Code lists (``codelists/*.csv``)
 define cases. Each directory has an ``index.csv`` with version and source of every file.
@@ -12,7 +17,7 @@ from functools import lru_cache
 import pandas as pd
 
 from .config import CODELIST_DIR, REFERENCE_DIR
-from .errors import KpzError
+from .errors import KpzError, ParameterError
 
 
 def _read(directory, name: str) -> pd.DataFrame:
@@ -43,3 +48,20 @@ def load_codelist(name: str) -> pd.DataFrame:
 def index(kind: str = "reference") -> pd.DataFrame:
     """The version/source index of ``reference`` or ``codelists``."""
     return _cached(kind, "index").copy()
+
+
+def standard_population(name: str = "esp2013") -> pd.DataFrame:
+    """The named standard population ``reference/standard_population_<name>.csv``.
+
+    Columns ``age_group, age_from, age_to, weight`` (weight as float) and ``standard`` (the
+    name), ready for :func:`kpz_analytics.methods.rates.direct_standardise`.
+    """
+    try:
+        table = load_reference(f"standard_population_{name}")
+    except KpzError:
+        raise ParameterError(
+            f"unknown standard population {name!r} (no reference/standard_population_{name}.csv)"
+        ) from None
+    table["weight"] = table["weight"].astype(float)
+    table["standard"] = name
+    return table

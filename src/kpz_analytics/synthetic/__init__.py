@@ -5,6 +5,10 @@ any scale), draws latent life-limiting conditions, their phases and the case-fin
 that see them, generates care for the persons written to the extract, adds realistic dirt,
 and writes the extract plus ``_truth/``. Same seed and options give identical bytes.
 See ``docs/synthetic.md``.
+
+The generator writes the contract, so it imports ``extract.spec`` and nothing else of the
+pipeline (plus ``errors`` and ``refdata`` for the code vocabularies): estimators must recover
+its truth without sharing its code.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .. import spec
+from ..extract import spec
 from ..errors import KpzError
 from ..refdata import load_codelist, load_reference
 from . import parameters as P

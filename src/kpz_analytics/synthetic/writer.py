@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .. import spec
+from ..extract import spec
 
 NULL_DAY = np.int64(-(10**6))  # a missing date
 NULL_ID = np.int64(-1)  # a missing id

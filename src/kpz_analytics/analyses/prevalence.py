@@ -1,7 +1,7 @@
 """Prevalence of life-limiting conditions (LLC) and of need for palliative care, per year.
 
 Two numbers that are often confused (``shared/domain-primer.md``), each with its own versioned
-definition (``cases.py``, ``docs/prevalence.md``):
+definition (``cohorts/cases.py``, ``docs/prevalence.md``):
 
 * ``measure = "llc"`` — children alive and insured in year Y, aged ``age_min``–``age_max`` on
   1 July, seen by a case-finding source in Y or the ``lookback`` preceding years;
@@ -32,12 +32,13 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import __version__, cases as C, rates
-from .labels import DIAGNOSTIC_GROUP as DIAGNOSTIC_GROUP_NL, MEASURE as MEASURE_NL
-from .labels import PREVALENCE_COLUMNS as COLUMNS_NL, SEX_CHILDREN, need_variant
-from .errors import KpzError, ParameterError
-from .refdata import index as codelist_index
-from .warehouse import connect, design_weight_sql, extract_meta
+from .. import __version__
+from ..cohorts import cases as C
+from ..errors import KpzError, ParameterError
+from ..methods import rates
+from ..refdata import index as codelist_index
+from ..refdata import standard_population
+from ..warehouse.connect import connect, design_weight_sql, extract_meta
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def capture_recapture_by_year(table: C.CaseTable, strata=CR_STRATA, criterion: s
     n_unseen, n_estimated, ci_low, ci_high, model, n_strata, interval``; ``per_stratum``: one row
     per year × stratum with the selected model and its sources; ``models``: every model fitted.
     """
-    from . import capture_recapture as cr
+    from ..methods import capture_recapture as cr
 
     p = table.params
     seen = table.cases[table.cases["in_year"]]
@@ -460,7 +461,8 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            std = rates.direct_standardise(strata, by=["jaar", "measure"], alpha=alpha)
+            std = rates.direct_standardise(strata, by=["jaar", "measure"], alpha=alpha,
+                                           standard=standard_population("esp2013"))
         notes += sorted({str(w.message) for w in caught})
         tables["prevalence_standardised"] = std.sort_values(["measure", "jaar"]).reset_index(drop=True)
     except KpzError as exc:
@@ -654,20 +656,3 @@ def run_prevalence(warehouse: str | Path, out_dir: str | Path, params: C.CasePar
         con.close()
     write_results(result, out_dir)
     return result
-
-
-# --------------------------------------------------------------------------- Dutch labels
-def labelled(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.DataFrame:
-    """Select ``columns`` of a result table and, for ``language="nl"``, give Dutch names and values."""
-    out = df[columns].copy()
-    if language != "nl":
-        return out
-    if "measure" in out:
-        out["measure"] = out["measure"].map(MEASURE_NL).fillna(out["measure"])
-    if "diagnostic_group" in out:
-        out["diagnostic_group"] = out["diagnostic_group"].map(DIAGNOSTIC_GROUP_NL).fillna(out["diagnostic_group"])
-    if "geslacht" in out:
-        out["geslacht"] = out["geslacht"].map(SEX_CHILDREN)
-    if "variant" in out:
-        out["variant"] = out["variant"].map(need_variant)
-    return out.rename(columns=COLUMNS_NL)

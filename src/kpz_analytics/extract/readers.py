@@ -1,6 +1,6 @@
 """Read one extract file (CSV or Parquet) into a text table, refusing file-level problems.
 
-Every value is read as text so that validation (``validate.py``) can say *why* a value is bad
+Every value is read as text so that validation (``rows.py``) can say *why* a value is bad
 instead of a reader failing on it. The result is a table ``<schema>.raw_<table>`` with
 
 - ``row_number`` — 1 = first data row (CSV: the data line number; Parquet: the row index + 1),
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import duckdb
 
 from . import spec
-from .errors import ExtractRefused
+from ..errors import ExtractRefused
 from .manifest import FileEntry
 
 _BOM = b"\xef\xbb\xbf"

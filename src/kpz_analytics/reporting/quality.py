@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from .warehouse import extract_meta
+from ..warehouse.connect import extract_meta
 
 
 def _tables(con: duckdb.DuckDBPyConnection, prefix: str) -> list[str]:

@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from .errors import KpzError, ParameterError
+from ..errors import KpzError, ParameterError
 
 COUNT_COLUMNS = ("n", "count", "freq")
 CRITERIA = ("aic", "bic")

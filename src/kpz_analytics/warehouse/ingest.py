@@ -2,8 +2,8 @@
 
 Steps (``docs/ingest.md``, ``docs/warehouse.md``):
 
-1. manifest and file checks (``manifest.py``): any file-level problem refuses the extract;
-2. every file read as text (``readers.py``) and every row validated in SQL (``validate.py``);
+1. manifest and file checks (``extract.manifest``): any file-level problem refuses the extract;
+2. every file read as text (``extract.readers``) and every row validated in SQL (``extract.rows``);
    bad rows go to ``quarantine`` with one reason; a file with more than ``max_bad_share`` bad
    rows stops the run (:class:`~kpz_analytics.errors.TooManyBadRows`);
 3. staging (``sql/staging``) and core (``sql/core``) models, ``meta_extract``, the dq tables
@@ -29,11 +29,13 @@ import duckdb
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import __version__, config, dq, spec
-from .errors import KpzError, TooManyBadRows
-from .manifest import Manifest, check_files, read_manifest
-from .readers import load_raw
-from .validate import validate_table
+from .. import __version__, config
+from ..errors import KpzError, TooManyBadRows
+from ..extract import spec
+from ..extract.manifest import Manifest, check_files, read_manifest
+from ..extract.readers import load_raw
+from ..extract.rows import validate_table
+from . import dq
 
 SCRATCH = "scratch"
 LAYERS = (("staging", "stg"), ("core", "core"))

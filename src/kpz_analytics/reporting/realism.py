@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import KpzError
-from .warehouse import connect, design_weight_sql, extract_meta
+from ..errors import KpzError
+from ..warehouse.connect import connect, design_weight_sql, extract_meta
 
 # Reference values from shared/domain-primer.md ("Reference figures"): (low, high, source).
 REFERENCE = {
@@ -96,7 +96,7 @@ def figures(con, year: int) -> dict[str, float]:
 
 def _case_figures(con, year: int) -> dict[str, float]:
     """LLC rate per 10,000 and the number needing palliative care (0-19) by the default case definitions."""
-    from . import cases
+    from ..cohorts import cases
 
     table = cases.find_cases(con, cases.CaseParams(years=(year, year)))
     llc = cases.llc_cases(table)

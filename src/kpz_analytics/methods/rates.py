@@ -29,8 +29,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, stats
 
-from .errors import KpzError, ParameterError
-from .refdata import load_reference
+from ..errors import KpzError, ParameterError
 
 __all__ = [
     "RateWarning",
@@ -38,7 +37,6 @@ __all__ = [
     "add_rates",
     "direct_standardise",
     "poisson_trend",
-    "load_standard",
     "STANDARD_SEXES",
 ]
 
@@ -197,19 +195,22 @@ def add_rates(
 # --------------------------------------------------------------------------------------------
 # Direct standardisation
 # --------------------------------------------------------------------------------------------
-def load_standard(standard: str = "esp2013") -> pd.DataFrame:
-    """The named standard population as ``age_group, age_from, age_to, weight`` (weight float).
-
-    Standards live in ``reference/standard_population_<name>.csv`` with their source.
-    """
-    try:
-        table = load_reference(f"standard_population_{standard}")
-    except KpzError:
+def _standard_table(standard: pd.DataFrame | None) -> pd.DataFrame:
+    """Check a standard population table (``age_group, weight[, standard]``) and type it."""
+    if not isinstance(standard, pd.DataFrame):
         raise ParameterError(
-            f"unknown standard population {standard!r} (no reference/standard_population_{standard}.csv)"
-        ) from None
-    table["weight"] = table["weight"].astype(float)
-    return table
+            "direct_standardise: standard must be a table age_group, weight "
+            "(e.g. kpz_analytics.refdata.standard_population('esp2013'))"
+        )
+    _require_columns(standard, ["age_group", "weight"], "standard population")
+    std = standard.copy()
+    std["age_group"] = std["age_group"].astype(str).str.strip()
+    std["weight"] = _numeric(std, "weight", "standard population")
+    if std["weight"].isna().any() or (std["weight"] < 0).any() or std["age_group"].duplicated().any():
+        raise ParameterError("standard population: weights must be non-negative numbers, one per age group")
+    if "standard" not in std:
+        std["standard"] = "custom"
+    return std.reset_index(drop=True)
 
 
 def _fay_feuer(d: np.ndarray, n: np.ndarray, w: np.ndarray, alpha: float) -> tuple[float, float, float]:
@@ -232,7 +233,7 @@ def direct_standardise(
     strata: Sequence[str] = ("age_group", "geslacht"),
     count_col: str = "n_cases",
     pop_col: str = "population",
-    standard: str = "esp2013",
+    standard: pd.DataFrame | None = None,
     per: float = 10_000,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
@@ -262,7 +263,8 @@ def direct_standardise(
     ``epitools::ageadjust.direct``. With a single stratum it reduces to the exact Garwood
     interval of :func:`poisson_ci` divided by the population.
 
-    Standard population (``standard="esp2013"``): the European Standard Population 2013
+    Standard population: a table ``age_group, weight`` (and optionally ``standard``, its name),
+    e.g. ``refdata.standard_population("esp2013")``, the European Standard Population 2013
     (Eurostat), age groups ``<1`` (1,000), ``1-4`` (4,000), ``5-9``, ``10-14``, ``15-19``
     (5,500 each), ``20-24`` (6,000), … per 100,000 (``reference/standard_population_esp2013.csv``).
     The ESP has no sex split: each age group's weight is divided equally between ``M`` and
@@ -286,8 +288,10 @@ def direct_standardise(
         Standardisation strata: ``("age_group", "geslacht")`` or ``("age_group",)``.
     count_col, pop_col : str
         Count and population columns.
-    standard : str
-        Name of the standard population (``reference/standard_population_<name>.csv``).
+    standard : pandas.DataFrame
+        The standard population, one row per age group: ``age_group, weight`` and optionally
+        ``standard`` (its name, copied to the output). Required: this module reads no files;
+        the package's standards come from :func:`kpz_analytics.refdata.standard_population`.
     per : float
         Rate multiplier for ``crude_rate``, ``std_rate`` and the interval.
     alpha : float
@@ -318,7 +322,8 @@ def direct_standardise(
         raise ParameterError(f"direct_standardise: {', '.join(sorted(overlap))} is both in by and in strata")
     _require_columns(df, [*by, *strata, count_col, pop_col], "direct_standardise")
 
-    std = load_standard(standard)
+    std = _standard_table(standard)
+    standard = str(std["standard"].iloc[0])
     data = df[[*by, *strata]].copy()
     data["_d"] = _numeric(df, count_col, "direct_standardise").fillna(0.0)
     data["_n"] = _numeric(df, pop_col, "direct_standardise")

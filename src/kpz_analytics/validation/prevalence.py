@@ -15,16 +15,14 @@ pipeline itself never reads):
   non-stable phase (unstable, deteriorating, dying), and the sensitivity and positive predictive
   value of the need definition and each of its variants against the planted phases.
 
-Run ``python -m kpz_analytics.validation --help``.
+Run ``python -m kpz_analytics.validation --help`` (``validation/__main__.py``).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import shutil
-import sys
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -34,11 +32,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import cases as C
-from . import prevalence as P
-from . import rates
-from .errors import KpzError, ParameterError
-from .warehouse import connect
+from ..analyses import prevalence as P
+from ..cohorts import cases as C
+from ..errors import KpzError, ParameterError
+from ..methods import rates
+from ..warehouse.connect import connect
 
 NONSTABLE = ("unstable", "deteriorating", "dying")
 
@@ -125,8 +123,8 @@ def replicate(seed: int, workdir: Path, *, scale: float = 0.05, years: tuple[int
     columns ``n_estimated_<c>``, ``ci_low_<c>``, ``ci_high_<c>`` and per stratum
     ``cr_<stratum>_<c>_estimate|low|high``.
     """
-    from .ingest import ingest
-    from .synthetic import write_extract
+    from ..synthetic import write_extract
+    from ..warehouse.ingest import ingest
 
     workdir = Path(workdir)
     extract = workdir / f"extract-{seed}"
@@ -303,34 +301,3 @@ def format_result(result: ValidationResult) -> str:
                  result.need[["variant", "flagged", "ppv", "sensitivity_among_cases",
                               "sensitivity_all"]].to_string(index=False)]
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line of ``make validate``."""
-    ap = argparse.ArgumentParser(prog="python -m kpz_analytics.validation",
-                                 description=__doc__.split("\n\n")[0])
-    ap.add_argument("--replications", type=int, default=100, help="number of seeded replications (100)")
-    ap.add_argument("--scale", type=float, default=0.05, help="population scale of each extract (0.05)")
-    ap.add_argument("--seed", type=int, default=1, help="first seed (1)")
-    ap.add_argument("--years", default="2019-2024", help="years of each extract (2019-2024)")
-    ap.add_argument("--lookback", type=int, default=2)
-    ap.add_argument("--criteria", default=",".join(P.CR_CRITERIA),
-                    help="capture-recapture model choices to validate (full,aic,bic)")
-    ap.add_argument("--out", default="results/validation", help="directory for the CSV summaries")
-    args = ap.parse_args(argv)
-    try:
-        first, last = (int(y) for y in args.years.split("-"))
-        result = run_validation(args.replications, args.scale, args.seed, (first, last),
-                                C.CaseParams(lookback=args.lookback),
-                                tuple(c.strip() for c in args.criteria.split(",") if c.strip()),
-                                out_dir=args.out)
-    except (KpzError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(format_result(result))
-    print(f"\nwritten to {args.out}/validation_*.csv")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -14,9 +14,9 @@ import papermill as pm
 from nbconvert import HTMLExporter
 from tqdm import tqdm
 
-from . import config
-from .errors import KpzError
-from .warehouse import connect, extract_meta
+from .. import config
+from ..errors import KpzError
+from ..warehouse.connect import connect, extract_meta
 
 
 def notebooks(directory: Path = config.NOTEBOOKS_DIR) -> list[Path]:

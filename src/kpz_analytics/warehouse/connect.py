@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
-from . import config
-from .errors import KpzError
+from .. import config
+from ..errors import KpzError
 
 
 def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -20,8 +20,8 @@ import duckdb
 import pandas as pd
 from tqdm import tqdm
 
-from . import config, refdata
-from .errors import KpzError
+from .. import config, refdata
+from ..errors import KpzError
 
 # mart -> grain sentence (the SQL files repeat it at the top, with the rules behind it).
 MART_GRAINS: dict[str, str] = {

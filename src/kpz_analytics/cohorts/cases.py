@@ -27,9 +27,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import config
-from .errors import KpzError, ParameterError
-from .refdata import load_codelist
+from .. import config
+from ..errors import KpzError, ParameterError
+from ..refdata import load_codelist
 
 #: The case-finding sources, in the order used for capture–recapture tables.
 SOURCES: tuple[str, ...] = ("hospital_llc_code", "palliative_activity", "ikz_mkv", "wlz_severe")

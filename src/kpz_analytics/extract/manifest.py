@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import spec
-from .errors import ExtractRefused
+from ..errors import ExtractRefused
 
 MANIFEST_NAME = "manifest.json"
 FORMATS = {".csv": "csv", ".parquet": "parquet"}

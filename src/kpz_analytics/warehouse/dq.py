@@ -14,7 +14,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import spec
+from ..extract import spec
 
 SUMMARY_COLUMNS = [
     "file", "rows_in", "rows_kept", "rows_quarantined", "duplicates_removed", "credits_netted", "lines_cancelled",

@@ -1,5 +1,9 @@
 """Dutch labels for report tables and figures: the one place where code names get their Dutch text."""
 
+from __future__ import annotations
+
+import pandas as pd
+
 DOMAIN = {
     "hospital": "Ziekenhuiszorg (DOT)",
     "hospital_activity": "Zorgactiviteiten ziekenhuis",
@@ -78,3 +82,19 @@ def need_variant(variant: str) -> str:
 def label(mapping: dict, value) -> str:
     """Dutch label for a code, falling back to the code itself."""
     return mapping.get(value, value)
+
+
+def labelled(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.DataFrame:
+    """Select ``columns`` of a result table and, for ``language="nl"``, give Dutch names and values."""
+    out = df[columns].copy()
+    if language != "nl":
+        return out
+    if "measure" in out:
+        out["measure"] = out["measure"].map(MEASURE).fillna(out["measure"])
+    if "diagnostic_group" in out:
+        out["diagnostic_group"] = out["diagnostic_group"].map(DIAGNOSTIC_GROUP).fillna(out["diagnostic_group"])
+    if "geslacht" in out:
+        out["geslacht"] = out["geslacht"].map(SEX_CHILDREN)
+    if "variant" in out:
+        out["variant"] = out["variant"].map(need_variant)
+    return out.rename(columns=PREVALENCE_COLUMNS)
