@@ -545,3 +545,14 @@ def test_bad_cox_parameters():
         cox_model(BAD, "month", "event", ["month"])
     with pytest.raises(ParameterError, match=r"'month'.*negative.*row 10"):
         cox_model(_with("month", [-1.0, 2.0, 3.0]), "month", "event", ["x"])
+
+
+def test_model_with_nothing_estimable_is_the_null_model():
+    # the only covariate has a single level: no contrasts, the fit is the null model;
+    # log L(0) by hand: t=1 risk 4 -> -log 4; t=3 risk {3, 4} -> -log 2; t=4 risk {4} -> 0
+    data = frame([1, 2, 3, 4], [1, 0, 1, 1], sex=["F"] * 4)
+    fit = cox_model(data, "month", "event", ["sex"], categorical=["sex"])
+    assert fit.coefficients.empty and fit.converged
+    assert fit.loglik == fit.loglik_null == pytest.approx(-math.log(4) - math.log(2), rel=1e-14)
+    assert fit.concordance == 0.5  # every comparable pair is tied on the (zero) linear predictor
+    assert fit.ph_test["term"].tolist() == ["sex", "GLOBAL"] and fit.ph_test["statistic"].isna().all()

@@ -433,7 +433,9 @@ def km_curves(
     return out[_KM_COLUMNS]
 
 
-def _read_curve(curve: dict[str, np.ndarray], t: float, before: dict[str, float], ends_at_zero: str) -> dict[str, float]:
+def _read_curve(
+    curve: dict[str, np.ndarray], t: float, before: dict[str, float], ends_at_zero: str
+) -> dict[str, float]:
     """Value of a step curve at time t: the last row at or before t.
 
     Before the first row the ``before`` values apply. After the last row the curve is only
@@ -726,21 +728,19 @@ class _Efron:
         return loglik, xsum - m.sum(axis=0), v.sum(axis=0)
 
 
-def _independent_columns(info: np.ndarray, tol: float = 1e-9) -> list[int]:
-    """Columns kept by a sequential Cholesky pass (as R's cholesky2): a column whose pivot is
-    below tol x its diagonal is linearly dependent on earlier ones and is dropped."""
+def _independent_columns(info: np.ndarray, toler: float = float(np.finfo(float).eps) ** 0.75) -> list[int]:
+    """Columns kept by a sequential Cholesky pass, as R's ``cholesky2`` inside ``coxph``: a column
+    whose pivot is below ``toler`` x the largest diagonal element is linearly dependent on the
+    earlier ones (or constant) and is dropped (R reports its coefficient as NA)."""
+    diag_max = float(np.max(np.diag(info))) if info.size else 0.0
+    threshold = toler * diag_max if diag_max > 0 else toler
     kept: list[int] = []
     for j in range(info.shape[0]):
-        diag = info[j, j]
-        if not diag > 0:
-            continue
+        pivot = info[j, j]
         if kept:
-            a = info[np.ix_(kept, kept)]
             b = info[kept, j]
-            pivot = diag - b @ np.linalg.solve(a, b)
-        else:
-            pivot = diag
-        if pivot > tol * diag:
+            pivot = pivot - b @ np.linalg.solve(info[np.ix_(kept, kept)], b)
+        if pivot >= threshold:
             kept.append(j)
     return kept
 
@@ -1006,7 +1006,7 @@ def cox_model(
 
     if n_events == 0:
         notes = ["no events"] * p_all
-    elif p_all > 0:
+    else:
         model0 = _Efron(x, time, status)
         loglik_null, _, info0 = model0.derivatives(np.zeros(p_all))
         kept = _independent_columns(info0)
@@ -1035,9 +1035,10 @@ def cox_model(
                 where = {j: position for position, j in enumerate(kept)}
                 term_columns = [[where[j] for j in cols if j in where] for cols in term_columns_all]
                 ph = _zph(model, beta, term_columns)
-        else:
+        else:  # nothing estimable: the null model
             loglik = loglik_null
             converged = True
+            concordance = _concordance(time, status, np.zeros(n))[0]
     z = _z(alpha)
     with np.errstate(invalid="ignore", over="ignore"):
         coefficients = pd.DataFrame(labels, columns=["term", "variable", "level"])
