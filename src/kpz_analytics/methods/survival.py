@@ -940,8 +940,10 @@ def cox_model(
     the score test, at the fitted beta, for adding x * g(t) to the model, with
     g(t) = 1 - KM(t-) centred over the events; one test per covariate (df = its number of
     columns) and a ``GLOBAL`` test (df = all columns). This is not the test lifelines'
-    ``proportional_hazard_test`` computes (which uses scaled Schoenfeld residuals with the
-    pre-3.0 approximation). NaN when there are no events or a coefficient is infinite.
+    ``proportional_hazard_test`` computes: lifelines uses the approximation R dropped in
+    survival 3.0 (a single averaged variance matrix), tests each model column separately (no
+    per-term or global test) and defaults to the rank transform. NaN when there are no events
+    or a coefficient is infinite.
 
     Concordance: Harrell's C as ``coxph`` reports it — over pairs where one person has the
     event while the other is still at risk (tied event times excluded), the share where the
