@@ -556,3 +556,10 @@ def test_model_with_nothing_estimable_is_the_null_model():
     assert fit.loglik == fit.loglik_null == pytest.approx(-math.log(4) - math.log(2), rel=1e-14)
     assert fit.concordance == 0.5  # every comparable pair is tied on the (zero) linear predictor
     assert fit.ph_test["term"].tolist() == ["sex", "GLOBAL"] and fit.ph_test["statistic"].isna().all()
+
+
+def test_results_unpack_as_pairs():
+    medians, at_times = km_summary(FIVE, "month", "event")
+    assert medians.equals(km_summary(FIVE, "month", "event").medians) and len(at_times) == 3
+    curves, at = cumulative_incidence(frame([1, 2, 2, 3], [1, 2, 0, 1]), "month", "event")
+    assert set(curves["cause"]) == {"event", "competing"} and len(at) == 6

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -76,9 +76,10 @@ _PH_COLUMNS = ["term", "statistic", "df", "p_value"]
 # =============================================================================================
 # Result containers
 # =============================================================================================
-@dataclass(frozen=True)
-class KMSummary:
+class KMSummary(NamedTuple):
     """Kaplan–Meier summary: one table of medians, one long table of values at chosen times.
+
+    A named tuple, so ``medians, at_times = km_summary(...)`` works too.
 
     Attributes
     ----------
@@ -134,9 +135,10 @@ class CoxResult:
     alpha: float = 0.05
 
 
-@dataclass(frozen=True)
-class CumulativeIncidence:
+class CumulativeIncidence(NamedTuple):
     """Aalen–Johansen cumulative incidence curves and their values at chosen times.
+
+    A named tuple, so ``curves, at_times = cumulative_incidence(...)`` works too.
 
     Attributes
     ----------
