@@ -50,13 +50,13 @@ def _read(name: str) -> pd.DataFrame:
 
 
 def _input() -> pd.DataFrame:
-    data = pd.read_csv(FIXTURES / "survival_input.csv")
+    data = _read("survival_input.csv")
     data["adult_care"] = (data["status"] == 1).astype(int)
     return data
 
 
 def _edge(dataset: str) -> pd.DataFrame:
-    edge = pd.read_csv(FIXTURES / "survival_edge_input.csv")
+    edge = _read("survival_edge_input.csv")
     part = edge[edge["dataset"] == dataset].reset_index(drop=True)
     assert len(part) > 0, dataset
     return part
