@@ -169,7 +169,8 @@ def gap_table(flags: pd.DataFrame, km: pd.DataFrame | None, alpha: float) -> pd.
 
     Among persons with home or social support before 18 who are observed through the gap
     window (``gap_eligible``). ``km`` (from :func:`time_to_care_tables`) adds the median months to
-    the first adult successor care per group.
+    the first adult successor care per group, estimated on all supported persons
+    (``n_persons_time_to_care``: censored follow-up included, so more than ``n_persons``).
     """
     rows = []
     elig = flags[flags["gap_eligible"]]
@@ -193,9 +194,9 @@ def gap_table(flags: pd.DataFrame, km: pd.DataFrame | None, alpha: float) -> pd.
     cols = ["cohort", "group_by", "group", "n_persons", "n_gap", "share_gap", "ci_low", "ci_high"]
     out = out[cols]
     if km is not None and not km.empty:
-        med = km[["cohort", "group_by", "group", "median", "median_ci_low", "median_ci_high"]].rename(
-            columns={"median": "median_months_to_adult_care", "median_ci_low": "median_ci_low",
-                     "median_ci_high": "median_ci_high"})
+        med = km[["cohort", "group_by", "group", "n_persons", "median", "median_ci_low",
+                  "median_ci_high"]].rename(columns={"n_persons": "n_persons_time_to_care",
+                                                     "median": "median_months_to_adult_care"})
         out = out.merge(med, on=["cohort", "group_by", "group"], how="left")
     return out
 
@@ -234,7 +235,7 @@ def time_to_care_tables(flags: pd.DataFrame, alpha: float) -> dict[str, pd.DataF
                 curves.append(c.assign(cohort=cohort_name))
                 ci = survival.cumulative_incidence(data, "care_time", "care_status", group="group",
                                                    times=KM_TIMES, alpha=alpha)
-                cuminc.append(ci.assign(cohort=cohort_name))
+                cuminc.append(ci.at_times.assign(cohort=cohort_name))
     out = {"km_summary": pd.concat(summaries, ignore_index=True),
            "km_at": pd.concat(at, ignore_index=True),
            "km_curves": pd.concat(curves, ignore_index=True),
