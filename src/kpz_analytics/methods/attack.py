@@ -48,7 +48,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -159,7 +159,8 @@ def determined_cells(system: LinearSystem, unknown: np.ndarray, free: np.ndarray
     Returns
     -------
     dict
-        ``{cell: index of the relation that determined it}``.
+        ``{cell: index of the relation that determined it}``, in the order found (cells
+        that are the only unknown of a relation from the start come first).
     """
     useful = useful_relations(system, unknown, free, upper, shadows=True)
     eqs = [r for r in useful if system.relations[r].kind == "eq"]
@@ -170,10 +171,10 @@ def determined_cells(system: LinearSystem, unknown: np.ndarray, free: np.ndarray
             if unknown[v]:
                 members[v].append(r)
     known = np.array(unknown, dtype=bool)  # True = still unknown
-    queue = [r for r, k in remaining.items() if k == 1]
-    found: dict[int, int] = {}
+    queue = deque(r for r, k in remaining.items() if k == 1)  # breadth first: direct
+    found: dict[int, int] = {}                                 # differences come first
     while queue:
-        r = queue.pop()
+        r = queue.popleft()
         if remaining[r] != 1:
             continue
         v = next(v for v, _ in system.relations[r].terms if known[v])

@@ -429,8 +429,6 @@ def check_aggregate(spec: TableSpec) -> None:
                        f"(columns: {', '.join(map(str, df.columns))})")
     if len(set(names)) != len(names):
         raise KpzError(f"{what}: a dimension is listed twice")
-    if not spec.protected_columns:
-        raise KpzError(f"{what}: no counts or magnitudes to protect")
     for col in spec.derived:
         for src in spec.sources(col):
             if src not in spec.protected_columns:
@@ -438,6 +436,8 @@ def check_aggregate(spec: TableSpec) -> None:
                     f"{what}: derived column {col!r} comes from {src!r}, which is not a declared "
                     "count or magnitude of this table; a rate or share with its denominator "
                     "reveals its count, so the count must be in the table to be protected")
+    if not spec.protected_columns:
+        raise KpzError(f"{what}: no counts or magnitudes to protect")
     for col, den in spec.denominators.items():
         if col not in spec.counts:
             raise KpzError(f"{what}: denominator given for {col!r}, which is not a declared count")
@@ -895,30 +895,33 @@ class _Suppressor:
         self.order: list[int] = []
         self.cache: dict = {}
 
-    def unknown_counts(self) -> tuple[np.ndarray, list[int]]:
-        unknown, free, _, upper = _bounds(self.m, self.status, self.rules)
-        useful = set(lp.useful_relations(self.m.system, unknown, free, upper, shadows=True))
-        counts = np.zeros(len(self.m.system.relations), dtype=int)
-        for r, rel in enumerate(self.m.system.relations):
-            counts[r] = sum(1 for v, _ in rel.terms if unknown[v])
-        return counts, useful
-
     def choose(self, relation_ids: Iterable[int], need: float = 0.0) -> int | None:
+        """The best eligible cell among those sharing one of ``relation_ids``.
+
+        Ranked by: how many sums it closes (sums whose only hidden cell is a published
+        one) minus how many it opens (sums without any hidden cell, where it would be
+        alone); a value of at least ``need``; published in fewer tables; more detailed
+        (fewer dimensions summed out); smaller value.
+        """
         m = self.m
         cands = sorted({v for r in relation_ids for v in m.system.relations[r].variables()
                         if _eligible(m, self.status, v, self.rules)})
         if not cands:
             return None
-        counts, useful = self.unknown_counts()
+        hidden = np.array([s in SUPPRESSED for s in self.status], dtype=bool)
+        free = ~m.published
 
         def score(c: int):
             gain = loss = 0
             for r in m.system.relations_of(c):
-                if m.system.relations[r].kind != "eq":
+                rel = m.system.relations[r]
+                if rel.kind != "eq":
                     continue
-                if counts[r] == 0:
+                n_hidden = sum(1 for v, _ in rel.terms if hidden[v])
+                n_free = sum(1 for v, _ in rel.terms if free[v])
+                if n_hidden + n_free == 0:
                     loss += 1
-                elif counts[r] == 1 and r in useful:
+                elif n_hidden == 1 and n_free == 0:
                     gain += 1
             too_small = 0 if m.value[c] >= need else 1
             return (-(gain - loss), too_small, int(m.appearances[c]), -len(m.keys[c][1]),
