@@ -862,11 +862,20 @@ def _judge(model: _Model, i: int, lo: float, hi: float, rules: Rules, upl) -> tu
     return ok, short if not ok else 0.0
 
 
-def _run_attack(model: _Model, status, rules: Rules, upl, targets=None, cache=None):
+def _run_attack(model: _Model, status, rules: Rules, upl, targets=None, cache=None,
+                exact: bool = True):
+    """Intervals and verdicts; ``exact=False`` stops solving a target once it passes."""
     unknown, free, lower, upper = _bounds(model, status, rules)
     targets = _targets(model, status, upl) if targets is None else targets
+
+    def enough(i: int, lo: float, hi: float) -> bool:
+        if model.integral[i]:
+            lo, hi = math.ceil(lo - lp.TOLERANCE), math.floor(hi + lp.TOLERANCE)
+        return _judge(model, i, lo, hi, rules, upl)[0]
+
     iv = lp.feasible_intervals(model.system, model.value, unknown, free, lower, upper, targets,
-                               integral=model.integral, cache=cache)
+                               integral=model.integral, cache=cache,
+                               enough=None if exact else enough)
     out = {}
     for t in targets:
         lo, hi = iv[t]
@@ -973,7 +982,8 @@ class _Suppressor:
         m = self.m
         for _ in range(10 * len(m.keys) + 10):
             self.close_differences()
-            result = _run_attack(m, self.status, self.rules, self.upl, cache=self.cache)
+            result = _run_attack(m, self.status, self.rules, self.upl, cache=self.cache,
+                                 exact=False)
             failing = [t for t, (_, _, ok, _) in result.items() if not ok]
             if not failing:
                 return result
