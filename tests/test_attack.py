@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -100,7 +101,7 @@ def test_attack_of_separately_protected_sets_needs_same_rules():
 # --------------------------------------------------------------------------- LP primitives
 def test_single_relation_shortcut_equals_the_linear_programme():
     rng = np.random.default_rng(3)
-    for _ in range(200):
+    for _ in range(30):
         k = int(rng.integers(2, 6))
         coefs = rng.choice([-1.0, 1.0, 2.0], size=k)
         x = rng.integers(0, 20, size=k).astype(float)
@@ -136,6 +137,14 @@ def test_single_relation_shortcut_equals_the_linear_programme():
             assert fast[t][1] == pytest.approx(ends[1], abs=1e-7)
 
 
+def test_scipy_back_end_gives_the_same_intervals(monkeypatch):
+    specs, _ = random_publication(5)
+    ps = protect(specs)
+    expected = attack(ps)
+    monkeypatch.setattr(lp, "solver", lambda: "scipy")
+    pd.testing.assert_frame_equal(attack(ps), expected)
+
+
 def test_determined_cells_follow_chains_of_sums():
     # t = a + b, t published; a = c + d with c, d published: a, then b follow
     rel = [lp.Relation(((0, 1.0), (1, -1.0), (2, -1.0)), "eq"),
@@ -167,15 +176,17 @@ def random_publication(seed: int):
     """
     rng = np.random.default_rng(seed)
     years = [2021, 2022, 2023][: int(rng.integers(1, 4))]
-    totals = {y: int(rng.integers(6, 90)) for y in years}
+    # now and then a tiny year that no suppression can protect (many non-zero cells under 10)
+    totals = {y: int(rng.integers(5, 10) if rng.random() < 0.1 else rng.integers(4, 90))
+              for y in years}
     specs, structure = [], []
     for t in range(int(rng.integers(1, 4))):
-        k = int(rng.integers(2, 6))
+        k = int(rng.integers(2, 8))
         cats = [f"c{i}" for i in range(k)]
         margins = rng.random() < 0.7
         rows = []
         for y in years:
-            counts = rng.multinomial(totals[y], rng.dirichlet(np.full(k, 0.8)))
+            counts = rng.multinomial(totals[y], rng.dirichlet(np.full(k, 0.8 if totals[y] > 9 else 5)))
             rows += [(y, c, int(v)) for c, v in zip(cats, counts)]
             if margins:
                 rows.append((y, "Totaal", totals[y]))
@@ -316,13 +327,21 @@ def test_year_totals_have_one_status_across_tables():
             assert seen.setdefault(r["jaar"], r["n_cases_status"]) == r["n_cases_status"]
 
 
-@pytest.mark.parametrize("seed", range(50))
-def test_random_linked_publications_are_protected(seed):
+@functools.lru_cache(maxsize=None)
+def protected_random(seed: int):
+    """``(specs, structure, protected set or the refusal)`` of random publication ``seed``."""
     specs, structure = random_publication(seed)
     try:
-        ps = protect(specs)
+        return specs, structure, protect(specs)
     except KpzError as exc:
-        assert "cannot be protected" in str(exc)
+        return specs, structure, exc
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_random_linked_publications_are_protected(seed):
+    specs, structure, ps = protected_random(seed)
+    if isinstance(ps, KpzError):
+        assert "cannot be protected" in str(ps)
         # Refused only when hiding every eligible cell would not help either.
         everything = []
         for spec in specs:
@@ -340,13 +359,8 @@ def test_random_linked_publications_are_protected(seed):
 
 
 def test_most_random_publications_can_be_published():
-    refused = 0
-    for seed in range(50):
-        try:
-            protect(random_publication(seed)[0])
-        except KpzError:
-            refused += 1
-    assert refused <= 10
+    refused = [seed for seed in range(50) if isinstance(protected_random(seed)[2], KpzError)]
+    assert 1 <= len(refused) <= 5  # the generator plants a few unprotectable tiny years
 
 
 # --------------------------------------------------------------------------- scale
@@ -386,3 +400,110 @@ def test_ten_tables_of_five_hundred_cells():
           f"{len(result)} primary cells, "
           f"{int((ps.audit['status'] == 'secondary').mul(ps.audit['n_cells']).sum())} complements")
     assert protect_s < 300
+
+
+# --------------------------------------------------------------------------- a real publication
+PROVINCES = {"Noordoost": ["PV20", "PV21", "PV22"], "Utrecht": ["PV26"],
+             "Noord-Holland en Flevoland": ["PV27", "PV24"], "Zuidwest": ["PV29", "PV28"],
+             "Zuidoost": ["PV25", "PV30"], "Limburg": ["PV31"], "Zeeland": ["PV23"]}
+AGES = ["<1", "1-4", "5-9", "10-14", "15-19"]
+GROUPS = ["congenital", "oncology", "neurology", "haematology", "respiratory", "perinatal",
+          "metabolic", "other"]
+
+
+def prevalence_publication(n_per_year: int = 1500, seed: int = 5) -> list[TableSpec]:
+    """The tables of the prevalence report, aggregated from synthetic children.
+
+    Same shapes as ``prevalence.compute_prevalence``: per year and measure (``llc`` and its
+    subset ``palliative_need``) by sex, age group, province, NIK region (provinces nested in
+    regions) and diagnostic group (overlapping), with populations and rates, plus deaths
+    among cases by age group.
+    """
+    rng = np.random.default_rng(seed)
+    province_of = [p for ps in PROVINCES.values() for p in ps]
+    region_of = {p: r for r, ps in PROVINCES.items() for p in ps}
+    people = []
+    for y in (2022, 2023, 2024):
+        n = int(n_per_year * rng.uniform(0.9, 1.1))
+        people.append(pd.DataFrame({
+            "jaar": y,
+            "geslacht": rng.choice(["M", "V", "O"], size=n, p=[0.52, 0.475, 0.005]),
+            "age_group": rng.choice(AGES, size=n, p=[0.08, 0.2, 0.22, 0.24, 0.26]),
+            "provincie_code": rng.choice(province_of, size=n,
+                                         p=rng.dirichlet(np.full(len(province_of), 3.0))),
+            "need": rng.random(n) < 0.3,
+            "died": rng.random(n) < 0.02,
+            "groups": [list(rng.choice(GROUPS, size=rng.integers(1, 3), replace=False))
+                       for _ in range(n)],
+        }))
+    people = pd.concat(people, ignore_index=True)
+    people["nik_region"] = people["provincie_code"].map(region_of)
+    frames = {"llc": people, "palliative_need": people[people["need"]]}
+    measure = Dim("measure", additive=False, subset_of={"palliative_need": "llc"})
+    jaar = Dim("jaar", additive=False)
+
+    def table(name: str, by: list[str], dims: list) -> TableSpec:
+        parts = []
+        for m, df in frames.items():
+            if by == ["diagnostic_group"]:
+                df = df.explode("groups").rename(columns={"groups": "diagnostic_group"})
+            g = df.groupby(["jaar", *by]).size().rename("n_cases")
+            levels = [[2022, 2023, 2024]] + [sorted(people[b].unique()) if b != "diagnostic_group"
+                                             else GROUPS for b in by]
+            index = (pd.MultiIndex.from_product(levels, names=["jaar", *by]) if by
+                     else pd.Index(levels[0], name="jaar"))
+            g = g.reindex(index, fill_value=0)
+            parts.append(g.reset_index().assign(measure=m))
+        out = pd.concat(parts, ignore_index=True)
+        out["population"] = 700_000 // max(1, len(out) // 6)
+        out["rate_per_10000"] = out["n_cases"] / out["population"] * 1e4
+        out["ci_low"], out["ci_high"] = out["rate_per_10000"] * 0.8, out["rate_per_10000"] * 1.25
+        return TableSpec(name, out[["jaar", "measure", *by, "n_cases", "population",
+                                    "rate_per_10000", "ci_low", "ci_high"]],
+                         dims=[jaar, measure, *dims], counts=["n_cases"],
+                         derived={c: "n_cases" for c in ("rate_per_10000", "ci_low", "ci_high")},
+                         denominators={"n_cases": "population"})
+
+    specs = [
+        table("prevalence_by_year", [], []),
+        table("prevalence_by_sex", ["geslacht"], ["geslacht"]),
+        table("prevalence_by_age_group", ["age_group"], ["age_group"]),
+        table("prevalence_by_province", ["provincie_code"],
+              [Dim("provincie_code", variable="regio", hierarchy=PROVINCES)]),
+        table("prevalence_by_nik_region", ["nik_region"], [Dim("nik_region", variable="regio")]),
+        table("prevalence_by_diagnostic_group", ["diagnostic_group"],
+              [Dim("diagnostic_group", additive=False)]),
+    ]
+    deaths = []
+    for m, df in frames.items():
+        g = df.groupby(["jaar", "age_group"]).agg(n_cases=("died", "size"), n_deaths=("died", "sum"))
+        deaths.append(g.reset_index().assign(measure=m))
+    d = pd.concat(deaths, ignore_index=True)
+    d["n_deaths"] = d["n_deaths"].astype(int)
+    d["deaths_per_1000_cases"] = 1000 * d["n_deaths"] / d["n_cases"]
+    specs.append(TableSpec("deaths_among_cases", d[["jaar", "measure", "age_group", "n_cases",
+                                                      "n_deaths", "deaths_per_1000_cases"]],
+                           dims=[jaar, measure, "age_group"], counts=["n_cases", "n_deaths"],
+                           derived={"deaths_per_1000_cases": ["n_deaths", "n_cases"]},
+                           denominators={"n_deaths": "n_cases"}))
+    return specs
+
+
+def test_prevalence_publication_at_region_scale():
+    specs = prevalence_publication()
+    ps = protect(specs)
+    assert attack(ps)["protected"].all()
+    for spec in ps.specs:
+        t = ps.tables[spec.name]
+        for col in spec.counts:
+            shown = t[f"{col}_status"].isin(["shown", "zero"])
+            v = spec.data[col]
+            assert ((v[shown] == 0) | (v[shown] >= THRESHOLD)).all()
+    # the same cell (year, measure, age group) has one status in both tables that show it
+    a = ps.tables["prevalence_by_age_group"].set_index(["jaar", "measure", "age_group"])
+    d = ps.tables["deaths_among_cases"].set_index(["jaar", "measure", "age_group"])
+    assert (a.loc[d.index, "n_cases_status"] == d["n_cases_status"]).all()
+    # provinces are suppressed so that no region total gives one away
+    audit = ps.audit.set_index(["table", "status"]).sort_index()
+    assert audit.loc[("prevalence_by_province", "primary"), "n_cells"].sum() > 0
+    assert audit.loc[("deaths_among_cases", "primary"), "n_cells"].sum() > 0

@@ -9,8 +9,8 @@ return anything that fails :func:`attack`.
 
 What is protected, and how
 --------------------------
-1. **Primary suppression** (the rules and defaults of ACRO 1.0.2, the SACRO output checker;
-   see ``docs`` in the report of this module's introduction):
+1. **Primary suppression** (the rules, definitions and defaults of ACRO 1.0.2, the SACRO
+   output checker, ``acro/sdcchecks.py`` and ``acro/default.yaml``):
 
    - *threshold*: a person count ``1 <= n < threshold`` (default 10, CBS remote-access
      practice and ACRO ``safe_threshold``) is suppressed, status ``primary``. A true zero is
@@ -264,6 +264,9 @@ class Rules:
             raise ParameterError(f"nk_k must be in (0, 1], got {self.nk_k!r}")
         if not 0 < self.p_ratio < 1:
             raise ParameterError(f"p_ratio must be in (0, 1), got {self.p_ratio!r}")
+        if self.threshold - 1 - self.floor < 1:
+            raise ParameterError(f"with threshold {self.threshold} and zeros shown the marker alone "
+                                 "tells the value of a suppressed count; raise the threshold")
 
     @property
     def floor(self) -> int:
@@ -302,6 +305,22 @@ class ProtectedSet:
     audit: pd.DataFrame
     rules: Rules
     specs: tuple[TableSpec, ...] = field(repr=False)
+
+    def cell_log(self) -> pd.DataFrame:
+        """One row per suppressed cell: ``table``, ``cell``, ``column``, ``status``.
+
+        Publishable (it holds no values); the exporter may write it next to the audit.
+        """
+        rows = []
+        for spec in self.specs:
+            t = self.tables[spec.name]
+            dims = [d.name for d in spec.dim_list]
+            for col in [*spec.protected_columns, *spec.derived]:
+                st = t[f"{col}_status"]
+                for r in np.flatnonzero(st.isin(SUPPRESSED).to_numpy()):
+                    cell = ", ".join(f"{d}={t.at[r, d]}" for d in dims) or "(all)"
+                    rows.append(dict(table=spec.name, cell=cell, column=col, status=st.iat[r]))
+        return pd.DataFrame(rows, columns=["table", "cell", "column", "status"])
 
     @classmethod
     def from_status_columns(cls, specs: Sequence[TableSpec], **rules) -> ProtectedSet:
@@ -447,9 +466,11 @@ def check_aggregate(spec: TableSpec) -> None:
         raise KpzError(f"{what}: numeric column(s) {', '.join(map(str, undeclared))} are not declared "
                        "as count, magnitude, derived, denominator or passthrough; they would be "
                        "published unprotected")
-    if df[names].isna().any().any():
+    if not names and len(df) != 1:
+        raise KpzError(f"{what}: a table without dimensions has exactly one row")
+    if names and df[names].isna().any().any():
         raise KpzError(f"{what}: missing value(s) in dimension column(s); give them a code")
-    if df.duplicated(subset=names).any():
+    if names and df.duplicated(subset=names).any():
         raise KpzError(f"{what}: more than one row per combination of {', '.join(names)}: this "
                        "is not an aggregate table (person-level data is refused)")
     for col in spec.counts:
@@ -907,10 +928,11 @@ class _Suppressor:
     def choose(self, relation_ids: Iterable[int], need: float = 0.0) -> int | None:
         """The best eligible cell among those sharing one of ``relation_ids``.
 
-        Ranked by: how many sums it closes (sums whose only hidden cell is a published
-        one) minus how many it opens (sums without any hidden cell, where it would be
-        alone); a value of at least ``need``; published in fewer tables; more detailed
-        (fewer dimensions summed out); smaller value.
+        Ranked by: more detailed first (a total is hidden only when no detail cell can do
+        the job: totals are what readers use most); then how many sums it closes (sums whose
+        only hidden cell is a published one) minus how many it opens (sums without any
+        hidden cell, where it would be alone); a value of at least ``need``; published in
+        fewer tables; smaller value.
         """
         m = self.m
         cands = sorted({v for r in relation_ids for v in m.system.relations[r].variables()
@@ -933,7 +955,7 @@ class _Suppressor:
                 elif n_hidden == 1 and n_free == 0:
                     gain += 1
             too_small = 0 if m.value[c] >= need else 1
-            return (-(gain - loss), too_small, int(m.appearances[c]), -len(m.keys[c][1]),
+            return (-len(m.keys[c][1]), -(gain - loss), too_small, int(m.appearances[c]),
                     float(m.value[c]), c)
 
         return min(cands, key=score)
