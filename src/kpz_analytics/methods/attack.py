@@ -18,18 +18,26 @@ For a suppressed cell ``c`` the attacker solves
     minimise / maximise  x_c
     subject to           every relation, every bound, shown cells fixed at their values
 
-with HiGHS (``scipy.optimize.linprog(method="highs")``). The optimum pair is the cell's
-*feasible interval*: every value in it is consistent with everything published. This is the
-audit of sdcTable's ``attack()`` and of tau-ARGUS's interval check (Hundepool et al. 2012,
-*Statistical Disclosure Control*, §4.2 and §5.4), run over all tables of a publication at once.
+with the HiGHS solver: through ``highspy`` when it is installed (one model per group of
+linked cells, re-solved with a new objective and a warm start), otherwise through
+``scipy.optimize.linprog(method="highs")``, which bundles the same solver. The optimum pair
+is the cell's *feasible interval*: every value in it is consistent with everything
+published. This is the audit of sdcTable's ``attack()`` and of tau-ARGUS's interval check
+(Hundepool et al. 2012, *Statistical Disclosure Control*, §4.2 and §5.4), run over all tables
+of a publication at once.
 
-Two reductions keep the programmes small without changing any optimum:
+Three devices keep this fast without changing any answer:
 
 - **vacuous relations** are dropped: a relation whose only role is to define an unpublished,
   unbounded total (``t = a + b`` with ``t`` published nowhere else) cannot restrict anything,
-  nor can an inequality whose unpublished side can always move out of the way;
+  nor can an inequality whose unpublished side can always move out of the way; relations
+  implied by others (``shadow``) are left out of the programmes;
 - **components**: the remaining relations are split into connected groups of unknown cells,
-  and each cell's programme contains only its own group.
+  and each cell's programme contains only its own group; a group with a single relation is
+  solved exactly by interval arithmetic;
+- **witnesses** (pass/fail mode only): every solution found is a feasible point for all
+  other cells of its group, so a cell whose values seen so far already span its requirement
+  needs no programme of its own.
 
 A cheap combinatorial pass, :func:`determined_cells`, finds cells that follow exactly from a
 chain of sums (the classic "row total minus the other cells"); the LP finds everything else,
@@ -39,7 +47,7 @@ The LP relaxes integrality. For counts the attacker also knows the value is a wh
 so :func:`feasible_intervals` rounds a count's interval *inward* to integers
 (``ceil(min)``, ``floor(max)``). An attacker with an integer programme could in rare cases do
 a little better still (when an interval's end point is not attained by any integer
-solution; never for a single table with its margins, whose constraint matrix is totally
+solution; never for a two-way table with its margins, whose constraint matrix is totally
 unimodular); sdcTable and tau-ARGUS share this limitation.
 """
 

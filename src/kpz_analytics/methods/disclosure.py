@@ -31,11 +31,14 @@ What is protected, and how
    hidden until :func:`attack` passes on the whole publication, so that no suppressed cell
    can be recomputed or narrowed down from row, column or grand totals, from other tables
    that publish the same totals (linked tables), from hierarchies (provinces inside NIK
-   regions), or from a published denominator. Complements are never zero cells or small
-   cells, are chosen among the cells sharing a sum with the exposed cell, preferring cells
-   that close several gaps at once, cells published in one table only, detail cells over
-   totals and small values over large ones (the classic "smallest cell in the same row and
-   column" heuristic, made to look across tables); each round ends with a fresh attack.
+   regions), or from a published denominator. The search is the classic "hide the smallest
+   other cell in the same row and column" heuristic, made to look across tables and checked
+   by the attack: first every cell that follows from a chain of sums gets a partner in the
+   sum that exposes it; then each cell the attack still narrows too far gets one more
+   complement among the cells that share a sum with it (or with its group of hidden cells);
+   repeat. Complements are never zero or small cells. Among candidates it prefers detail
+   cells over totals (readers use totals most), then cells that close more exposed sums than
+   they open, then cells published in fewer tables, then the smallest value.
 4. **The attack** (:func:`attack`): for every suppressed cell, the minimum and maximum the
    cell can take given *everything* in the publication, found with the HiGHS linear
    programming solver (:mod:`kpz_analytics.methods.attack`). The attacker knows every
@@ -62,7 +65,20 @@ Protection requirement (the "protection interval")
   the rule that suppressed it (Hundepool et al. 2012, §4.2): p-ratio
   ``U = p * x1 - (x - x1 - x2)``; (n, k) rule ``U = top_n / k - x``; too few contributors
   ``U = p * x`` (the p-ratio rule for a cell of one contributor).
-- Complementary cells need no protection of their own (they hold at least ``threshold``).
+- Complementary cells need no protection of their own (a count complement holds at least
+  ``threshold``; a magnitude complement is not sensitive).
+
+Limits
+------
+- The attacker knows what is *declared*: tables published elsewhere or earlier, and
+  relations not declared (a dimension wrongly declared non-additive, a subset relation left
+  out), are not seen. Everything declared is checked against the true values, so a wrong
+  declaration that contradicts the data is refused rather than trusted.
+- Counts are whole numbers; the programmes are linear relaxations whose intervals are
+  rounded inward to integers. An integer programme could narrow an interval a little more
+  in rare cases (sdcTable and tau-ARGUS share this).
+- The search adds complements greedily; it is not the minimum-loss pattern of an optimal
+  (MILP) method such as tau-ARGUS "Optimal", but every result is audited.
 
 Reading the result
 ------------------
