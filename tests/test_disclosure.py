@@ -179,6 +179,25 @@ def test_a_category_never_exceeds_its_total_and_the_attacker_knows_it():
                           counts=["n_cases"]))
 
 
+def test_covering_categories_bound_a_small_group_from_below():
+    # every child has at least one group: oncology + metabolic >= 20, so metabolic >= 5
+    df = pd.DataFrame({"jaar": [2024] * 3, "diagnostic_group": ["oncology", "metabolic", "Totaal"],
+                       "n_cases": [15, 6, 20]})
+    loose = TableSpec("g", df, dims=["jaar", Dim("diagnostic_group", additive=False)],
+                      counts=["n_cases"])
+    assert suppressed(protect(loose), "g", "secondary") == set()
+    covering = TableSpec("g", df, dims=["jaar", Dim("diagnostic_group", additive=False,
+                                                      covering=True)], counts=["n_cases"])
+    naive = ProtectedSet.from_status_columns([TableSpec(
+        "g", df.assign(n_cases_status=["shown", "primary", "shown"]), dims=covering.dims,
+        counts=["n_cases"])])
+    row = attack(naive).iloc[0]
+    assert (row.feasible_min, row.feasible_max, row.protected) == (5, 9, False)
+    ps = protect(covering)
+    assert suppressed(ps, "g", "secondary") == {(2024, "oncology")}
+    assert attack(ps)["protected"].all()
+
+
 def test_nested_measures_are_bounded_by_their_container():
     # palliative_need is a subset of llc: a hidden llc count is at least the shown subset
     df = pd.DataFrame({"jaar": [2024] * 2, "measure": ["llc", "palliative_need"],

@@ -492,7 +492,7 @@ def feasible_intervals(system: LinearSystem, value: np.ndarray, unknown: np.ndar
             solve = _solve_highspy if use_highspy else _solve_scipy
             local_enough = None
             if enough is not None:
-                def local_enough(j, lo, hi):
+                def local_enough(j, lo, hi, cells=cells):
                     return enough(cells[j], lo, hi)
             local, message = solve(a_csc, np.array(row_lo), np.array(row_hi), lower[cells],
                                    upper[cells], [index[t] for t in ts], value[cells],

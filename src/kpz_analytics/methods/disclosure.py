@@ -473,7 +473,7 @@ def check_aggregate(spec: TableSpec) -> None:
                     "reveals its count, so the count must be in the table to be protected")
     if not spec.protected_columns:
         raise KpzError(f"{what}: no counts or magnitudes to protect")
-    for col, den in spec.denominators.items():
+    for col in spec.denominators:
         if col not in spec.counts:
             raise KpzError(f"{what}: denominator given for {col!r}, which is not a declared count")
     undeclared = [c for c in df.columns if c not in declared
@@ -739,7 +739,7 @@ class _Model:
             identity = all(ch[0] == "id" for ch in combo)
             gkeys = {}
             if identity:
-                for proj, rows in groups.items():
+                for proj in groups:
                     gkeys[proj] = self.index[(q, proj)]
             else:
                 # Relate to the next finer margin along every dimension; the attacker's
@@ -761,14 +761,14 @@ class _Model:
                     gkeys[proj] = i
                     self.set_truth(i, float(values[rows].sum()),
                                    f"table {spec.name!r} ({what} of its detail cells)")
-                    for rank, (_, j, finer) in enumerate(splits):
+                    for rank, (_, _, finer) in enumerate(splits):
                         terms = {i: 1.0}
                         for fk in dict.fromkeys(project(r, finer) for r in rows):
                             f = self.key(q, fk, kind)
                             terms[f] = terms.get(f, 0.0) - 1.0
                         self.relate(terms, "eq", f"{spec.name}: {what}", shadow=rank > 0)
             # overlapping and nested categories: inequalities only
-            for di, (d, ch) in enumerate(zip(dims, combo)):
+            for d, ch in zip(dims, combo):
                 if d.additive or ch[0] != "id":
                     continue
                 by_union: dict[tuple, list[int]] = defaultdict(list)
