@@ -22,19 +22,24 @@
 
 # %% tags=["parameters"]
 warehouse = "../data/processed/synthetic-default.duckdb"  # warehouse van `kpz ingest`
-results_dir = "../reports/results"  # map voor resultaattabellen
+results_dir = ""  # map voor resultaattabellen (niet gebruikt in dit rapport)
+language = "nl"  # taal van het rapport: nl of en
 
 # %%
 import matplotlib.pyplot as plt
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from kpz_analytics.reporting import labels, quality, realism
+from kpz_analytics.reporting import figures, labels, quality, realism
 from kpz_analytics.reporting.display import dutch
-from kpz_analytics.warehouse.connect import connect
+from kpz_analytics.reporting.header import provenance_block
+from kpz_analytics.warehouse.connect import connect, extract_meta
 
-sns.set_theme(style="whitegrid")
+figures.setup(language)
 con = connect(warehouse)
+meta = extract_meta(con)
+display(provenance_block(meta, {"warehouse": warehouse}, ["regions", "zorgactiviteiten", "productcategorieen",
+                                                          "wlz_zorgprofielen", "specialismen"], language))
 
 # %% [markdown]
 # ## De levering
