@@ -109,12 +109,34 @@ def report(
     warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
     out: Optional[Path] = typer.Option(None, help="Output directory (default reports/<extract_id>/)."),
     only: Optional[list[str]] = typer.Option(None, help="Render only these notebooks (stem, repeatable)."),
+    lang: str = typer.Option("nl", "--lang", help="Language of the reports: nl (default) or en."),
 ) -> None:
-    """Render the Dutch HTML reports (all notebooks/NN_*.ipynb) on a warehouse."""
+    """Render the HTML reports (all notebooks/NN_*.ipynb) on a warehouse, with an index page."""
     from .reporting.render import render_reports
 
-    for html in _run(render_reports, warehouse, out_dir=out, only=only):
+    written = _run(render_reports, warehouse, out_dir=out, only=only, language=lang)
+    for html in written[:-1]:
         typer.echo(f"rapport: {html}")
+    typer.echo(f"index: {written[-1]}")
+
+
+@app.command()
+def export(
+    warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
+    out: Path = typer.Option(..., "--out", help="Directory for the export (CSV, kpz_export.xlsx, audit)."),
+    parts: str = typer.Option("prevalence,transition", help="Comma-separated: prevalence, transition."),
+    threshold: int = typer.Option(10, help="Smallest count of persons that may be shown (default 10)."),
+) -> None:
+    """Export suppressed tables for policy discussions; refuses anything the attack can recover."""
+    from .reporting.exports import export as run_export
+
+    chosen = tuple(p.strip() for p in parts.split(",") if p.strip())
+    result = _run(run_export, warehouse, out, threshold=threshold, parts=chosen)
+    for line in result.summary_lines():
+        typer.echo(line)
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(f"export written to {out}")
 
 
 @app.command()

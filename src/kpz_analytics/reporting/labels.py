@@ -56,7 +56,9 @@ PREVALENCE_COLUMNS = {
     "lookback": "terugkijkperiode (jaren)", "apc": "jaarlijkse verandering (%)",
     "apc_ci_low": "95%-BI laag", "apc_ci_high": "95%-BI hoog", "years": "jaren",
     "description": "stap", "n_rows": "rijen", "n_persons": "personen", "unit": "eenheid",
-    "stratum": "leeftijd", "definition": "definitie",
+    "stratum": "leeftijd", "definition": "definitie", "step": "stapnummer", "standard": "standaardbevolking",
+    "lookback_complete": "terugkijkperiode volledig", "criterion": "modelkeuze", "n_years": "aantal jaren",
+    "p_value": "p-waarde",
 }
 
 NEED_MARKER = {
@@ -64,6 +66,76 @@ NEED_MARKER = {
     "emergency_run": "reeks SEH-bezoeken", "admission_run": "reeks opnamedagen",
     "ikz_mkv": "intensieve kindzorg / MKV", "death": "overlijden",
 }
+
+
+#: CBS province codes (``personen.provincie_code``, extract spec v1).
+PROVINCE = {"PV20": "Groningen", "PV21": "Fryslân", "PV22": "Drenthe", "PV23": "Overijssel",
+            "PV24": "Flevoland", "PV25": "Gelderland", "PV26": "Utrecht", "PV27": "Noord-Holland",
+            "PV28": "Zuid-Holland", "PV29": "Zeeland", "PV30": "Noord-Brabant", "PV31": "Limburg"}
+#: Case-finding sources (``cohorts.cases.SOURCES``).
+SOURCE = {"hospital_llc_code": "ziekenhuisdeclaratie met een LBA-code",
+          "palliative_activity": "palliatieve zorgactiviteit in het ziekenhuis (vanaf 2023)",
+          "ikz_mkv": "intensieve kindzorg / medisch kindzorgverblijf",
+          "wlz_severe": "Wlz-indicatie ernstig meervoudig beperkt"}
+#: Regression models of the trend table.
+MODEL = {"poisson": "Poisson-regressie", "negative_binomial": "negatief-binomiale regressie",
+         "quasi_poisson": "quasi-Poisson-regressie"}
+#: Fields of the warehouse's ``meta_extract``.
+META_FIELD = {"extract_id": "levering", "spec_version": "versie van de leveringsspecificatie",
+              "period_start": "begin van de periode", "period_end": "einde van de periode",
+              "design": "opzet", "sample_fraction": "steekproeffractie",
+              "manifest_sha256": "controlegetal manifest (SHA-256)", "ingested_at": "ingelezen op",
+              "package_version": "versie kpz-analytics bij inlezen", "git_commit": "git-commit bij inlezen"}
+DESIGN = {"cohort_sample": "cohort plus steekproef", "population": "volledige populatie"}
+LAYER = {"core": "kern", "mart": "analysetabel"}
+UNIT_PREVALENCE = {"lines": "declaratieregels", "person-years": "persoonsjaren"}
+#: Steps of the prevalence attrition table (``cohorts.cases.attrition``), by ``name``.
+PREVALENCE_STEP = {
+    "hospital_lines_icd10": "ziekenhuisregels met een ICD-10-code",
+    "hospital_lines_llc": "… waarvan met een code van de LBA-lijst",
+    "any_source": "persoonsjaren gezien door ten minste één gekozen bron (in leven en verzekerd)",
+    "alive_insured_years": "in leven en verzekerd in een jaar, met een bron in dat jaar of de terugkijkperiode",
+    "age_range": "binnen de leeftijdsgrenzen op 1 juli: kinderen met een LBA",
+    "llc_cases": "kinderen met een LBA (als hierboven)",
+    "any_marker": "met ten minste één marker in het jaar: behoefte aan palliatieve zorg",
+}
+#: What a disclosure-control status means, for readers of tables and exports.
+STATUS = {"shown": "getoond", "zero": "nul (getoond)", "primary": "onderdrukt: minder dan de drempel",
+          "secondary": "onderdrukt: aanvullend, zodat een verborgen cel niet terug te rekenen is",
+          "derived": "onderdrukt: afgeleid van een onderdrukt aantal",
+          "dominance": "onderdrukt: gedomineerd door één of twee bijdragen",
+          "suppressed": "onderdrukt (alle redenen)"}
+
+
+def prevalence_step(name: str, description: str) -> str:
+    """Dutch text of a prevalence attrition step, from its ``name``."""
+    if name in PREVALENCE_STEP:
+        return PREVALENCE_STEP[name]
+    if name.startswith("source_") and name[7:] in SOURCE:
+        return f"persoonsjaren gezien door de bron {SOURCE[name[7:]]}"
+    if name.startswith("marker_") and name[7:] in NEED_MARKER:
+        return f"met de marker {NEED_MARKER[name[7:]]} in het jaar"
+    return description
+
+
+def definition_label(definition: str) -> str:
+    """Dutch name of a case definition in the attrition table (``llc (…)`` → LBA)."""
+    head = definition.split(" ", 1)[0]
+    return MEASURE.get(head, definition)
+
+
+def age_group_label(group: str, age_min: int = 0, age_max: int = 19) -> str:
+    """An age group label clipped to the age range: ``15-19`` with ``age_max=17`` is ``15-17``."""
+    text = str(group)
+    if "-" in text:
+        lo, _, hi = text.partition("-")
+        if lo.isdigit() and hi.isdigit():
+            lo_, hi_ = max(int(lo), age_min), min(int(hi), age_max)
+            return f"{lo_}-{hi_}" if lo_ != hi_ else f"{lo_}"
+    if text.endswith("+") and text[:-1].isdigit() and age_max < 200:
+        lo_ = max(int(text[:-1]), age_min)
+        return f"{lo_}-{age_max}" if lo_ < age_max else f"{age_max}"
+    return text
 
 
 def need_variant(variant: str) -> str:
@@ -84,11 +156,27 @@ def label(mapping: dict, value) -> str:
     return mapping.get(value, value)
 
 
-def labelled(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.DataFrame:
-    """Select ``columns`` of a result table and, for ``language="nl"``, give Dutch names and values."""
-    out = df[columns].copy()
+def labelled(df: pd.DataFrame, columns: list[str], language: str = "nl", age_min: int = 0,
+             age_max: int = 19) -> pd.DataFrame:
+    """Select ``columns`` of a result table and, for ``language="nl"``, give Dutch names and values.
+
+    Age groups are clipped to ``age_min``–``age_max`` in either language.
+    """
+    out = df[[c for c in columns if c in df.columns]].copy()
+    if "age_group" in out:
+        out["age_group"] = out["age_group"].map(lambda g: age_group_label(g, age_min, age_max))
     if language != "nl":
         return out
+    if "provincie_code" in out:
+        out["provincie_code"] = out["provincie_code"].map(PROVINCE).fillna(out["provincie_code"])
+    if "model" in out:
+        out["model"] = out["model"].map(lambda m: MODEL.get(m, m))
+    if "description" in out and "name" in df.columns:
+        out["description"] = [prevalence_step(n, d) for n, d in zip(df["name"], out["description"])]
+    if "definition" in out:
+        out["definition"] = out["definition"].map(definition_label)
+    if "unit" in out:
+        out["unit"] = out["unit"].map(lambda u: UNIT_PREVALENCE.get(u, u))
     if "measure" in out:
         out["measure"] = out["measure"].map(MEASURE).fillna(out["measure"])
     if "diagnostic_group" in out:

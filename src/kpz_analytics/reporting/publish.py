@@ -16,11 +16,16 @@ count minus the next reveals it) and Kaplan–Meier curves (the tail where fewer
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from ..analyses.transition import TransitionResult, make_headline
-from ..methods.disclosure import Dim, Magnitude, TableSpec, protect
+from ..analyses.prevalence import PrevalenceResult
+from ..methods.disclosure import DEFAULT_THRESHOLD, Dim, Magnitude, ProtectedSet, TableSpec, protect
+
+if TYPE_CHECKING:  # the transition analysis is imported only when a transition report is made
+    from ..analyses.transition import TransitionResult
 
 TOTAL = "Totaal"
 #: Shown in a table for a hidden value, by status.
@@ -34,6 +39,11 @@ class Published:
     tables: dict[str, pd.DataFrame]
     audit: pd.DataFrame
     headline: dict
+    #: what :func:`~kpz_analytics.methods.disclosure.protect` returned (true values inside:
+    #: for :func:`~kpz_analytics.methods.disclosure.attack`, never to be published)
+    protected: ProtectedSet | None = None
+    #: tables published without cell counts (model outputs, curves), not in ``protected``
+    unprotected: tuple[str, ...] = ()
 
 
 def coarsen_attrition(attrition: pd.DataFrame, threshold: int) -> pd.DataFrame:
@@ -246,6 +256,8 @@ def protect_transition(result: TransitionResult, threshold: int = 10) -> Publish
     columns that describe single persons' contributions are dropped), the audit log and the
     headline recomputed from what may be shown.
     """
+    from ..analyses.transition import make_headline
+
     specs = transition_specs(result, threshold)
     protected = protect(specs, threshold=threshold)
     tables = {}
@@ -266,9 +278,11 @@ def protect_transition(result: TransitionResult, threshold: int = 10) -> Publish
         ignore_index=True)
     first = tables["attrition"]["step"] == "1"  # nothing is excluded before the first step
     tables["attrition"].loc[first, "n_excluded"] = pd.NA
-    tables.update(model_outputs(result, threshold))
+    outputs = model_outputs(result, threshold)
+    tables.update(outputs)
     headline = make_headline(tables)
-    return Published(tables=tables, audit=protected.audit, headline=headline)
+    return Published(tables=tables, audit=protected.audit, headline=headline, protected=protected,
+                     unprotected=tuple(outputs))
 
 
 def shown(df: pd.DataFrame) -> pd.DataFrame:
@@ -283,3 +297,164 @@ def shown(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+
+
+# --------------------------------------------------------------------------- prevalence
+#: Columns every prevalence table carries for provenance (``analyses.prevalence._describe``).
+PROVENANCE_COLUMNS = ("extract_id", "age_range", "default_lookback", "sources", "definitions",
+                      "package_version", "generated_at")
+#: The prevalence tables a report or export publishes, in order.
+PREVALENCE_TABLES = ("prevalence_by_year", "prevalence_by_age_group", "prevalence_by_sex",
+                     "prevalence_by_province", "prevalence_by_nik_region",
+                     "prevalence_by_diagnostic_group", "prevalence_standardised",
+                     "prevalence_lookback", "deaths_among_cases", "palliative_need_sensitivity",
+                     "attrition", "capture_recapture")
+#: Published as model outputs: estimates from many counts, no count of persons in a cell.
+PREVALENCE_MODEL_OUTPUTS = {"prevalence_trend": ["measure", "years", "model", "apc", "apc_ci_low",
+                                                 "apc_ci_high", "p_value", "n_years"]}
+_RATE = {"rate_per_10000": "n_cases", "ci_low": "n_cases", "ci_high": "n_cases"}
+
+
+def _keep(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of ``df`` that exist, then the provenance columns it carries."""
+    return df[[c for c in columns if c in df.columns] + [c for c in PROVENANCE_COLUMNS if c in df.columns]]
+
+
+def prevalence_specs(result: PrevalenceResult) -> list[TableSpec]:
+    """The declarations of every prevalence table a report or an export publishes.
+
+    Person counts are ``n_cases`` (children per year, measure and stratum), ``n_deaths``,
+    ``n_observed`` (children seen in the year, capture–recapture) and the attrition counts;
+    rates, intervals and shares derive from them; the insured population is a published
+    denominator. ``measure`` is not additive (``palliative_need`` is a subset of ``llc``),
+    nor is ``jaar`` (nothing sums over years), nor a diagnostic group (a child can have
+    several; every case has at least one, so the groups cover the total). Strata tables
+    share their totals with ``prevalence_by_year`` (same ``n_cases`` cell), so a hidden
+    province cannot be recovered through the sex or age tables. The lookback table leaves out
+    the default lookback, which is ``prevalence_by_year`` itself.
+    """
+    t = result.tables
+    jaar = Dim("jaar", additive=False)
+    measure = Dim("measure", additive=False, subset_of={"palliative_need": "llc"})
+    rate_cols = ["n_cases", "population", "rate_per_10000", "ci_low", "ci_high"]
+    passthrough = ["default_lookback"]
+    specs = []
+
+    def rates(name: str, by: list, extra: list[str] = ()) -> None:
+        df = t[name]
+        names = [b.name if isinstance(b, Dim) else b for b in by]
+        specs.append(TableSpec(name, _keep(df, ["jaar", "measure", *names, *rate_cols, *extra]),
+                               dims=[jaar, measure, *by], counts=["n_cases"], derived=dict(_RATE),
+                               denominators={"n_cases": "population"}, passthrough=passthrough,
+                               total_code=None))
+
+    rates("prevalence_by_year", [], ["lookback_complete"])
+    rates("prevalence_by_age_group", ["age_group"])
+    rates("prevalence_by_sex", ["geslacht"])
+    rates("prevalence_by_province", ["provincie_code"])
+    rates("prevalence_by_nik_region", ["nik_region"])
+    rates("prevalence_by_diagnostic_group", [Dim("diagnostic_group", additive=False, covering=True)])
+    std = t.get("prevalence_standardised")
+    if std is not None and not std.empty:
+        specs.append(TableSpec(
+            "prevalence_standardised",
+            _keep(std, ["jaar", "measure", "n_cases", "population", "crude_rate", "std_rate", "ci_low",
+                        "ci_high", "standard"]),
+            dims=[jaar, measure], counts=["n_cases"], denominators={"n_cases": "population"},
+            derived={c: "n_cases" for c in ("crude_rate", "std_rate", "ci_low", "ci_high")},
+            passthrough=passthrough, total_code=None))
+    lb = t["prevalence_lookback"]
+    lb = lb[~lb["is_default"].astype(bool)]
+    specs.append(TableSpec(
+        "prevalence_lookback", _keep(lb, ["jaar", "measure", "lookback", *rate_cols, "lookback_complete"]),
+        dims=[jaar, measure, Dim("lookback", additive=False)], counts=["n_cases"],
+        quantities={"n_cases": "n_cases_lookback"}, derived=dict(_RATE),
+        denominators={"n_cases": "population"}, passthrough=passthrough, total_code=None))
+    specs.append(TableSpec(
+        "deaths_among_cases",
+        _keep(t["deaths_among_cases"], ["jaar", "measure", "age_group", "n_cases", "n_deaths",
+                                         "deaths_per_1000_cases"]),
+        dims=[jaar, measure, "age_group"], counts=["n_cases", "n_deaths"],
+        denominators={"n_deaths": "n_cases"}, derived={"deaths_per_1000_cases": ["n_deaths", "n_cases"]},
+        passthrough=passthrough, total_code=None))
+    sens = t.get("palliative_need_sensitivity")
+    if sens is not None and not sens.empty:
+        specs.append(TableSpec(
+            "palliative_need_sensitivity",
+            _keep(sens, ["jaar", "variant", "n_cases", "n_llc_cases", "share_of_llc"]),
+            dims=[jaar, Dim("variant", additive=False)], counts=["n_cases", "n_llc_cases"],
+            quantities={"n_cases": "n_need_variant", "n_llc_cases": "n_llc_variant"},
+            denominators={"n_cases": "n_llc_cases"}, derived={"share_of_llc": ["n_cases", "n_llc_cases"]},
+            passthrough=passthrough, total_code=None))
+    att = t["attrition"].assign(step=lambda d: d["step"].astype(str))
+    specs.append(TableSpec(
+        "attrition", _keep(att, ["definition", "step", "name", "description", "unit", "n_rows", "n_persons"]),
+        dims=[Dim("definition", additive=False), Dim("step", additive=False)],
+        counts=["n_rows", "n_persons"],
+        quantities={"n_rows": "attrition_rows", "n_persons": "attrition_persons"},
+        passthrough=passthrough, total_code=None))
+    cr = t.get("capture_recapture")
+    if cr is not None and not cr.empty:
+        specs.append(TableSpec(
+            "capture_recapture",
+            _keep(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high", "model",
+                       "criterion"]),
+            dims=[jaar], counts=["n_observed"],
+            derived={c: "n_observed" for c in ("n_unseen", "n_estimated", "ci_low", "ci_high")},
+            passthrough=passthrough, total_code=None))
+    return specs
+
+
+def protect_prevalence(result: PrevalenceResult, threshold: int = DEFAULT_THRESHOLD) -> Published:
+    """Protect every table of the prevalence report together.
+
+    Returns the published tables (:func:`prevalence_specs`, plus the trend as a model output),
+    the audit, and the headline figures as far as they may be shown: ``headline`` holds the
+    year, the capture–recapture estimate with its interval, the children seen in that year,
+    the children seen with the lookback (the table's count) and the children needing
+    palliative care, each ``nan`` when its cell is suppressed.
+    """
+    specs = prevalence_specs(result)
+    protected = protect(specs, threshold=threshold)
+    tables = dict(protected.tables)
+    outputs = {}
+    for name, columns in PREVALENCE_MODEL_OUTPUTS.items():
+        df = result.tables.get(name)
+        if df is not None and not df.empty:
+            outputs[name] = _keep(df, columns)
+    tables.update(outputs)
+    return Published(tables=tables, audit=protected.audit,
+                     headline=prevalence_headline(tables, result.headline.get("jaar")),
+                     protected=protected, unprotected=tuple(outputs))
+
+
+def prevalence_headline(tables: dict[str, pd.DataFrame], year: int | None) -> dict:
+    """The headline figures of a year from *published* prevalence tables (nan when hidden)."""
+    by_year = tables["prevalence_by_year"]
+    year = int(by_year["jaar"].max()) if year is None else int(year)
+
+    def cell(df, column, **where):
+        if df is None or df.empty:
+            return float("nan")
+        mask = np.ones(len(df), dtype=bool)
+        for k, v in where.items():
+            mask &= (df[k] == v).to_numpy()
+        values = df.loc[mask, column]
+        return float(values.iloc[0]) if len(values) and pd.notna(values.iloc[0]) else float("nan")
+
+    cr = tables.get("capture_recapture")
+    return {
+        "jaar": year,
+        "n_estimated": cell(cr, "n_estimated", jaar=year),
+        "ci_low": cell(cr, "ci_low", jaar=year), "ci_high": cell(cr, "ci_high", jaar=year),
+        "n_observed": cell(cr, "n_observed", jaar=year),
+        "n_llc_cases": cell(by_year, "n_cases", jaar=year, measure="llc"),
+        "n_need": cell(by_year, "n_cases", jaar=year, measure="palliative_need"),
+        # the exact Poisson interval of the count: the rate's interval times the population
+        "need_ci_low": cell(by_year, "ci_low", jaar=year, measure="palliative_need")
+        * cell(by_year, "population", jaar=year, measure="palliative_need") / 10_000,
+        "need_ci_high": cell(by_year, "ci_high", jaar=year, measure="palliative_need")
+        * cell(by_year, "population", jaar=year, measure="palliative_need") / 10_000,
+        "need_rate": cell(by_year, "rate_per_10000", jaar=year, measure="palliative_need"),
+        "llc_rate": cell(by_year, "rate_per_10000", jaar=year, measure="llc"),
+    }
