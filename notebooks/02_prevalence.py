@@ -35,6 +35,7 @@ age_min = 0
 age_max = 19
 lookback = 2
 sources = None  # lijst van bronnen, of None voor alle bronnen
+threshold = 10  # kleinste aantal personen dat getoond mag worden
 language = "nl"
 results_dir = ""  # map voor de resultaattabellen (CSV), leeg: niet wegschrijven
 
@@ -48,48 +49,86 @@ from IPython.display import Markdown, display
 
 from kpz_analytics.analyses import prevalence as P
 from kpz_analytics.cohorts.cases import SOURCES, CaseParams
+from kpz_analytics.reporting import figures
 from kpz_analytics.reporting.display import dutch
+from kpz_analytics.reporting.header import provenance_block
 from kpz_analytics.reporting.labels import DIAGNOSTIC_GROUP as DIAGNOSTIC_GROUP_NL
 from kpz_analytics.reporting.labels import MEASURE as MEASURE_NL
-from kpz_analytics.reporting.labels import labelled
-from kpz_analytics.warehouse.connect import connect
+from kpz_analytics.reporting.labels import SOURCE as SOURCE_NL
+from kpz_analytics.reporting.labels import age_group_label, labelled
+from kpz_analytics.reporting.publish import protect_prevalence, shown
+from kpz_analytics.warehouse.connect import connect, extract_meta
 
-sns.set_theme(style="whitegrid")
+figures.setup(language)
 pd.set_option("display.max_rows", 200)
 params = CaseParams(years=tuple(years) if years else None, age_min=age_min, age_max=age_max,
                     lookback=lookback, sources=tuple(sources) if sources else SOURCES)
 con = connect(warehouse)
+meta = extract_meta(con)
 result = P.compute_prevalence(con, params, progress=False)
 con.close()
 if results_dir:
     P.write_results(result, Path(results_dir) / "prevalence")
-T = result.tables
-h = result.headline
+published = protect_prevalence(result, threshold=threshold)
+T = published.tables  # what may be shown: hidden values missing, <column>_status beside them
+h = published.headline
 last = h["jaar"]
+num = lambda x, d=0: figures.number(x, d, language)  # noqa: E731
 
 
-fmt = dutch
+def fmt(df, precision=1):
+    """A published table as the reader sees it: markers in hidden cells, Dutch number format."""
+    return dutch(df, precision=precision, language=language)
+
+
+def view(df, columns):
+    """Markers for hidden values, then Dutch names and values."""
+    return labelled(shown(df), columns, language, age_min=age_min, age_max=age_max)
+
+
+display(provenance_block(meta, {"years": years, "age_min": age_min, "age_max": age_max, "lookback": lookback,
+                                "sources": sources, "threshold": threshold},
+                         result.metadata["definitions"] | {"standaardbevolking": "ESP 2013"},
+                         language, threshold=threshold))
 
 
 # %% [markdown]
 # ## Kernboodschap
 
+# %% tags=["summary"]
+if pd.notna(h["n_estimated"]):
+    display(Markdown(
+        f"In {last} leefden naar schatting **{num(h['n_estimated'])}** kinderen van {age_min}–{age_max} jaar met een "
+        f"levensbeperkende aandoening (95%-BI {num(h['ci_low'])}–{num(h['ci_high'])}); "
+        f"**{num(h['n_need'])}** ({num(h['need_ci_low'])}–{num(h['need_ci_high'])}) hadden dat jaar behoefte aan "
+        "palliatieve zorg."))
+else:
+    display(Markdown(f"In {last} waren **{num(h['n_llc_cases'])}** kinderen van {age_min}–{age_max} jaar met een "
+                     "levensbeperkende aandoening zichtbaar in de declaraties (een schatting inclusief de kinderen "
+                     "die geen bron ziet, was niet te maken)."))
+
 # %%
-display(Markdown(f"**{h['sentence_nl'] if language == 'nl' else h['sentence_en']}**"))
 display(Markdown(
-    f"Extract `{result.metadata['extract_id']}`, leeftijd {age_min}–{age_max} jaar op 1 juli, "
-    f"terugkijkperiode {result.metadata['lookback']} jaar, bronnen: {', '.join(result.metadata['sources'])}."))
+    f"Drie aantallen kinderen met een LBA in {last}, elk met een eigen betekenis:\n\n"
+    f"* **{num(h['n_estimated'])}** — *geschat totaal*: de kinderen die een bron in {last} zelf zag, plus de "
+    "kinderen die geen enkele bron zag, geschat met capture–recapture (de kernboodschap);\n"
+    f"* **{num(h['n_observed'])}** — *gezien in {last}*: kinderen die in {last} zelf door minstens één bron "
+    "zijn gezien (de basis van de schatting);\n"
+    f"* **{num(h['n_llc_cases'])}** — *gezien met terugkijkperiode*: kinderen die in {last} of de "
+    f"{result.metadata['lookback']} jaar ervoor door een bron zijn gezien en in {last} leefden en verzekerd waren "
+    "(de tabellen hieronder; zo tellen ook kinderen mee die in het jaar zelf geen zorg declareerden).\n\n"
+    f"Leeftijd {age_min}–{age_max} jaar op 1 juli; bronnen: "
+    f"{', '.join(SOURCE_NL.get(s_, s_) for s_ in result.metadata['sources'])}."))
 
 # %% [markdown]
 # ## Beide maten per jaar
 
 # %%
 by_year = T["prevalence_by_year"]
-display(fmt(labelled(by_year, ["jaar", "measure", "n_cases", "population", "rate_per_10000",
-                                 "ci_low", "ci_high"], language)))
+display(fmt(view(by_year, ["jaar", "measure", "n_cases", "population", "rate_per_10000", "ci_low", "ci_high"])))
 
 # %%
-fig, ax = plt.subplots(figsize=(8, 4))
+fig, ax = plt.subplots(figsize=(9, 4))
 for measure, df in by_year.groupby("measure"):
     ax.errorbar(df["jaar"], df["rate_per_10000"],
                 yerr=[df["rate_per_10000"] - df["ci_low"], df["ci_high"] - df["rate_per_10000"]],
@@ -98,10 +137,15 @@ incomplete = by_year.loc[~by_year["lookback_complete"].astype(bool), "jaar"]
 if len(incomplete):
     ax.axvspan(incomplete.min() - 0.5, incomplete.max() + 0.5, color="grey", alpha=0.15,
                label="terugkijkperiode onvolledig")
+if by_year["jaar"].min() < 2023 <= by_year["jaar"].max():
+    figures.mark_series_break(ax, 2023, "vanaf 2023: palliatieve\nzorgactiviteiten declarabel")
 ax.set_xlabel("jaar")
 ax.set_ylabel(f"per 10.000 kinderen ({age_min}–{age_max} jaar)")
 ax.set_title("Prevalentie per jaar met 95%-betrouwbaarheidsinterval")
-ax.legend()
+figures.year_axis(ax)
+ax.yaxis.set_major_formatter(figures.number_axis(language))
+ax.set_ylim(bottom=0)
+figures.legend_outside(ax)
 plt.show()
 
 # %% [markdown]
@@ -114,21 +158,26 @@ plt.show()
 # %%
 cr = T.get("capture_recapture", pd.DataFrame())
 if not cr.empty:
-    display(fmt(labelled(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high"],
-                           language)))
+    display(fmt(view(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high"]), precision=0))
     llc = by_year[by_year["measure"] == "llc"]
-    fig, ax = plt.subplots(figsize=(8, 4))
-    ax.fill_between(cr["jaar"], cr["ci_low"], cr["ci_high"], alpha=0.25, label="geschat totaal (95%-BI)")
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.fill_between(cr["jaar"], cr["ci_low"].astype(float), cr["ci_high"].astype(float), alpha=0.25,
+                    label="geschat totaal (95%-BI)")
     ax.plot(cr["jaar"], cr["n_estimated"], marker="o", label="geschat totaal")
-    ax.plot(cr["jaar"], cr["n_observed"], marker="s", label="gezien in het jaar")
-    ax.plot(llc["jaar"], llc["n_cases"], marker="^",
+    ax.plot(cr["jaar"], cr["n_observed"].astype(float), marker="s", label="gezien in het jaar")
+    ax.plot(llc["jaar"], llc["n_cases"].astype(float), marker="^",
             label=f"gezien incl. terugkijkperiode ({result.metadata['lookback']} jaar)")
     need = by_year[by_year["measure"] == "palliative_need"]
-    ax.plot(need["jaar"], need["n_cases"], marker="v", label="behoefte aan palliatieve zorg")
+    ax.plot(need["jaar"], need["n_cases"].astype(float), marker="v", label="behoefte aan palliatieve zorg")
+    if cr["jaar"].min() < 2023 <= cr["jaar"].max():
+        figures.mark_series_break(ax, 2023, "vanaf 2023: nieuwe bron\n(palliatieve zorgactiviteiten)")
     ax.set_xlabel("jaar")
     ax.set_ylabel("aantal kinderen")
     ax.set_title("Gezien versus geschat aantal kinderen met een LBA")
-    ax.legend(fontsize=8)
+    figures.year_axis(ax)
+    ax.yaxis.set_major_formatter(figures.number_axis(language))
+    ax.set_ylim(bottom=0)
+    figures.legend_outside(ax)
     plt.show()
 
 # %% [markdown]
@@ -136,29 +185,45 @@ if not cr.empty:
 
 # %%
 age = T["prevalence_by_age_group"]
-display(fmt(labelled(age[age["jaar"] == last], ["measure", "age_group", "n_cases", "population",
-                                                   "rate_per_10000", "ci_low", "ci_high"], language)))
-plot = age[age["jaar"] == last].assign(maat=lambda d: d["measure"].map(MEASURE_NL))
-g = sns.catplot(data=plot, x="age_group", y="rate_per_10000", hue="maat", kind="bar", height=4, aspect=1.8)
-g.set_axis_labels("leeftijdsgroep", "per 10.000")
-g.figure.suptitle(f"Prevalentie naar leeftijd, {last}", y=1.02)
+age_last = age[age["jaar"] == last]
+display(fmt(view(age_last, ["measure", "age_group", "n_cases", "population", "rate_per_10000", "ci_low", "ci_high"])))
+groups = [g for g in P.AGE_GROUPS if g in set(age_last["age_group"])]
+fig, ax = plt.subplots(figsize=(9, 4))
+width = 0.38
+for i, (measure, df) in enumerate(age_last.groupby("measure", sort=False)):
+    df = df.set_index("age_group").reindex(groups)
+    x = [j + (i - 0.5) * width for j in range(len(groups))]
+    rate = df["rate_per_10000"].astype(float)
+    ax.bar(x, rate, width=width, label=MEASURE_NL[measure], alpha=0.85)
+    ax.errorbar(x, rate, yerr=[rate - df["ci_low"].astype(float), df["ci_high"].astype(float) - rate],
+                fmt="none", ecolor="black", capsize=3, linewidth=1)
+ax.set_xticks(range(len(groups)), [age_group_label(g, age_min, age_max) for g in groups])
+ax.set_xlabel("leeftijdsgroep (jaren, op 1 juli)")
+ax.set_ylabel("per 10.000 kinderen")
+ax.set_title(f"Prevalentie naar leeftijd, {last} (95%-BI; ontbrekend: onderdrukt)")
+ax.yaxis.set_major_formatter(figures.number_axis(language))
+figures.legend_outside(ax)
 plt.show()
 
 # %% [markdown]
 # ## Naar diagnosegroep (Fraser/Hain)
 # Een kind telt mee in elke groep waarvan het een LBA-code heeft in de terugkijkperiode; kinderen
-# die alleen via een andere bron zijn gevonden staan onder "geen LBA-code".
+# die alleen via een andere bron zijn gevonden staan onder "geen LBA-code (andere bron)".
 
 # %%
 dg = T["prevalence_by_diagnostic_group"]
 dg_last = dg[dg["jaar"] == last].sort_values(["measure", "n_cases"], ascending=[True, False])
-display(fmt(labelled(dg_last, ["measure", "diagnostic_group", "n_cases", "rate_per_10000",
-                                 "ci_low", "ci_high"], language)))
+display(fmt(view(dg_last, ["measure", "diagnostic_group", "n_cases", "rate_per_10000", "ci_low", "ci_high"])))
 plot = dg_last.assign(maat=lambda d: d["measure"].map(MEASURE_NL),
-                      groep=lambda d: d["diagnostic_group"].map(DIAGNOSTIC_GROUP_NL))
-g = sns.catplot(data=plot, y="groep", x="n_cases", hue="maat", kind="bar", height=5, aspect=1.6)
-g.set_axis_labels("aantal kinderen", "")
-g.figure.suptitle(f"Naar diagnosegroep, {last}", y=1.02)
+                      groep=lambda d: d["diagnostic_group"].map(DIAGNOSTIC_GROUP_NL),
+                      aantal=lambda d: d["n_cases"].astype(float))
+fig, ax = plt.subplots(figsize=(9, 5))
+sns.barplot(data=plot, y="groep", x="aantal", hue="maat", ax=ax)
+ax.set_xlabel("aantal kinderen (ontbrekend: onderdrukt)")
+ax.set_ylabel("")
+ax.set_title(f"Naar diagnosegroep, {last}")
+ax.xaxis.set_major_formatter(figures.number_axis(language))
+figures.legend_outside(ax)
 plt.show()
 
 # %% [markdown]
@@ -166,53 +231,60 @@ plt.show()
 
 # %%
 nik = T["prevalence_by_nik_region"]
-display(fmt(labelled(nik[nik["jaar"] == last], ["measure", "nik_region", "n_cases", "population",
-                                                   "rate_per_10000", "ci_low", "ci_high"], language)))
+display(fmt(view(nik[nik["jaar"] == last], ["measure", "nik_region", "n_cases", "population", "rate_per_10000",
+                                             "ci_low", "ci_high"])))
 prov = T["prevalence_by_province"]
-display(fmt(labelled(prov[(prov["jaar"] == last) & (prov["measure"] == "llc")],
-                       ["provincie_code", "n_cases", "population", "rate_per_10000", "ci_low", "ci_high"],
-                       language)))
+display(fmt(view(prov[(prov["jaar"] == last) & (prov["measure"] == "llc")],
+                 ["provincie_code", "n_cases", "population", "rate_per_10000", "ci_low", "ci_high"])))
 
 # %% [markdown]
 # ## Gestandaardiseerd naar leeftijd en geslacht (Europese standaardbevolking 2013) en trend
 
 # %%
-std = T["prevalence_standardised"]
+std = T.get("prevalence_standardised", pd.DataFrame())
 if not std.empty:
-    display(fmt(labelled(std, ["jaar", "measure", "n_cases", "crude_rate", "std_rate", "ci_low",
-                                 "ci_high"], language)))
+    display(fmt(view(std, ["jaar", "measure", "n_cases", "crude_rate", "std_rate", "ci_low", "ci_high"])))
 display(Markdown("Trend: jaarlijkse procentuele verandering over de jaren met een volledige "
-                 "terugkijkperiode. De reeksen *_consistent* tellen zonder de palliatieve "
-                 "zorgactiviteiten, die pas sinds 2023 gedeclareerd kunnen worden."))
-trend = T["prevalence_trend"]
+                 "terugkijkperiode. De reeksen \"zonder palliatieve zorgactiviteiten\" tellen zonder de "
+                 "palliatieve zorgactiviteiten, die pas sinds 2023 gedeclareerd kunnen worden."))
+trend = T.get("prevalence_trend", pd.DataFrame())
 if not trend.empty:
-    display(fmt(labelled(trend, ["measure", "years", "model", "apc", "apc_ci_low", "apc_ci_high"],
-                           language)))
+    display(fmt(view(trend, ["measure", "years", "model", "apc", "apc_ci_low", "apc_ci_high"])))
 
 # %% [markdown]
 # ## Overlijden onder kinderen met een LBA
+# Aantal overleden kinderen met een LBA per jaar en leeftijdsgroep.
 
 # %%
-deaths = T["deaths_among_cases"]
-piv = deaths[deaths["measure"] == "llc"].pivot_table(index="jaar", columns="age_group", values="n_deaths",
-                                                    aggfunc="sum", fill_value=0)
-display(fmt(piv[[c for c in P.AGE_GROUPS if c in piv.columns]].reset_index()))
+deaths = shown(T["deaths_among_cases"])
+deaths = deaths[deaths["measure"] == "llc"].assign(
+    age_group=lambda d: d["age_group"].map(lambda g: age_group_label(g, age_min, age_max)))
+piv = deaths.pivot(index="jaar", columns="age_group", values="n_deaths")
+order = [age_group_label(g, age_min, age_max) for g in P.AGE_GROUPS]
+display(fmt(piv[[c for c in order if c in piv.columns]].fillna(0).reset_index()))
 
 # %% [markdown]
 # ## Gevoeligheid van de definitie "behoefte aan palliatieve zorg"
 
 # %%
-sens = T["palliative_need_sensitivity"]
-display(fmt(labelled(sens[sens["jaar"] == last], ["variant", "n_cases", "share_of_llc"], language)))
+sens = T.get("palliative_need_sensitivity", pd.DataFrame())
+if not sens.empty:
+    display(fmt(view(sens[sens["jaar"] == last], ["variant", "n_cases", "share_of_llc"]), precision=2))
 
 # %% [markdown]
 # ## Terugkijkperiode en selectiestappen
+# Aantal kinderen met een LBA bij andere terugkijkperiodes (jaren); de gekozen periode staat in de tabel per jaar.
 
 # %%
-lb = T["prevalence_lookback"]
-display(fmt(lb[lb["measure"] == "llc"].pivot_table(index="jaar", columns="lookback", values="n_cases")
-            .reset_index()))
-display(fmt(labelled(T["attrition"], ["definition", "description", "unit", "n_rows", "n_persons"],
-                       language)))
+lb = shown(T["prevalence_lookback"])
+lb = lb[lb["measure"] == "llc"]
+default = shown(by_year)[lambda d: d["measure"] == "llc"].assign(lookback=result.metadata["lookback"])
+lbp = pd.concat([lb, default], ignore_index=True).pivot(index="jaar", columns="lookback", values="n_cases")
+display(fmt(lbp[sorted(lbp.columns)].rename(columns=lambda c: f"{c} jaar").reset_index()))
+display(fmt(view(T["attrition"], ["definition", "description", "unit", "n_rows", "n_persons"])))
 if result.warnings:
-    display(Markdown("**Technische opmerkingen (Engels):**\n\n" + "\n".join(f"- {w}" for w in result.warnings[:20])))
+    display(Markdown(
+        f"De analyse gaf {len(result.warnings)} technische opmerking(en), vooral over de capture–recapture-"
+        "schatting (een bron die in een jaar niemand zag, een onstabiele modelfit of een interval waarvan de "
+        "ondergrens het geziene aantal is). Ze staan voluit in `prevalence_metadata.json` bij de resultaattabellen "
+        "van deze run (map `results/`)."))

@@ -30,7 +30,7 @@ TEXT = {
         "real": "echte levering", "definitions": "code-lijsten en definities",
         "parameters": "parameters", "package": "kpz-analytics", "commit": "git-commit",
         "ingested": "warehouse gebouwd", "libraries": "Python en bibliotheken", "run": "gemaakt op",
-        "unknown": "onbekend", "none": "geen", "index_title": "Rapporten",
+        "unknown": "onbekend", "none": "geen", "default": "standaard (alle)", "index_title": "Rapporten",
         "rendered": "gemaakt op", "not_a_checkout": "geen git-checkout",
         "cohort_sample": "cohort plus steekproef (steekproeffractie {fraction})",
         "population": "volledige populatie",
@@ -47,7 +47,7 @@ TEXT = {
         "real": "real extract", "definitions": "code lists and definitions",
         "parameters": "parameters", "package": "kpz-analytics", "commit": "git commit",
         "ingested": "warehouse built", "libraries": "Python and libraries", "run": "run on",
-        "unknown": "unknown", "none": "none", "index_title": "Reports",
+        "unknown": "unknown", "none": "none", "default": "default (all)", "index_title": "Reports",
         "rendered": "rendered", "not_a_checkout": "not a git checkout",
         "cohort_sample": "cohort plus random sample (sampling fraction {fraction})",
         "population": "whole population",
@@ -132,7 +132,8 @@ def provenance_html(meta: Mapping, parameters: Mapping, definitions: Mapping,
     if not compact:
         defs = "; ".join(f"{esc(k)} ({esc(v)})" for k, v in definitions.items()) or t["none"]
         rows.append((t["definitions"], defs))
-        pars = "; ".join(f"<code>{esc(str(k))} = {esc(repr(v))}</code>" for k, v in parameters.items())
+        pars = "; ".join(f"<code>{esc(str(k))}</code> = " + (t["default"] if v is None else f"<code>{esc(repr(v))}</code>")
+                         for k, v in parameters.items())
         rows.append((t["parameters"], pars or t["none"]))
     commit = rec["git_commit"] or t["not_a_checkout"]
     rows.append((t["package"], f"{esc(_value(rec['package_version'], t))}, {t['commit']} "
