@@ -9,9 +9,19 @@ EXTRACT ?= data/raw/synthetic-default
 
 WAREHOUSE ?= data/processed/synthetic-default.duckdb
 SCALE ?= 1
+# Real file targets, so a second `make report` on an unchanged extract redoes nothing: the
+# warehouse is rebuilt only when the manifest (which holds every file's checksum), the SQL or
+# the ingest code changed; the reports only when the warehouse, a notebook or the package did.
+NAME := $(basename $(notdir $(WAREHOUSE)))
+SQL := $(shell find sql -name '*.sql' 2>/dev/null)
+INGEST_CODE := $(shell find src/kpz_analytics/extract src/kpz_analytics/warehouse -name '*.py' 2>/dev/null)
+PACKAGE := $(shell find src/kpz_analytics -name '*.py' -o -name '*.csv' -o -name '*.j2' 2>/dev/null)
+NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+REPORT_DONE := reports/.$(NAME).done
+EXPORT_DONE := exports/.$(NAME).done
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data warehouse report test validate lab strip clean
+.PHONY: help setup data warehouse report export test validate lab strip clean
 
 help: ## List the targets with a line each
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -29,11 +39,23 @@ $(EXTRACT)/manifest.json: | $(BIN)/kpz
 
 data: $(EXTRACT)/manifest.json ## Generate the built-in synthetic extract (national scale, seed 42; SEED=, SCALE= to change)
 
-warehouse: data ## Validate and ingest the extract into data/processed/synthetic-default.duckdb
+$(WAREHOUSE): $(EXTRACT)/manifest.json $(SQL) $(INGEST_CODE) | $(BIN)/kpz
 	$(KPZ) ingest $(EXTRACT) --warehouse $(WAREHOUSE)
 
-report: warehouse ## Render the reports (HTML in reports/) on the built-in synthetic extract
+warehouse: $(WAREHOUSE) ## Validate and ingest the extract into data/processed/synthetic-default.duckdb (only when it changed)
+
+$(REPORT_DONE): $(WAREHOUSE) $(NOTEBOOKS) $(PACKAGE) $(BIN)/kpz
 	$(KPZ) report $(WAREHOUSE)
+	@touch $@
+
+report: $(REPORT_DONE) ## Render the reports (reports/<extract_id>/index.html) on the built-in synthetic extract
+	@echo "reports up to date: $$(ls -d reports/*/index.html 2>/dev/null | tr '\n' ' ')"
+
+$(EXPORT_DONE): $(WAREHOUSE) $(PACKAGE) $(BIN)/kpz
+	$(KPZ) export $(WAREHOUSE) --out exports/$(NAME)
+	@mkdir -p $(@D) && touch $@
+
+export: $(EXPORT_DONE) ## Export the suppressed tables (CSV, xlsx, audit) to exports/synthetic-default/
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest -q
@@ -48,4 +70,4 @@ strip: setup ## Strip outputs from the notebooks before committing
 	$(BIN)/nbstripout notebooks/*.ipynb
 
 clean: ## Remove generated data, warehouses and reports (keeps .venv; `make report` then regenerates)
-	rm -rf data/raw/synthetic-* data/processed/*.duckdb reports/*/ reports/*.html results/*/
+	rm -rf data/raw/synthetic-* data/processed/*.duckdb reports/*/ reports/*.html reports/.*.done results/*/ exports/
