@@ -189,6 +189,7 @@ def render_reports(
     language: str = "nl",
     results_dir: str | Path | None = None,
     progress: bool = True,
+    notebooks_dir: str | Path | None = None,
 ) -> list[Path]:
     """Execute every report notebook on ``warehouse``; write HTML and an index page.
 
@@ -203,6 +204,7 @@ def render_reports(
     results_dir : where notebooks write their full, unprotected result tables for analysts
         inside the research environment; default ``results/<extract_id>/`` (never published).
     progress : show a progress bar over the notebooks.
+    notebooks_dir : where the notebooks are (default ``notebooks/`` of the checkout).
 
     Returns
     -------
@@ -223,7 +225,7 @@ def render_reports(
     results = Path(results_dir) if results_dir else config.RESULTS_DIR / extract_id
     out.mkdir(parents=True, exist_ok=True)
     results.mkdir(parents=True, exist_ok=True)
-    available = notebooks()
+    available = notebooks(Path(notebooks_dir)) if notebooks_dir else notebooks()
     if only:
         unknown = sorted(set(only) - {nb.stem for nb in available})
         if unknown:
