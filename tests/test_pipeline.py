@@ -35,7 +35,12 @@ def test_realism_figures_from_the_extract_alone(warehouse):
     assert 0.05 < values["jeugdwet_after_18"] < 0.6
     assert 0 < values["pgb_share"] < 1
     table = realism.realism_table(warehouse.warehouse, year=2022)
-    assert list(table.columns) == ["kengetal", "levering 2022", "referentie", "bron"]
+    assert list(table.columns) == ["kengetal", "levering 2022", "referentie", "binnen referentie", "bron"]
+    # a 5 % extract has 5 % of the national population: flagged, not silently shown
+    flags = table.set_index("kengetal")["binnen referentie"]
+    assert flags["bevolking 0-19 jaar (1 juli)"] == "nee"
+    assert flags["aandeel pgb in kosten Wlz, Wmo en Jeugdwet"] == "–"
+    assert set(flags) <= {"ja", "nee", "–"}
     assert len(table) == len(realism.REFERENCE)
     assert not table["levering 2022"].str.contains("nan").any()
 

@@ -458,3 +458,31 @@ def prevalence_headline(tables: dict[str, pd.DataFrame], year: int | None) -> di
         "need_rate": cell(by_year, "rate_per_10000", jaar=year, measure="palliative_need"),
         "llc_rate": cell(by_year, "rate_per_10000", jaar=year, measure="llc"),
     }
+
+
+# --------------------------------------------------------------------------- data quality
+def quality_specs(care: pd.DataFrame, population: pd.DataFrame) -> list[TableSpec]:
+    """The person counts of the data-quality report.
+
+    ``care`` (``quality.care_per_month``): persons with care per month and domain; a person
+    can have care in several domains and months, so neither dimension adds up. The cost column
+    is not published. ``population`` (``quality.population_by_age``): persons insured on
+    1 July per year, age and sex; sex adds up to a total that is not published. The row
+    bookkeeping of the delivery (rows in, kept, quarantined per file and reason) counts claim
+    lines, not persons, and is shown as it is.
+    """
+    care = care.assign(month=care["month"].astype(str))[["month", "domain", "persons"]]
+    return [
+        TableSpec("care_per_month", care, dims=[Dim("month", additive=False), Dim("domain", additive=False)],
+                  counts=["persons"], quantities={"persons": "persons_with_care"}, total_code=None),
+        TableSpec("population_by_age", population[["jaar", "leeftijd", "geslacht", "aantal"]],
+                  dims=[Dim("jaar", additive=False), "leeftijd", "geslacht"], counts=["aantal"],
+                  quantities={"aantal": "insured"}, total_code=None),
+    ]
+
+
+def protect_quality(care: pd.DataFrame, population: pd.DataFrame,
+                    threshold: int = DEFAULT_THRESHOLD) -> Published:
+    """Protect the person counts of the data-quality report together (:func:`quality_specs`)."""
+    protected = protect(quality_specs(care, population), threshold=threshold)
+    return Published(tables=dict(protected.tables), audit=protected.audit, headline={}, protected=protected)
