@@ -88,6 +88,11 @@ def ingest(
     """Validate an extract and build its DuckDB warehouse (staging, core, marts)."""
     from .warehouse.ingest import ingest as run_ingest
 
+    if not config.SQL_DIR.is_dir():
+        typer.echo(f"error: no SQL models in {config.SQL_DIR}: kpz-analytics runs from a checkout of its "
+                   "repository (make setup), or set KPZ_HOME to one", err=True)
+        raise typer.Exit(2)
+
     result = _run(run_ingest, extract_dir, warehouse=warehouse, max_bad_share=max_bad_share)
     typer.echo(f"warehouse written: {result.warehouse}")
 
