@@ -189,13 +189,15 @@ def transition(
     seed: int = typer.Option(1, help="Seed of the comparison subset."),
     outcomes: Optional[str] = typer.Option(None, help="Comma-separated outcomes (default: all of "
                                            "codelists/transition_outcomes_v1.csv)."),
+    rd_outcomes: Optional[str] = typer.Option(None, help="Outcomes whose jump at 18 is estimated: comma-"
+                                              "separated, 'all', or empty for the report's main outcomes."),
     sources: Optional[str] = typer.Option(None, help="Comma-separated LLC case-finding sources (default all)."),
     alpha: float = typer.Option(0.05, help="1 - confidence level of every interval."),
 ) -> None:
     """Care around the 18th birthday and the zorgval: event-time panel, jump at 18, gaps, time to adult care."""
     from .analyses.transition import run_transition
     from .cohorts.cases import SOURCES
-    from .cohorts.transition import TransitionParams
+    from .cohorts.transition import RD_OUTCOMES, TransitionParams
 
     def _list(value):
         return tuple(v.strip() for v in value.split(",") if v.strip()) if value else None
@@ -205,6 +207,7 @@ def transition(
         support_window=support_window, gap_window=gap_window, gap_length=gap_length,
         rate_window=rate_window, comparison_size=comparison_size, seed=seed,
         outcomes=_list(outcomes), sources=_list(sources) or SOURCES, alpha=alpha,
+        rd_outcomes=None if rd_outcomes == "all" else (_list(rd_outcomes) or RD_OUTCOMES),
     )
     result = _run(run_transition, warehouse, out, params)
     for note in result.warnings:

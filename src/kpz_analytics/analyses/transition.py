@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from .. import provenance
 from ..cohorts import transition as T
 from ..cohorts.cases import LLC_CODELIST, SOURCE_DEFINITIONS
+from ..errors import ParameterError
 from ..methods import discontinuity, rate_ratio, survival
 from ..methods.summaries import mean_ci, proportion_ci
 from ..warehouse.connect import connect, extract_meta
@@ -389,29 +390,41 @@ def episodes_table(cohort: T.TransitionCohort) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _not_estimable(outcome: str, cohort: str, exc: Exception, **extra) -> dict:
+    """A result row for a model that could not be fitted, with the reason in ``note``."""
+    return dict(outcome=outcome, cohort=cohort, estimate=np.nan, ci_low=np.nan, ci_high=np.nan,
+                note=str(exc), **extra)
+
+
 def rd_table(cohort: T.TransitionCohort, alpha: float, progress: bool) -> pd.DataFrame:
     """The jump at 18 in the share using each outcome: per cohort, their difference, and a donut.
 
     Local-linear regression discontinuity on the person-month panel (``methods.discontinuity``):
     running variable the event month (month 0 counts as after), MSE-optimal bandwidth, robust
-    bias-corrected interval, clustered by person; ``difference`` = LLC − comparison (independent
-    cohorts); ``donut`` leaves the birthday month out.
+    bias-corrected interval (not centred on the conventional ``estimate``), standard errors
+    clustered by person; ``difference`` = LLC − comparison (independent cohorts: the robust
+    variances add); ``donut`` leaves the birthday month out. A cohort with too few persons on a
+    side, or an outcome nobody uses, gives a row with the reason in ``note``.
     """
     rows = []
-    outcomes = list(cohort.outcomes["outcome"])
+    outcomes = list(cohort.params.rd_outcomes)
     for outcome in tqdm(outcomes, desc="discontinuiteit", unit="uitkomst", disable=not progress,
                         leave=False):
         panels = {c: cohort.wide(outcome, c) for c in T.COHORTS}
         for spec, donut in (("main", 0), ("donut", 1)):
-            fits = {}
             for c, panel in panels.items():
-                fit = discontinuity.rd_jump(panel, "any", running="event_month", cluster="persoon_id",
-                                            donut=donut, alpha=alpha)
-                fits[c] = fit
+                try:
+                    fit = discontinuity.rd_jump(panel, "any", running="event_month", cluster="persoon_id",
+                                                donut=donut, alpha=alpha).iloc[0].to_dict()
+                except ParameterError as exc:
+                    fit = _not_estimable(outcome, c, exc)
                 rows.append(dict(fit, outcome=outcome, cohort=c, spec=spec))
-            diff = discontinuity.rd_difference(panels["llc"], panels["comparison"], "any",
-                                               running="event_month", cluster="persoon_id",
-                                               donut=donut, alpha=alpha)
+            try:
+                diff = discontinuity.rd_difference(panels["llc"], panels["comparison"], "any",
+                                                   running="event_month", cluster="persoon_id",
+                                                   donut=donut, alpha=alpha).iloc[0].to_dict()
+            except ParameterError as exc:
+                diff = _not_estimable(outcome, "difference", exc)
             rows.append(dict(diff, outcome=outcome, cohort="difference", spec=spec))
     out = pd.DataFrame(rows)
     first = ["outcome", "cohort", "spec", "estimate", "ci_low", "ci_high"]
@@ -430,9 +443,12 @@ def rate_ratio_table(cohort: T.TransitionCohort, alpha: float) -> pd.DataFrame:
     for outcome in [o for o in RATE_OUTCOMES if o in cohort.params.outcomes]:
         for c in T.COHORTS:
             panel = cohort.wide(outcome, c)
-            fit = rate_ratio.rate_ratio_before_after(panel, "volume", before=(-w, -1), after=(0, w - 1),
-                                                     running="event_month", cluster="persoon_id",
-                                                     alpha=alpha)
+            try:
+                fit = rate_ratio.rate_ratio_before_after(
+                    panel, "volume", before=(-w, -1), after=(0, w - 1), running="event_month",
+                    cluster="persoon_id", alpha=alpha).iloc[0].to_dict()
+            except ParameterError as exc:
+                fit = _not_estimable(outcome, c, exc)
             rows.append(dict(fit, outcome=outcome, cohort=c))
     out = pd.DataFrame(rows)
     first = ["outcome", "cohort"]

@@ -34,6 +34,13 @@ MODELS: tuple[str, ...] = (
     "transition_cohort_groups", "transition_panel_use",
 )
 VOLUME_MEASURES = ("volume", "n_lines", "none")
+#: Outcomes whose jump at 18 is estimated by default (the report's main outcomes); every other
+#: outcome gets its event-time curve, and its jump with ``rd_outcomes=None`` (all).
+RD_OUTCOMES: tuple[str, ...] = (
+    "any_support", "adult_successor", "jeugdwet_any", "wmo_any", "ikz_mkv", "wijkverpleging",
+    "wlz_any", "respite_any", "pgb_support", "hospital_paediatric", "hospital_adult", "emergency",
+    "ic_paediatric", "ic_adult", "admissions",
+)
 _OUTCOME_COLUMNS = ["outcome", "group", "domain", "subdomain", "financing", "volume_measure",
                     "unit", "description"]
 #: Domains of mart_person_month (docs/warehouse.md) an outcome may read.
@@ -61,6 +68,9 @@ class TransitionParams:
     seed : seed of the comparison subset and of any resampling (default 1).
     sources : LLC case-finding sources (default all of ``cases.SOURCES``).
     outcomes : outcomes to estimate (default: every outcome of the definition file).
+    rd_outcomes : outcomes whose discontinuity at 18 is estimated (default ``RD_OUTCOMES``, the
+        main outcomes of the report, as far as they are in ``outcomes``; None = all outcomes).
+        Each costs four local-linear fits (two cohorts, with and without the birthday month).
     outcome_definition : versioned outcome definition file (``codelists/<name>.csv``).
     alpha : 1 − confidence level of every interval (default 0.05).
     """
@@ -76,6 +86,7 @@ class TransitionParams:
     seed: int = 1
     sources: tuple[str, ...] = SOURCES
     outcomes: tuple[str, ...] | None = None
+    rd_outcomes: tuple[str, ...] | None = RD_OUTCOMES
     outcome_definition: str = OUTCOME_DEFINITION
     alpha: float = 0.05
 
@@ -125,7 +136,16 @@ class TransitionParams:
                 f"unknown outcome {', '.join(unknown)} (known: {', '.join(known_outcomes)})")
         # the composites the gap and time-to-care estimates are defined on are always needed
         needed = [o for o in ("any_support", "adult_successor") if o not in outcomes]
-        return replace(self, sources=sources, outcomes=outcomes + tuple(needed))
+        outcomes = outcomes + tuple(needed)
+        if self.rd_outcomes is None:
+            rd_outcomes = outcomes
+        else:
+            unknown = [o for o in self.rd_outcomes if o not in known_outcomes]
+            if unknown:
+                raise ParameterError(
+                    f"unknown rd outcome {', '.join(unknown)} (known: {', '.join(known_outcomes)})")
+            rd_outcomes = tuple(o for o in dict.fromkeys(self.rd_outcomes) if o in outcomes)
+        return replace(self, sources=sources, outcomes=outcomes, rd_outcomes=rd_outcomes)
 
 
 # --------------------------------------------------------------------------- definitions
