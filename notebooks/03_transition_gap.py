@@ -43,16 +43,20 @@ from IPython.display import Markdown, display
 
 from kpz_analytics.analyses import transition as A
 from kpz_analytics.cohorts.transition import TransitionParams
+from kpz_analytics.reporting import figures
 from kpz_analytics.reporting import transition as R
 from kpz_analytics.reporting.display import dutch
+from kpz_analytics.reporting.header import provenance_block
 from kpz_analytics.reporting.publish import protect_transition
-from kpz_analytics.warehouse.connect import connect
+from kpz_analytics.warehouse.connect import connect, extract_meta
 
 pd.set_option("display.max_rows", 200)
 params = TransitionParams(months_before=months_before, months_after=months_after,
                           gap_window=gap_window, gap_length=gap_length,
                           outcomes=tuple(outcomes) if outcomes else None)
+figures.setup(language)
 con = connect(warehouse)
+meta = extract_meta(con)
 result = A.compute_transition(con, params, progress=False)
 con.close()
 if results_dir:
@@ -60,11 +64,17 @@ if results_dir:
 published = protect_transition(result, threshold=threshold)
 T = published.tables
 confidence = round(100 * (1 - result.cohort.params.alpha))
+display(provenance_block(meta, {"months_before": months_before, "months_after": months_after,
+                                "gap_window": gap_window, "gap_length": gap_length, "outcomes": outcomes,
+                                "threshold": threshold},
+                         ["transition_outcomes_v1", "llc_fraser_v1", "source_hospital_llc_code_v1",
+                          "source_palliative_activity_v1", "source_ikz_mkv_v1", "source_wlz_severe_v1"],
+                         language, threshold=threshold))
 
 # %% [markdown]
 # ## Samenvatting
 
-# %%
+# %% tags=["summary"]
 display(Markdown(R.summary_nl(published.headline, gap_length, confidence)))
 att = T["attrition"]
 n_llc = att.loc[(att["cohort"] == "llc")].iloc[-1]
