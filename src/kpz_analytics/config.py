@@ -18,7 +18,6 @@ DATA_PROCESSED = REPO_ROOT / "data" / "processed"
 REPORTS_DIR = REPO_ROOT / "reports"
 # Full (unprotected) result tables for analysts inside the research environment; never published.
 RESULTS_DIR = REPO_ROOT / "results"
-EXPORTS_DIR = REPO_ROOT / "exports"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 REFERENCE_DIR = PACKAGE_DIR / "reference"
 CODELIST_DIR = PACKAGE_DIR / "codelists"
