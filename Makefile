@@ -21,18 +21,31 @@ REPORT_DONE := reports/.$(NAME).done
 EXPORT_DONE := exports/.$(NAME).done
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data warehouse report export test validate lab strip clean
+.PHONY: help setup lock data warehouse report export test validate lab strip clean
 
 help: ## List the targets with a line each
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(BIN)/kpz: pyproject.toml
+# The environment is locked: every package at the exact version of requirements.lock (made by
+# `make lock` from pyproject.toml), then the project itself without touching them.
+$(BIN)/kpz: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	@touch $@
 
-setup: $(BIN)/kpz ## Create .venv with the package, its `kpz` command and the test tools
+setup: $(BIN)/kpz ## Create .venv from requirements.lock with the package, its `kpz` command and the test tools
+
+lock: ## Re-resolve requirements.lock from pyproject.toml (newest allowed versions; commit the result)
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[test]'
+	{ echo "# Locked environment of kpz-analytics: made by \`make lock\` ($$(.lock-venv/bin/python --version), $$(date -u +%F))."; \
+	  echo "# \`make setup\` installs exactly these versions; pyproject.toml says what is allowed."; \
+	  .lock-venv/bin/pip freeze --exclude-editable | LC_ALL=C sort -f; } > requirements.lock
+	rm -rf .lock-venv
 
 $(EXTRACT)/manifest.json: | $(BIN)/kpz
 	$(KPZ) synth --out $(EXTRACT) --seed $(SEED) --scale $(SCALE)
@@ -57,10 +70,11 @@ $(EXPORT_DONE): $(WAREHOUSE) $(PACKAGE) $(BIN)/kpz
 
 export: $(EXPORT_DONE) ## Export the suppressed tables (CSV, xlsx, audit) to exports/synthetic-default/
 
-test: setup ## Run the test suite
-	$(BIN)/python -m pytest -q
+test: setup ## Run the test suite (without the checks marked slow: those run in `make validate`)
+	$(BIN)/python -m pytest -q -m "not slow"
 
-validate: setup ## Replicated validation of the estimators against planted truth (coverage, bias, width)
+validate: setup ## Slow checks, then replicated validation of the estimators against planted truth
+	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python -m kpz_analytics.validation
 
 lab: setup ## Start JupyterLab on the notebooks

@@ -8,6 +8,7 @@ sits at the top of the package: every stage may use it; it imports nothing of th
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import platform
 import subprocess
 from functools import lru_cache
@@ -47,11 +48,23 @@ def git_commit() -> str | None:
     return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
+@lru_cache(maxsize=1)
+def lock_sha256() -> str | None:
+    """SHA-256 of ``requirements.lock``, the locked environment (None when not in a checkout)."""
+    path = _REPO / "requirements.lock"
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
 def record() -> dict:
-    """The provenance record: package version, git commit, Python, library versions, run time (UTC)."""
+    """The provenance record: package version, git commit, environment lock, library versions, time.
+
+    ``requirements_lock_sha256`` identifies the exact environment (``make setup`` installs it);
+    ``libraries`` are the installed versions of the libraries that compute the numbers.
+    """
     return {
         "package_version": package_version(),
         "git_commit": git_commit(),
+        "requirements_lock_sha256": lock_sha256(),
         "python": platform.python_version(),
         "libraries": {name: package_version(name) for name in LIBRARIES},
         "generated_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
