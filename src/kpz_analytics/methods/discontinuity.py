@@ -23,9 +23,9 @@ least 10 distinct months per side. With ``masspoints="off"`` the bandwidth pilot
 identified on such data (singular matrices). The point estimate remains the local-polynomial
 extrapolation to the cutoff from the months either side: with 24 distinct months per side
 this is the usual treatment of a discrete running variable with many support points
-(Cattaneo, Idrobo & Titiunik 2024, section 3.2). rdrobust announces mass points with a bare
-``print``; these calls run with standard output captured, its warnings recorded, and what
-matters to a reader goes into the ``note`` column.
+(Cattaneo, Idrobo & Titiunik 2024, on RD designs with discrete running variables).
+rdrobust announces mass points with a bare ``print``; these calls run with standard output
+captured, its warnings recorded, and what matters to a reader goes into the ``note`` column.
 
 Clustering and the two sides of the cutoff: rdrobust computes the cluster-robust (CR1)
 variance of each side's intercept separately and adds them, as if the two sides were

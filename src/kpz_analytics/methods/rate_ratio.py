@@ -21,9 +21,9 @@ the period; informative censoring (care rising before death) biases both approac
 
 References
 ----------
-Jarvis S, Flemming K, Richardson G, Fraser L (2022). Adult healthcare is associated with more
-emergency healthcare for young people with life-limiting conditions. Pediatric Research
-91:1192-1199.
+Jarvis S et al. (2022). Pediatric Research: emergency hospital care of young people with
+life-limiting conditions before and after transition to adult services (see
+docs/domain-primer, "Methods the field uses").
 Liang KY, Zeger SL (1986). Longitudinal data analysis using generalized linear models.
 Biometrika 73:13-22.
 """
@@ -102,7 +102,8 @@ def nb_alpha_moments(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
     """Method-of-moments NB2 dispersion from ``Var(y) = mu + alpha * mu^2``.
 
     ``alpha = sum((y - mu)^2 - y) / sum(mu^2)`` scaled by ``n / (n - n_params)``, floored at 0
-    (Cameron & Trivedi 2013, section 3.2: the moment estimator from Poisson residuals).
+    (the moment estimator from Poisson residuals; Cameron & Trivedi, Regression Analysis of
+    Count Data, 2013).
     """
     n = len(y)
     value = float(np.sum((y - mu) ** 2 - y) / np.sum(mu**2)) * n / (n - n_params)
