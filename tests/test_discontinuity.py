@@ -415,3 +415,18 @@ def test_contaminated_birthday_month_is_repaired_by_the_donut():
     s = summarise(replicate("birthday_month_mixed", reps=200, n_a=600, n_b=1200)).set_index("estimator")
     assert s.loc["jump A, person variance", "coverage"] < 0.5
     assert s.loc["jump A, donut 1", "coverage"] >= 0.91
+
+
+def test_difference_of_jumps_equals_rd_difference(sim_panels):
+    """Combining two fitted jumps gives exactly rd_difference's analytic result (no refit)."""
+    from kpz_analytics.methods.discontinuity import difference_of_jumps
+
+    a, b = sim_panels
+    for donut in (0, 1):
+        direct = rd_difference(a, b, "any_use", donut=donut).iloc[0]
+        combined = difference_of_jumps(rd_jump(a, "any_use", donut=donut),
+                                       rd_jump(b, "any_use", donut=donut)).iloc[0]
+        for col in ("estimate", "ci_low", "ci_high", "std_err", "p_value", "estimate_bias_corrected", "n_persons"):
+            assert combined[col] == pytest.approx(direct[col], rel=1e-12), col
+    with pytest.raises(ParameterError, match="donut"):
+        difference_of_jumps(rd_jump(a, "any_use"), rd_jump(b, "any_use", donut=1))

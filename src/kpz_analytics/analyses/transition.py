@@ -412,20 +412,20 @@ def rd_table(cohort: T.TransitionCohort, alpha: float, progress: bool) -> pd.Dat
                         leave=False):
         panels = {c: cohort.wide(outcome, c) for c in T.COHORTS}
         for spec, donut in (("main", 0), ("donut", 1)):
+            fits = {}
             for c, panel in panels.items():
                 try:
-                    fit = discontinuity.rd_jump(panel, "any", running="event_month", cluster="persoon_id",
-                                                donut=donut, alpha=alpha).iloc[0].to_dict()
+                    fits[c] = discontinuity.rd_jump(panel, "any", running="event_month", cluster="persoon_id",
+                                                    donut=donut, alpha=alpha)
+                    row = fits[c].iloc[0].to_dict()
                 except ParameterError as exc:
-                    fit = _not_estimable(outcome, c, exc)
-                rows.append(dict(fit, outcome=outcome, cohort=c, spec=spec))
-            try:
-                diff = discontinuity.rd_difference(panels["llc"], panels["comparison"], "any",
-                                                   running="event_month", cluster="persoon_id",
-                                                   donut=donut, alpha=alpha).iloc[0].to_dict()
-            except ParameterError as exc:
-                diff = _not_estimable(outcome, "difference", exc)
-            rows.append(dict(diff, outcome=outcome, cohort="difference", spec=spec))
+                    row = _not_estimable(outcome, c, exc)
+                rows.append(dict(row, outcome=outcome, cohort=c, spec=spec))
+            if len(fits) == 2:  # the two cohorts are disjoint: their robust variances add
+                row = discontinuity.difference_of_jumps(fits["llc"], fits["comparison"]).iloc[0].to_dict()
+            else:
+                row = _not_estimable(outcome, "difference", ParameterError("a cohort's jump could not be fitted"))
+            rows.append(dict(row, outcome=outcome, cohort="difference", spec=spec))
     out = pd.DataFrame(rows)
     first = ["outcome", "cohort", "spec", "estimate", "ci_low", "ci_high"]
     return out[first + [c for c in out.columns if c not in first]]

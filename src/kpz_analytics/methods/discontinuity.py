@@ -692,6 +692,70 @@ def _bootstrap_tau_bc(fit: _Fit, o: _Options, n_boot: int, rng: np.random.Genera
     return np.concatenate(draws)
 
 
+def _difference_row(ra: dict, rb: dict, outcome: str, cutoff: float, donut: int, alpha: float,
+                    variance: str, interval: str, n_boot: int, method: str,
+                    estimable: tuple[bool, bool]) -> tuple[dict, list[str]]:
+    """The difference row of two rd_jump rows, with the analytic interval (see rd_difference)."""
+    notes = [f"{label}: {r['note']}" for label, r in (("A", ra), ("B", rb)) if r["note"]]
+    row = {
+        "outcome": outcome,
+        "estimate": ra["estimate"] - rb["estimate"],
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "std_err": np.nan,
+        "p_value": np.nan,
+        "estimate_bias_corrected": ra["estimate_bias_corrected"] - rb["estimate_bias_corrected"],
+        "estimate_a": ra["estimate"],
+        "estimate_b": rb["estimate"],
+        "std_err_a": ra["std_err"],
+        "std_err_b": rb["std_err"],
+        "bandwidth_months_a": ra["bandwidth_months"],
+        "bandwidth_months_b": rb["bandwidth_months"],
+        "n_obs_left": ra["n_obs_left"] + rb["n_obs_left"],
+        "n_obs_right": ra["n_obs_right"] + rb["n_obs_right"],
+        "n_persons": ra["n_persons"] + rb["n_persons"],
+        "n_persons_a": ra["n_persons"],
+        "n_persons_b": rb["n_persons"],
+        "cutoff": cutoff,
+        "donut_months": donut,
+        "alpha": alpha,
+        "variance": variance,
+        "interval": interval,
+        "n_boot": n_boot,
+        "method": f"difference of two independent RD estimates (A - B); {interval} interval; each: {method}",
+        "note": "",
+    }
+    if not all(estimable):
+        notes.append("difference not estimated: the jump in " + " and ".join(
+            lab for lab, ok in (("A", estimable[0]), ("B", estimable[1])) if not ok) + " could not be estimated")
+    elif interval == "analytic":
+        z = stats.norm.ppf(1.0 - alpha / 2.0)
+        se = math.sqrt(ra["std_err"] ** 2 + rb["std_err"] ** 2)
+        centre = row["estimate_bias_corrected"]
+        row.update(ci_low=centre - z * se, ci_high=centre + z * se, std_err=se,
+                   p_value=float(2.0 * stats.norm.sf(abs(centre / se))) if se > 0 else np.nan)
+    row["note"] = "; ".join(notes)
+    return row, notes
+
+
+def difference_of_jumps(jump_a: pd.DataFrame, jump_b: pd.DataFrame) -> pd.DataFrame:
+    """The difference in discontinuities from two :func:`rd_jump` results already fitted.
+
+    The same estimate and analytic interval as ``rd_difference(..., interval="analytic")``
+    (``[tau_bc,A - tau_bc,B] +/- z sqrt(se_A^2 + se_B^2)``) without fitting the two cohorts
+    again; both jumps must come from disjoint cohorts and the same options (cutoff, donut,
+    alpha, variance), which is checked.
+    """
+    ra, rb = jump_a.iloc[0].to_dict(), jump_b.iloc[0].to_dict()
+    for key in ("cutoff", "donut_months", "alpha", "variance", "outcome"):
+        if ra[key] != rb[key]:
+            raise ParameterError(f"difference_of_jumps: the two jumps differ in {key} ({ra[key]!r} vs {rb[key]!r})")
+    estimable = (bool(np.isfinite(ra["std_err"])), bool(np.isfinite(rb["std_err"])))
+    row, _ = _difference_row(ra, rb, ra["outcome"], ra["cutoff"], int(ra["donut_months"]), ra["alpha"],
+                             ra["variance"], "analytic", 0, ra["method"], estimable)
+    return pd.DataFrame([row])
+
+
 def rd_difference(
     panel_a: pd.DataFrame,
     panel_b: pd.DataFrame,
@@ -786,45 +850,10 @@ def rd_difference(
     fit_b = _fit_one(panel_b, o, "rd_difference (panel_b)")
     ra, rb = fit_a.row, fit_b.row
 
-    notes = [f"{label}: {r['note']}" for label, r in (("A", ra), ("B", rb)) if r["note"]]
-    row = {
-        "outcome": outcome,
-        "estimate": ra["estimate"] - rb["estimate"],
-        "ci_low": np.nan,
-        "ci_high": np.nan,
-        "std_err": np.nan,
-        "p_value": np.nan,
-        "estimate_bias_corrected": ra["estimate_bias_corrected"] - rb["estimate_bias_corrected"],
-        "estimate_a": ra["estimate"],
-        "estimate_b": rb["estimate"],
-        "std_err_a": ra["std_err"],
-        "std_err_b": rb["std_err"],
-        "bandwidth_months_a": ra["bandwidth_months"],
-        "bandwidth_months_b": rb["bandwidth_months"],
-        "n_obs_left": ra["n_obs_left"] + rb["n_obs_left"],
-        "n_obs_right": ra["n_obs_right"] + rb["n_obs_right"],
-        "n_persons": ra["n_persons"] + rb["n_persons"],
-        "n_persons_a": ra["n_persons"],
-        "n_persons_b": rb["n_persons"],
-        "cutoff": o.cutoff,
-        "donut_months": o.donut,
-        "alpha": o.alpha,
-        "variance": o.variance,
-        "interval": interval,
-        "n_boot": n_boot if interval == "bootstrap" else 0,
-        "method": f"difference of two independent RD estimates (A - B); {interval} interval; each: {_method(o)}",
-        "note": "",
-    }
-    z = stats.norm.ppf(1.0 - o.alpha / 2.0)
-    if fit_a.h is None or fit_b.h is None:
-        notes.append("difference not estimated: the jump in " + " and ".join(
-            lab for lab, f in (("A", fit_a), ("B", fit_b)) if f.h is None) + " could not be estimated")
-    elif interval == "analytic":
-        se = math.sqrt(ra["std_err"] ** 2 + rb["std_err"] ** 2)
-        centre = row["estimate_bias_corrected"]
-        row.update(ci_low=centre - z * se, ci_high=centre + z * se, std_err=se,
-                   p_value=float(2.0 * stats.norm.sf(abs(centre / se))) if se > 0 else np.nan)
-    else:
+    row, _ = _difference_row(ra, rb, outcome, o.cutoff, o.donut, o.alpha, o.variance, interval,
+                                 n_boot if interval == "bootstrap" else 0, _method(o),
+                                 estimable=(fit_a.h is not None, fit_b.h is not None))
+    if interval == "bootstrap" and fit_a.h is not None and fit_b.h is not None:
         rng = np.random.default_rng(o.seed)
         draws = _bootstrap_tau_bc(fit_a, o, n_boot, rng) - _bootstrap_tau_bc(fit_b, o, n_boot, rng)
         low, high = np.quantile(draws, [o.alpha / 2.0, 1.0 - o.alpha / 2.0])
@@ -832,5 +861,4 @@ def rd_difference(
         centre = row["estimate_bias_corrected"]
         row.update(ci_low=float(low), ci_high=float(high), std_err=se,
                    p_value=float(2.0 * stats.norm.sf(abs(centre / se))) if se > 0 else np.nan)
-    row["note"] = "; ".join(notes)
     return pd.DataFrame([row])
