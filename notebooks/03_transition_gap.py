@@ -102,8 +102,12 @@ plt.show()
 # Het verschil in het aandeel met zorg direct na en direct vóór de 18e verjaardag, geschat met
 # lokaal-lineaire regressie aan beide kanten (rdrobust: bandbreedte MSE-optimaal, robuust
 # bias-gecorrigeerd interval, geclusterd per persoon). Het **verschil** LBA − vergelijking scheidt wat
-# specifiek is voor jongeren met een LBA van het algemene effect van 18 worden. De analyse zonder de
-# verjaardagsmaand zelf (donut) toetst of de halve maand rond de verjaardag de uitkomst stuurt.
+# specifiek is voor jongeren met een LBA van het algemene effect van 18 worden.
+#
+# De verjaardag valt midden in de verjaardagsmaand: in die maand kunnen jeugd- én volwassenenzorg
+# lopen (Jeugdwet tot de verjaardag, Wmo vanaf de verjaardag). Een samengestelde uitkomst als "enige
+# ondersteuning" piekt daardoor in maand 0. De analyse **zonder de verjaardagsmaand** (donut) vergelijkt
+# de maanden ervóór en erna en is de maat voor de zorgval; de analyse met maand 0 staat ernaast.
 
 # %%
 rd = T.get("rd")
@@ -139,8 +143,7 @@ display(dutch(R.table_nl(gap, ["cohort", "group_by", "group", "n_persons", "n_ga
 # %%
 fig = R.km_figure(T["km_curves"][T["km_curves"]["group"] == "all"], confidence)
 plt.show()
-tt = T["time_to_care"]
-display(dutch(R.table_nl(tt[tt["group_by"] == "overall"],
+display(dutch(R.table_nl(T["time_to_care"],
                          ["cohort", "time", "cumulative_share", "cumulative_ci_low", "cumulative_ci_high"]),
               precision=2))
 display(Markdown("Met overlijden als concurrerende gebeurtenis (Aalen–Johansen):"))

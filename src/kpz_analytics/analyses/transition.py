@@ -460,13 +460,16 @@ def make_headline(tables: dict[str, pd.DataFrame]) -> dict:
     """The three headline figures of the LLC cohort, each with its interval.
 
     ``jump_support``: the discontinuity at 18 in the share with any home or social support
-    (percentage points); ``gap``: the share of supported persons with a gap; ``median``: months
-    to the first adult successor care (Kaplan–Meier).
+    (proportion points), from the donut fit without the birthday month: in that month both
+    systems can pay (Jeugdwet up to the birthday, Wmo from it, by the 15th-of-the-month rule), so
+    a composite of child and adult care peaks there and the fit with it measures that overlap,
+    not the step (both fits are in the ``rd`` table); ``gap``: the share of supported persons with
+    a gap; ``median``: months to the first adult successor care (Kaplan–Meier).
     """
     h: dict = {}
     rd = tables.get("rd")
     if rd is not None and not rd.empty:
-        r = rd[(rd["outcome"] == "any_support") & (rd["cohort"] == "llc") & (rd["spec"] == "main")]
+        r = rd[(rd["outcome"] == "any_support") & (rd["cohort"] == "llc") & (rd["spec"] == "donut")]
         if len(r):
             r = r.iloc[0]
             h.update(jump_support=float(r["estimate"]), jump_ci_low=float(r["ci_low"]),

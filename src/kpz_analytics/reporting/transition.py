@@ -53,7 +53,8 @@ def summary_nl(headline: dict, gap_length: int, confidence: int = 95) -> str:
             f"Bij de 18e verjaardag {verb} het aandeel jongeren met een levensbeperkende aandoening "
             f"dat thuis- of maatschappelijke ondersteuning krijgt met **{nl_number(abs(100 * jump), 1)} "
             f"procentpunt** ({confidence}%-BI {nl_number(100 * headline['jump_ci_low'], 1)} tot "
-            f"{nl_number(100 * headline['jump_ci_high'], 1)}).")
+            f"{nl_number(100 * headline['jump_ci_high'], 1)}; de maanden vóór en na de verjaardagsmaand "
+            "vergeleken).")
     if "gap_share" in headline and math.isfinite(headline.get("gap_share", float("nan"))):
         parts.append(
             f"Van wie in het half jaar vóór 18 ondersteuning had, valt **{nl_percent(headline['gap_share'])}** "
@@ -109,9 +110,13 @@ def event_time_figure(event_time: pd.DataFrame, outcomes: list[str], ncols: int 
     return fig
 
 
-def rd_figure(rd: pd.DataFrame, outcomes: list[str], confidence: int = 95) -> plt.Figure:
-    """Forest plot of the jump at 18 (percentage points) per outcome: LLC, comparison, difference."""
-    d = rd[(rd["spec"] == "main") & rd["outcome"].isin(outcomes)]
+def rd_figure(rd: pd.DataFrame, outcomes: list[str], confidence: int = 95, spec: str = "donut") -> plt.Figure:
+    """Forest plot of the jump at 18 (percentage points) per outcome: LLC, comparison, difference.
+
+    ``spec="donut"`` (default) shows the fits without the birthday month, the measure of the
+    zorgval (see :func:`kpz_analytics.analyses.transition.make_headline`); ``"main"`` with it.
+    """
+    d = rd[(rd["spec"] == spec) & rd["outcome"].isin(outcomes)]
     order = [o for o in outcomes if o in set(d["outcome"])]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) + 1.5))
     offsets = {"llc": -0.22, "comparison": 0.0, "difference": 0.22}
@@ -128,7 +133,8 @@ def rd_figure(rd: pd.DataFrame, outcomes: list[str], confidence: int = 95) -> pl
     ax.set_xlabel(f"sprong bij 18 in het aandeel met zorg (procentpunt, {confidence}%-BI)")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: nl_number(x)))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(len(order), 1)), ncol=3, frameon=False)
-    ax.set_title("Discontinuïteit bij de 18e verjaardag")
+    ax.set_title("Sprong bij de 18e verjaardag" + (" (maanden vóór en na de verjaardagsmaand)"
+                                                  if spec == "donut" else " (verjaardagsmaand als na 18)"))
     fig.tight_layout()
     return fig
 
