@@ -9,9 +9,10 @@ EXTRACT ?= data/raw/synthetic-default
 
 WAREHOUSE ?= data/processed/synthetic-default.duckdb
 SCALE ?= 1
+BENCH_SCALES ?= 0.1,0.3,1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data warehouse report test validate lab strip clean
+.PHONY: help setup data warehouse report test validate bench lab strip clean
 
 help: ## List the targets with a line each
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -40,6 +41,9 @@ test: setup ## Run the test suite
 
 validate: setup ## Replicated validation of the estimators against planted truth (coverage, bias, width)
 	$(BIN)/python -m kpz_analytics.validation
+
+bench: setup ## Benchmark every stage at BENCH_SCALES (default 0.1,0.3,1) against one bare DuckDB pass: bench/summary.md
+	$(KPZ) bench --scales $(BENCH_SCALES)
 
 lab: setup ## Start JupyterLab on the notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
