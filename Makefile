@@ -9,7 +9,7 @@ EXTRACT ?= data/raw/synthetic-default
 
 WAREHOUSE ?= data/processed/synthetic-default.duckdb
 SCALE ?= 1
-BENCH_SCALES ?= 0.1,0.3,1
+BENCH_SCALES ?= 0.03,0.1,1
 
 .DEFAULT_GOAL := help
 .PHONY: help setup data warehouse report test validate bench lab strip clean
@@ -42,7 +42,7 @@ test: setup ## Run the test suite
 validate: setup ## Replicated validation of the estimators against planted truth (coverage, bias, width)
 	$(BIN)/python -m kpz_analytics.validation
 
-bench: setup ## Benchmark every stage at BENCH_SCALES (default 0.1,0.3,1) against one bare DuckDB pass: bench/summary.md
+bench: setup ## Benchmark every stage at BENCH_SCALES (default 0.03,0.1,1) against one bare DuckDB pass: bench/summary.md
 	$(KPZ) bench --scales $(BENCH_SCALES)
 
 lab: setup ## Start JupyterLab on the notebooks

@@ -166,7 +166,7 @@ def capture_recapture(
 
 @app.command()
 def bench(
-    scales: str = typer.Option("0.1,0.3,1", help="Comma-separated population scales (1 = national)."),
+    scales: str = typer.Option("0.03,0.1,1", help="Comma-separated population scales (1 = national)."),
     repeats: int = typer.Option(3, help="Bare passes per scale; ratios use their median."),
     stages: Optional[str] = typer.Option(
         None, help="Comma-separated stages (default all: synth,ingest,marts,prevalence,transition,report)."),

@@ -37,7 +37,7 @@ from .measure import Measurement, measure
 #: Stages in the order they run; "pipeline" = what the 15-minute / 4x target adds up.
 STAGES = ("synth", "ingest", "marts", "prevalence", "transition", "report")
 PIPELINE = ("ingest", "marts", "prevalence", "transition", "report")
-DEFAULT_SCALES = (0.1, 0.3, 1.0)
+DEFAULT_SCALES = (0.03, 0.1, 1.0)
 SEED = 42
 
 #: Targets of issue 18 (2 cores): checked on the largest scale measured.
@@ -124,6 +124,21 @@ def _run_stage(name: str, cmd: list[str], logs: Path, tag: str, progress: bool) 
     return m.as_dict() | {"status": "ok"}
 
 
+def _wait_for_other_synth(lock: Path, progress: bool, poll_s: float = 15.0) -> None:
+    """Wait while another benchmark process generates this extract (its lock file names its pid)."""
+    import time
+
+    while lock.exists():
+        try:
+            pid = int(lock.read_text(encoding="utf-8").strip())
+            os.kill(pid, 0)  # raises when that process is gone
+        except (ValueError, ProcessLookupError, PermissionError, OSError):
+            lock.unlink(missing_ok=True)  # a lock left by a process that died
+            return
+        _say(f"waiting: process {pid} is generating {lock.name[:-len('.synth.lock')]}", progress)
+        time.sleep(poll_s)
+
+
 def run_scale(scale: float, *, repeats: int, data_dir: Path, work_dir: Path, logs: Path,
               stages: tuple[str, ...], progress: bool) -> dict:
     """Every stage at one scale, with the bare passes around them."""
@@ -132,15 +147,21 @@ def run_scale(scale: float, *, repeats: int, data_dir: Path, work_dir: Path, log
     record = extract.with_name(extract.name + ".synth.json")
     warehouse = data_dir / "processed" / f"bench-population-{tag}.duckdb"
     result: dict = {"scale": scale, "extract": str(extract), "stages": {}}
+    lock = extract.with_name(extract.name + ".synth.lock")
+    _wait_for_other_synth(lock, progress)
     if (extract / "manifest.json").exists() and record.exists():
         synth = json.loads(record.read_text(encoding="utf-8")) | {"reused": True}
         _say(f"{tag} synth: reusing {extract} (measured {synth.get('measured_at')})", progress)
     else:
-        synth = _run_stage("synth", _kpz("synth", "--out", str(extract), "--seed", str(SEED), "--design",
-                                         "population", "--format", "parquet", "--scale", f"{scale:g}"),
-                           logs, tag, progress)
-        synth["measured_at"] = dt.datetime.now().isoformat(timespec="seconds")
-        record.write_text(json.dumps(synth, indent=2), encoding="utf-8")
+        lock.write_text(str(os.getpid()), encoding="utf-8")
+        try:
+            synth = _run_stage("synth", _kpz("synth", "--out", str(extract), "--seed", str(SEED), "--design",
+                                             "population", "--format", "parquet", "--scale", f"{scale:g}"),
+                               logs, tag, progress)
+            synth["measured_at"] = dt.datetime.now().isoformat(timespec="seconds")
+            record.write_text(json.dumps(synth, indent=2), encoding="utf-8")
+        finally:
+            lock.unlink(missing_ok=True)
         synth["reused"] = False
     result["stages"]["synth"] = synth
     claims, rows = _claim_lines(extract)
