@@ -59,19 +59,21 @@ def test_summary_lists_stages_ratios_and_targets():
             "stages": {"synth": {"wall_s": 50.0, "cpu_s": 50.0, "peak_rss_gb": 1.5, "rows_per_s": 20,
                                  "ratio_to_bare": 5.0, "reused": True},
                        "ingest": {"wall_s": 30.0, "cpu_s": 50.0, "peak_rss_gb": 3.0, "rows_per_s": 33,
-                                  "ratio_to_bare": 3.0},
-                       "transition": {"status": "not available", "reason": "no command"}},
+                                  "ratio_to_bare": 3.0, "cpu_ratio_to_bare": 3.33},
+                       "transition": {"status": "not available", "reason": "no command"},
+                       "report": {"status": "failed", "reason": "exit 1: ImportError"}},
             "pipeline": {"stages": ["ingest"], "wall_s": 30.0, "cpu_s": 50.0, "peak_rss_gb": 3.0,
-                         "ratio_to_bare": 3.0},
+                         "ratio_to_bare": 3.0, "failed": ["report"]},
         }],
     }
     doc["growth"] = run._growth(doc["results"])
     doc["targets"] = run._targets(doc["results"], doc["growth"])
     text = run.summary_markdown(doc)
-    assert "| 1 | | ingest | 30.0 | 50.0 | 3.00 | 33 | 3.0 |" in text
+    assert "| 1 | | ingest | 30.0 | 50.0 | 3.00 | 33 | 3.0 | 3.3 |" in text
     assert "synth (reused extract)" in text and "no command" in text
     met = {t["target"]: t["met"] for t in doc["targets"]}
     assert met["pipeline / bare pass"] is True and met["peak RSS synth"] is True
+    assert met["stage report runs"] is False and "failed: exit 1: ImportError" in text
     json.dumps(doc)  # results.json is plain JSON
 
 

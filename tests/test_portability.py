@@ -24,6 +24,9 @@ DIALECTS = ("spark", "trino")
 DUCKDB_ONLY = {
     "net_claim_lines": "table macro: one view per claims table (or a dbt macro) on Spark / Trino",
     "query_table": "table macro parameter: the table name is substituted when the view is generated",
+    # sql/transition (issue 13): parameters and month intervals
+    "getvariable": "run parameter: Spark `${name}` variable substitution, Trino a prepared-statement parameter",
+    "to_months": "month interval: `add_months(d, n)` (Spark) / `date_add('month', n, d)` (Trino)",
 }
 
 
@@ -33,7 +36,7 @@ def _unknown_functions(tree) -> set[str]:
 
 def test_there_are_models():
     assert len(MODELS) >= 25
-    assert {p.parent.name for p in MODELS} == {"staging", "core", "marts", "cohort", "macros"}
+    assert {"staging", "core", "marts", "cohort", "macros"} <= {p.parent.name for p in MODELS}
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

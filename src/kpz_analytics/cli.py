@@ -147,6 +147,50 @@ def prevalence(
     typer.echo(f"tables written to {out}")
 
 
+@app.command()
+def transition(
+    warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
+    out: Path = typer.Option(..., "--out", help="Directory for the result tables (CSV)."),
+    months_before: int = typer.Option(24, help="Event months before the 18th-birthday month in the panel."),
+    months_after: int = typer.Option(24, help="Event months from the 18th-birthday month on (0 … N-1)."),
+    found_by: int = typer.Option(-6, help="Latest event month of LLC case finding (-6 = age 17½)."),
+    support_window: int = typer.Option(6, help="Months -N … -1 in which support before 18 is looked for."),
+    gap_window: int = typer.Option(12, help="Months 0 … N-1 in which a gap after 18 is looked for."),
+    gap_length: int = typer.Option(3, help="Consecutive months without support that make a gap."),
+    rate_window: int = typer.Option(12, help="Months before and after 18 compared in rate ratios and shares."),
+    comparison_size: int = typer.Option(20_000, help="At most this many comparison persons (seeded subset)."),
+    seed: int = typer.Option(1, help="Seed of the comparison subset."),
+    outcomes: Optional[str] = typer.Option(None, help="Comma-separated outcomes (default: all of "
+                                           "codelists/transition_outcomes_v1.csv)."),
+    sources: Optional[str] = typer.Option(None, help="Comma-separated LLC case-finding sources (default all)."),
+    alpha: float = typer.Option(0.05, help="1 - confidence level of every interval."),
+) -> None:
+    """Care around the 18th birthday and the zorgval: event-time panel, jump at 18, gaps, time to adult care."""
+    from .analyses.transition import run_transition
+    from .cohorts.cases import SOURCES
+    from .cohorts.transition import TransitionParams
+
+    def _list(value):
+        return tuple(v.strip() for v in value.split(",") if v.strip()) if value else None
+
+    params = TransitionParams(
+        months_before=months_before, months_after=months_after, found_by=found_by,
+        support_window=support_window, gap_window=gap_window, gap_length=gap_length,
+        rate_window=rate_window, comparison_size=comparison_size, seed=seed,
+        outcomes=_list(outcomes), sources=_list(sources) or SOURCES, alpha=alpha,
+    )
+    result = _run(run_transition, warehouse, out, params)
+    for note in result.warnings:
+        typer.echo(f"note: {note}", err=True)
+    h = result.headline
+    if "gap_share" in h:
+        typer.echo(
+            f"LLC cohort: {h['n_supported']} persons with home or social support before 18; "
+            f"{h['gap_share']:.1%} (95% CI {h['gap_ci_low']:.1%}-{h['gap_ci_high']:.1%}) had a gap "
+            f"of >= {params.gap_length} months without it after 18")
+    typer.echo(f"tables written to {out}")
+
+
 @app.command("capture-recapture")
 def capture_recapture(
     table: Path = typer.Argument(..., help="CSV with 0/1 source columns and a count column (n, count or freq)."),

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import duckdb
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .. import __version__, config
+from .. import __version__, config, provenance
 from ..errors import ExtractRefused, KpzError, TooManyBadRows
 from ..extract import spec
 from ..extract.manifest import Manifest, check_files, read_manifest
@@ -97,17 +96,6 @@ def run_models(con: duckdb.DuckDBPyConnection, layer: str, prefix: str, progress
     return built
 
 
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(config.REPO_ROOT), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return (out.stdout.strip() or None) if out.returncode == 0 else None
-
-
 def _write_meta(con: duckdb.DuckDBPyConnection, m: Manifest) -> None:
     con.execute(
         """create or replace table meta_extract (
@@ -119,7 +107,7 @@ def _write_meta(con: duckdb.DuckDBPyConnection, m: Manifest) -> None:
         "insert into meta_extract values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             m.extract_id, m.spec_version, m.period_start, m.period_end, m.design, m.sample_fraction,
-            m.sha256, dt.datetime.now(dt.timezone.utc), __version__, _git_commit(),
+            m.sha256, dt.datetime.now(dt.timezone.utc), __version__, provenance.git_commit(),
         ],
     )
 
