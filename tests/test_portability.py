@@ -24,6 +24,8 @@ DIALECTS = ("spark", "trino")
 DUCKDB_ONLY = {
     "net_claim_lines": "table macro: one view per claims table (or a dbt macro) on Spark / Trino",
     "query_table": "table macro parameter: the table name is substituted when the view is generated",
+    "hash": "person parts of mart_person_month: not needed on a distributed engine (drop the filter), "
+            "else Spark `hash(x)`, Trino `xxhash64(to_utf8(x))`",
     # sql/transition (issue 13): parameters and month intervals
     "getvariable": "run parameter: Spark `${name}` variable substitution, Trino a prepared-statement parameter",
     "to_months": "month interval: `add_months(d, n)` (Spark) / `date_add('month', n, d)` (Trino)",

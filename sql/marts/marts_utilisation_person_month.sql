@@ -37,6 +37,10 @@
 --   7. Keep only person-months with an insured (and therefore alive) day: an insured period
 --      covers month_no when its first month <= month_no <= its last month.
 --
+-- Parts: at national scale the table is built in parts by person (warehouse/marts.py sets
+-- kpz_parts and kpz_part; unset, it is one part): steps 3 and 5 keep the persons with
+-- hash(persoon_id) % kpz_parts = kpz_part, so every aggregate stays small enough to spill.
+--
 -- Every CTE is read once (so DuckDB streams it rather than materialising it), except the
 -- one-row extract period.
 
@@ -203,6 +207,8 @@ clipped_lines as (
     from classified_lines as l
     cross join extract as e
     where l.begindatum <= e.period_end and l.einddatum >= e.period_start
+        -- the part of the persons being built (warehouse/marts.py builds this table in parts)
+        and hash(l.persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 numbered_lines as (
@@ -261,6 +267,7 @@ activity_events as (
     left join activity_codes as c on c.zorgactiviteit_code = a.zorgactiviteit_code
     left join activity_lines as d on d.declaratie_id = a.declaratie_id
     where a.datum between e.period_start and e.period_end
+        and hash(a.persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 -- 6. aggregate to the grain

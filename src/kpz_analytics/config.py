@@ -38,6 +38,12 @@ MAX_BAD_SHARE = float(os.environ.get("KPZ_MAX_BAD_SHARE", "0.05"))
 DUCKDB_THREADS = int(os.environ.get("KPZ_DUCKDB_THREADS", "2"))
 DUCKDB_MEMORY_LIMIT = os.environ.get("KPZ_DUCKDB_MEMORY_LIMIT", "4GB")
 DUCKDB_TEMP_DIR = os.environ.get("KPZ_DUCKDB_TEMP_DIR") or None
+# Claim lines per part of the person-month mart (KPZ_LINES_PER_PART). DuckDB spills a large
+# aggregate to disk, but above some tens of millions of groups one aggregate asks for hash
+# directories of 512 MB and more and stops with "Out of Memory" under a 4 GB limit (measured
+# at national scale, DuckDB 2.0.1); the mart is therefore built in parts by person, each part
+# one statement over the persons with hash(persoon_id) % parts = part (docs/scale.md).
+LINES_PER_PART = int(os.environ.get("KPZ_LINES_PER_PART", "10000000"))
 
 
 def _sql_text(value: str) -> str:
