@@ -77,6 +77,24 @@ def test_summary_lists_stages_ratios_and_targets():
     json.dumps(doc)  # results.json is plain JSON
 
 
+def test_results_of_several_runs_merge_by_scale(tmp_path):
+    """`kpz bench --scales 1` after a run of the small scales: one results.json, growth over all."""
+    def result(scale, lines, wall, cpu):
+        stage = {"wall_s": wall, "cpu_s": cpu, "peak_rss_gb": 1.0, "rows_per_s": 1, "ratio_to_bare": 5.0}
+        return {"scale": scale, "claim_lines": lines, "stages": {"ingest": dict(stage)},
+                "bare_pass": {"median_wall_s": wall / 5, "median_cpu_s": cpu / 5, "max_peak_rss_gb": 0.5},
+                "pipeline": {"stages": ["ingest"], "wall_s": wall, "cpu_s": cpu, "peak_rss_gb": 1.0,
+                             "ratio_to_bare": 5.0, "failed": []}}
+    base = {"started_at": "t0", "machine": {}, "repeats": 1}
+    run._write(base | {"results": [result(0.1, 10**7, 100.0, 50.0)]}, tmp_path)
+    merged = run._write(base | {"started_at": "t1", "results": [result(1.0, 10**8, 1000.0, 500.0)]}, tmp_path)
+    assert [r["scale"] for r in merged["results"]] == [0.1, 1.0]
+    assert merged["growth"]["ingest"]["cpu_exponent"] == pytest.approx(1.0)
+    again = run.summarise(tmp_path)
+    assert [r["scale"] for r in again["results"]] == [0.1, 1.0]
+    assert "| ingest | 1.00 | 1.00 | 0.00 |" in (tmp_path / "summary.md").read_text()
+
+
 @pytest.mark.slow
 def test_benchmark_end_to_end_on_a_tiny_scale(tmp_path):
     doc = run.run_benchmark([0.002], repeats=1, out_dir=tmp_path / "bench", data_dir=tmp_path / "data",

@@ -215,9 +215,15 @@ def bench(
     stages: Optional[str] = typer.Option(
         None, help="Comma-separated stages (default all: synth,ingest,marts,prevalence,transition,report)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Results directory (default bench/)."),
+    summary_only: bool = typer.Option(False, "--summary-only", help="Only rewrite summary.md from results.json."),
 ) -> None:
     """Measure every stage at several scales against one bare DuckDB pass (bench/results.json, summary.md)."""
-    from .benchmark.run import STAGES, run_benchmark
+    from .benchmark.run import STAGES, run_benchmark, summarise
+
+    if summary_only:
+        _run(summarise, out)
+        typer.echo(f"summary: {(out or config.REPO_ROOT / 'bench') / 'summary.md'}")
+        return
 
     try:
         scale_list = [float(s) for s in scales.split(",") if s.strip()]

@@ -250,14 +250,17 @@ def _growth(results: list[dict]) -> dict:
                 continue  # not the same stages at every scale: no growth to fit
             series = [r["pipeline"] for r in results]
         elif name == "bare_pass":
-            series = [{"wall_s": r["bare_pass"]["median_wall_s"], "peak_rss_gb": r["bare_pass"]["max_peak_rss_gb"]}
-                      for r in results]
+            series = [{"wall_s": r["bare_pass"]["median_wall_s"], "cpu_s": r["bare_pass"]["median_cpu_s"],
+                       "peak_rss_gb": r["bare_pass"]["max_peak_rss_gb"]} for r in results]
         else:
             series = [r["stages"].get(name, {}) for r in results]
         walls = [s.get("wall_s") for s in series]
+        cpus = [s.get("cpu_s") for s in series]
         rss = [s.get("peak_rss_gb") for s in series]
         if all(w is not None for w in walls):
-            growth[name] = {"wall_exponent": fit_exponent(lines, walls), "rss_exponent": fit_exponent(lines, rss)}
+            growth[name] = {"wall_exponent": fit_exponent(lines, walls),
+                            "cpu_exponent": fit_exponent(lines, cpus) if all(c is not None for c in cpus) else None,
+                            "rss_exponent": fit_exponent(lines, rss)}
     return growth
 
 
@@ -276,9 +279,10 @@ def _targets(results: list[dict], growth: dict) -> list[dict]:
             limit = TARGET_SYNTH_RSS_GB if name == "synth" else TARGET_RSS_GB
             checks.append((f"peak RSS {name}", f"≤ {limit:g} GB", s["peak_rss_gb"], s["peak_rss_gb"] <= limit))
     for name, g in growth.items():
-        if name in PIPELINE + ("pipeline",) and g["wall_exponent"] is not None and p["stages"]:
-            checks.append((f"growth of {name} wall time (exponent)", f"≤ {TARGET_EXPONENT:g}",
-                           g["wall_exponent"], g["wall_exponent"] <= TARGET_EXPONENT))
+        # CPU time: on a shared machine wall time also measures the neighbours
+        if name in PIPELINE + ("pipeline",) and g.get("cpu_exponent") is not None and p["stages"]:
+            checks.append((f"growth of {name} CPU time (exponent)", f"≤ {TARGET_EXPONENT:g}",
+                           g["cpu_exponent"], g["cpu_exponent"] <= TARGET_EXPONENT))
     return [{"target": t, "limit": lim, "measured": v, "met": bool(ok), "scale": top["scale"]}
             for t, lim, v, ok in checks]
 
@@ -320,17 +324,18 @@ def summary_markdown(doc: dict) -> str:
                          f"{s['peak_rss_gb']:.2f} | {s['rows_per_s']:,} | {s['ratio_to_bare']:.1f} | "
                          f"{'' if cpu_ratio is None else f'{cpu_ratio:.1f}'} |")
         if r.get("partial"):
-            lines.append(f"| {r['scale']:g} | | (run stopped here: stages after these were not measured) | | | | | | |")
+            lines.append(f"| {r['scale']:g} | | (run stopped or still running: later stages not measured) | | | | | | |")
         p = r["pipeline"]
         if p["stages"]:
             lines.append(f"| {r['scale']:g} | | **pipeline** ({' + '.join(p['stages'])}) | {p['wall_s']:.1f} | "
                          f"{p['cpu_s']:.1f} | {p['peak_rss_gb']:.2f} | | {p['ratio_to_bare']:.1f} | "
                          f"{p.get('cpu_ratio_to_bare') or ''} |")
     lines += ["", "## Growth with the data (fitted exponent of claim lines; 1 = linear)", "",
-              "| stage | wall time | peak RSS |", "|---|---|---|"]
+              "| stage | wall time | CPU time | peak RSS |", "|---|---|---|---|"]
     for name, g in doc["growth"].items():
         show = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
-        lines.append(f"| {name} | {show(g['wall_exponent'])} | {show(g['rss_exponent'])} |")
+        lines.append(f"| {name} | {show(g['wall_exponent'])} | {show(g.get('cpu_exponent'))} | "
+                     f"{show(g['rss_exponent'])} |")
     lines += ["", "## Targets (largest scale)", "", "| target | limit | measured | met |", "|---|---|---|---|"]
     for t in doc["targets"]:
         lines.append(f"| {t['target']} | {t['limit']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")
@@ -399,6 +404,17 @@ def _merged(doc: dict, out_dir: Path) -> dict:
     merged["results"] = sorted(doc["results"] + earlier, key=lambda r: r["scale"])
     merged["scales"] = [r["scale"] for r in merged["results"]]
     return merged
+
+
+def summarise(out_dir: Path | None = None) -> dict:
+    """Recompute growth and targets from ``results.json`` and rewrite ``summary.md`` (no run)."""
+    out_dir = Path(out_dir or config.REPO_ROOT / "bench")
+    path = out_dir / "results.json"
+    if not path.exists():
+        raise KpzError(f"{path} does not exist: run `kpz bench` first")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["results"] = []  # _write merges them back from the file
+    return _write(doc, out_dir)
 
 
 def _write(doc: dict, out_dir: Path) -> dict:
