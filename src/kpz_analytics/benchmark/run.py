@@ -201,8 +201,15 @@ def run_scale(scale: float, *, repeats: int, data_dir: Path, work_dir: Path, log
                                       "reason": "no `kpz transition` command in this version"}
             _say(f"{tag} transition: skipped (no `kpz transition` command in this version)", progress)
             continue
-        result["stages"][name] = _run_stage(name, commands[name], logs, tag, progress,
-                                            must_pass=name in ("ingest", "marts"))
+        try:
+            result["stages"][name] = _run_stage(name, commands[name], logs, tag, progress,
+                                                must_pass=name in ("ingest", "marts"))
+        except KpzError as exc:  # keep what was measured at this scale, then stop
+            result["stages"][name] = {"status": "failed", "reason": str(exc).splitlines()[0]}
+            if checkpoint is not None:
+                _summarise_scale(result, bare_runs, claims, rows, warehouse)
+                checkpoint(result | {"partial": True})
+            raise
         if name == "marts" and len(bare_runs) < repeats:
             bare()
         if checkpoint is not None:  # a long run that is stopped keeps the stages it finished
