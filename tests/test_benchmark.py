@@ -72,7 +72,7 @@ def test_summary_lists_stages_ratios_and_targets():
     assert "| 1 | | ingest | 30.0 | 50.0 | 3.00 | 33 | 3.0 | 3.3 |" in text
     assert "synth (reused extract)" in text and "no command" in text
     met = {t["target"]: t["met"] for t in doc["targets"]}
-    assert met["pipeline / bare pass"] is True and met["peak RSS synth"] is True
+    assert met["pipeline / bare pass"] is True and met["peak RSS synth (largest, at scale 1)"] is True
     assert met["stage report runs"] is False and "failed: exit 1: ImportError" in text
     json.dumps(doc)  # results.json is plain JSON
 
