@@ -72,7 +72,7 @@ def test_summary_lists_stages_ratios_and_targets():
     assert "| 1 | | ingest | 30.0 | 50.0 | 3.00 | 33 | 3.0 | 3.3 |" in text
     assert "synth (reused extract)" in text and "no command" in text
     met = {t["target"]: t["met"] for t in doc["targets"]}
-    assert met["pipeline / bare pass"] is True and met["peak RSS synth (largest, at scale 1)"] is True
+    assert met["pipeline / bare pass at scale 1"] is True and met["peak RSS synth (largest, at scale 1)"] is True
     assert met["stage report runs"] is False and "failed: exit 1: ImportError" in text
     json.dumps(doc)  # results.json is plain JSON
 
@@ -92,7 +92,7 @@ def test_results_of_several_runs_merge_by_scale(tmp_path):
     assert merged["growth"]["ingest"]["cpu_exponent"] == pytest.approx(1.0)
     again = run.summarise(tmp_path)
     assert [r["scale"] for r in again["results"]] == [0.1, 1.0]
-    assert "| ingest | 1.00 | 1.00 | 0.00 |" in (tmp_path / "summary.md").read_text()
+    assert "| ingest (2 scales) | 1.00 | 1.00 | 0.00 |" in (tmp_path / "summary.md").read_text()
 
 
 @pytest.mark.slow
