@@ -9,6 +9,7 @@ EXTRACT ?= data/raw/synthetic-default
 
 WAREHOUSE ?= data/processed/synthetic-default.duckdb
 SCALE ?= 1
+BENCH_SCALES ?= 0.03,0.1,1
 # Real file targets, so a second `make report` on an unchanged extract redoes nothing: the
 # warehouse is rebuilt only when the manifest (which holds every file's checksum), the SQL or
 # the ingest code changed; the reports only when the warehouse, a notebook or the package did.
@@ -21,7 +22,7 @@ REPORT_DONE := reports/.$(NAME).done
 EXPORT_DONE := exports/.$(NAME).done
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock data warehouse report export test validate lab strip clean
+.PHONY: help setup lock data warehouse report export test validate bench lab strip clean
 
 help: ## List the targets with a line each
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -76,6 +77,9 @@ test: setup ## Run the test suite (without the checks marked slow: those run in 
 validate: setup ## Slow checks, then replicated validation of the estimators against planted truth
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python -m kpz_analytics.validation
+
+bench: setup ## Benchmark every stage at BENCH_SCALES (default 0.03,0.1,1) against one bare DuckDB pass: bench/summary.md
+	$(KPZ) bench --scales $(BENCH_SCALES)
 
 lab: setup ## Start JupyterLab on the notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

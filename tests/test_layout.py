@@ -19,7 +19,8 @@ import kpz_analytics
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = Path(kpz_analytics.__file__).resolve().parent
-STAGES = ("extract", "warehouse", "cohorts", "methods", "analyses", "reporting", "synthetic", "validation")
+STAGES = ("extract", "warehouse", "cohorts", "methods", "analyses", "reporting", "synthetic", "validation",
+          "benchmark")
 TOP_LEVEL = {"__init__.py", "cli.py", "config.py", "errors.py", "provenance.py", "refdata.py"}
 
 

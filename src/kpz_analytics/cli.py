@@ -238,6 +238,34 @@ def capture_recapture(
         typer.echo(f"wrote {out / 'capture_recapture.csv'} and {out / 'capture_recapture_models.csv'}")
 
 
+@app.command()
+def bench(
+    scales: str = typer.Option("0.03,0.1,1", help="Comma-separated population scales (1 = national)."),
+    repeats: int = typer.Option(3, help="Bare passes per scale; ratios use their median."),
+    stages: Optional[str] = typer.Option(
+        None, help="Comma-separated stages (default all: synth,ingest,marts,prevalence,transition,report)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Results directory (default bench/)."),
+    summary_only: bool = typer.Option(False, "--summary-only", help="Only rewrite summary.md from results.json."),
+) -> None:
+    """Measure every stage at several scales against one bare DuckDB pass (bench/results.json, summary.md)."""
+    from .benchmark.run import STAGES, run_benchmark, summarise
+
+    if summary_only:
+        _run(summarise, out)
+        typer.echo(f"summary: {(out or config.REPO_ROOT / 'bench') / 'summary.md'}")
+        return
+
+    try:
+        scale_list = [float(s) for s in scales.split(",") if s.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--scales must be numbers separated by commas, got {scales!r}") from None
+    chosen = tuple(s.strip() for s in stages.split(",") if s.strip()) if stages else STAGES
+    doc = _run(run_benchmark, scale_list, repeats=repeats, stages=chosen, out_dir=out)
+    typer.echo(f"results: {(out or config.REPO_ROOT / 'bench') / 'results.json'}")
+    for t in doc["targets"]:
+        typer.echo(f"{'met    ' if t['met'] else 'NOT MET'}  {t['target']}: {t['measured']} ({t['limit']})")
+
+
 def main_entry() -> None:  # pragma: no cover - python -m kpz_analytics
     app(prog_name="kpz")
 

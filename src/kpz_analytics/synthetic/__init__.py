@@ -126,7 +126,9 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     writers = {t: TableWriter(out, t, fmt) for t in spec.TABLE_ORDER}
     counters = {t: 1 for t in spec.CLAIMS_TABLES} | {"wlz_indicaties": 1}
     pop = np.zeros(ny * 26 * 3 * 12, dtype=np.int64)
-    truth = Truth(years)
+    # The truth's person table is written chunk by chunk (bounded memory at any scale).
+    (out / "_truth").mkdir(parents=True, exist_ok=True)
+    truth = Truth(years, spool=out / "_truth" / f"persons.{fmt}")
     templates: dict[str, dict] = {}
     chunks = range(0, n, P.CHUNK_PERSONS)
     for ci, lo in enumerate(tqdm(chunks, desc="kpz synth", unit="chunk", disable=not progress)):

@@ -190,7 +190,11 @@ CREDIT_CANCELLED = 0.008  # share of lines followed by a wrong extra line that i
 EXACT_DUPLICATE = 0.004  # share of lines delivered twice
 FAULT_SHARE = 0.03  # with --faults: at most this share of a file's rows is malformed
 SAMPLE_FRACTION = 0.05  # cohort_sample: Bernoulli sample of the persons not selected
-CHUNK_PERSONS = 250_000  # persons simulated per chunk (bounds memory)
+# Persons simulated per chunk: bounds memory (about 1.2 GB per chunk with the care of a
+# population extract). Each chunk has its own random stream, so changing this changes the
+# data of extracts with more persons than one chunk (scale above ~0.016); it was 250,000
+# before issue 18 (2.3 GB per chunk, over the 2 GB bound).
+CHUNK_PERSONS = 125_000
 
 #: Municipalities per province (CBS codes; the first is used for Wmo/Jeugdwet lines when a
 #: person's gemeente is not delivered). Includes the Holland Rijnland and Noord-Brabant

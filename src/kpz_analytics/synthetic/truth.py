@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import parameters as P
 from .conditions import STRATA, SOURCES, LlcYears, available_sources
@@ -25,6 +27,11 @@ MEASURES = ("llc_alive_insured", "llc_nonstable", "deaths_all", "deaths_llc")
 GROUPS = list(P.GROUP_SHARES)
 
 
+#: Column types of persons.parquet (fixed, so the chunks appended one by one share one schema).
+PERSONS_SCHEMA = pa.schema([("persoon_id", pa.string()), ("llc", pa.int64()), ("diagnostic_group", pa.string()),
+                            ("onset_date", pa.string()), ("death", pa.string()), ("in_extract", pa.int64())])
+
+
 def age_group(age: np.ndarray) -> np.ndarray:
     """Index into AGE_GROUPS; 6 = older than 25."""
     return np.searchsorted(AGE_EDGES, age, side="right")
@@ -33,11 +40,17 @@ def age_group(age: np.ndarray) -> np.ndarray:
 class Truth:
     """Accumulates the truth over chunks and writes it at the end."""
 
-    def __init__(self, years: tuple[int, int]):
+    def __init__(self, years: tuple[int, int], spool: Path | None = None):
         self.years = years
         ny = years[1] - years[0] + 1
         self.agg = np.zeros((ny, len(AGE_GROUPS) + 1, len(MEASURES)), dtype=np.int64)
         self.patterns: dict[tuple, int] = {}
+        # persons.* has a row for every person in the extract (7.6 million in a national
+        # population extract): with a spool file it is appended chunk by chunk (CSV text, the
+        # same as writing it whole) so memory does not grow with the scale.
+        self.spool = spool
+        self._spooled = 0
+        self._writer = None
         self.persons: list[pd.DataFrame] = []
         self.person_years: list[pd.DataFrame] = []
         self.gap = np.zeros((2, 2), dtype=np.int64)  # [llc, sample-or-population] x [supported, gap]
@@ -71,7 +84,7 @@ class Truth:
         keep = np.flatnonzero(in_extract | counted)
         onset = persons.onset[keep]
         death = np.where(dead[keep], persons.death[keep], -1)
-        self.persons.append(pd.DataFrame({
+        self._add_persons(pd.DataFrame({
             "persoon_id": pids[keep],
             "llc": persons.llc[keep].astype(int),
             "diagnostic_group": np.where(persons.group[keep] >= 0,
@@ -83,6 +96,19 @@ class Truth:
         self.person_years.append(_person_years(persons, ly, pids, self.years))
         self._gap(persons, in_extract, in_sample, support, design)
         self.delays.append(delays)
+
+    def _add_persons(self, df: pd.DataFrame) -> None:
+        if self.spool is None:
+            self.persons.append(df)
+            return
+        if self.spool.suffix == ".csv":
+            df.to_csv(self.spool, mode="a", header=self._spooled == 0, index=False)
+        else:
+            table = pa.Table.from_pandas(df, schema=PERSONS_SCHEMA, preserve_index=False)
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self.spool, PERSONS_SCHEMA)
+            self._writer.write_table(table)
+        self._spooled += len(df)
 
     def _gap(self, persons, in_extract, in_sample, support, design):
         """Realised share with >=3 months without home/social support after 18.
@@ -125,13 +151,19 @@ class Truth:
                              **{m: int(self.agg[yi, gi, k]) for k, m in enumerate(MEASURES)}})
         by_age = pd.DataFrame(rows)
         by_age.to_csv(tdir / "by_year_age.csv", index=False)
-        persons = pd.concat(self.persons, ignore_index=True)
         person_year = pd.concat(self.person_years, ignore_index=True)
-        for name, df in (("persons", persons), ("person_year", person_year)):
+        if self.spool is None:
+            persons = pd.concat(self.persons, ignore_index=True)
             if fmt == "parquet":
-                df.to_parquet(tdir / f"{name}.parquet", index=False)
+                persons.to_parquet(tdir / "persons.parquet", index=False)
             else:
-                df.to_csv(tdir / f"{name}.csv", index=False)
+                persons.to_csv(tdir / "persons.csv", index=False)
+        elif self._writer is not None:
+            self._writer.close()
+        if fmt == "parquet":
+            person_year.to_parquet(tdir / "person_year.parquet", index=False)
+        else:
+            person_year.to_csv(tdir / "person_year.csv", index=False)
         pat_rows = []
         for k, c in sorted(self.patterns.items()):
             code = k % 100
