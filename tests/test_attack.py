@@ -167,6 +167,31 @@ def test_vacuous_relations_are_dropped():
     assert lp.useful_relations(lp.LinearSystem(3, rel), unknown, free, np.full(3, np.inf)) == [0]
 
 
+def test_categories_below_an_unpublished_total_are_vacuous():
+    # a <= t, b <= t, c <= t with t published nowhere: t can be as large as needed
+    rel = [lp.Relation(((v, 1.0), (0, -1.0)), "le") for v in (1, 2, 3)]
+    # ... but b <= d with d published and suppressed restricts b and d
+    rel.append(lp.Relation(((2, 1.0), (4, -1.0)), "le"))
+    system = lp.LinearSystem(5, rel)
+    unknown = np.ones(5, dtype=bool)
+    free = np.array([True, False, False, False, False])
+    upper = np.full(5, np.inf)
+    assert lp.useful_relations(system, unknown, free, upper) == [3]
+    assert lp.useful_relations(system, unknown, free, upper, above=False) == [0, 1, 2, 3]
+    # a bounded total (a published denominator) is not vacuous
+    upper[0] = 20.0
+    assert lp.useful_relations(system, unknown, free, upper) == [0, 1, 2, 3]
+    # nor is a total that is also the sum of its parts: t = a + e, so b <= a + e
+    upper[0] = np.inf
+    system = lp.LinearSystem(6, [*rel, lp.Relation(((0, 1.0), (1, -1.0), (5, -1.0)), "eq")])
+    assert lp.useful_relations(system, np.ones(6, dtype=bool), np.append(free, False),
+                               np.full(6, np.inf)) == [0, 1, 2, 3, 4]
+    # a cascade: once the inequalities on t go, s is the total of a single equality
+    system = lp.LinearSystem(7, [*rel, lp.Relation(((6, 1.0), (0, -1.0), (5, -1.0)), "eq")])
+    free7 = np.array([True, False, False, False, False, False, True])
+    assert lp.useful_relations(system, np.ones(7, dtype=bool), free7, np.full(7, np.inf)) == [3]
+
+
 # --------------------------------------------------------------------------- random publications
 def random_publication(seed: int):
     """Linked year × category tables that partition the same yearly totals.

@@ -30,8 +30,12 @@ Three devices keep this fast without changing any answer:
 
 - **vacuous relations** are dropped: a relation whose only role is to define an unpublished,
   unbounded total (``t = a + b`` with ``t`` published nowhere else) cannot restrict anything,
-  nor can an inequality whose unpublished side can always move out of the way; relations
-  implied by others (``shadow``) are left out of the programmes;
+  nor can an inequality whose unpublished side can always move out of the way, nor all the
+  inequalities ``a <= t``, ``b <= t``, ... that put the categories of a non-additive
+  classification below a total published nowhere (``t`` can be as large as needed); this
+  is what keeps tables with several non-additive dimensions from becoming one programme
+  over all their hidden cells. Relations implied by others (``shadow``) are left out of
+  the programmes;
 - **components**: the remaining relations are split into connected groups of unknown cells,
   and each cell's programme contains only its own group; a group with a single relation is
   solved exactly by interval arithmetic;
@@ -112,32 +116,69 @@ class LinearSystem:
 
 
 def useful_relations(system: LinearSystem, unknown: np.ndarray, free: np.ndarray,
-                      upper: np.ndarray, shadows: bool = False) -> list[int]:
+                      upper: np.ndarray, shadows: bool = False, above: bool = True) -> list[int]:
     """Indices of the relations that can restrict an unknown cell.
 
     Drops relations without unknowns and, repeatedly, relations in which an unpublished
-    (``free``), unbounded cell appears once and only where it can absorb anything: as the
-    total of an equality whose other terms all have the opposite sign (``t - a - b = 0``:
-    ``t`` is whatever ``a + b`` is), or on either side of an inequality (set it to 0 or
-    make it large).
+    (``free``), unbounded cell can absorb anything:
+
+    - it appears once, as the total of an equality whose other terms all have the opposite
+      sign (``t - a - b = 0``: ``t`` is whatever ``a + b`` is), or on either side of an
+      inequality (set it to 0 or make it large);
+    - with ``above`` (the default), it appears only on the greater side of inequalities,
+      in any number of them (``a <= t``, ``b <= t``, ...: the categories of a classification
+      that is not additive, below a total that is published nowhere). Whatever values the
+      other cells take, ``t`` can be made large enough for all of them, so the relations
+      restrict nothing else. ``above=False`` keeps them (the grouping the complement search
+      uses).
+
+    Dropping a relation never changes the set of values the other cells can take together,
+    so the answer does not depend on the order in which relations are dropped.
     """
+    relations = system.relations
     alive = [(shadows or not rel.shadow) and any(unknown[v] for v, _ in rel.terms)
-             for rel in system.relations]
-    count: dict[int, int] = defaultdict(int)
-    for r, rel in enumerate(system.relations):
+             for rel in relations]
+    count: dict[int, int] = defaultdict(int)  # alive relations of each free cell
+    below: dict[int, int] = defaultdict(int)  # ... in which it is the greater side of an le
+    for r, rel in enumerate(relations):
         if alive[r]:
-            for v, _ in rel.terms:
+            le = rel.kind == "le"
+            for v, a in rel.terms:
                 if free[v]:
                     count[v] += 1
-    queue = [v for v, c in count.items() if c == 1]
+                    if le and a < 0:
+                        below[v] += 1
+
+    def absorbs(v: int) -> bool:
+        c = count.get(v, 0)
+        return c == 1 or (above and c > 0 and below[v] == c)
+
+    def drop(r: int) -> None:
+        alive[r] = False
+        rel = relations[r]
+        le = rel.kind == "le"
+        for u, a in rel.terms:
+            if free[u]:
+                count[u] -= 1
+                if le and a < 0:
+                    below[u] -= 1
+                if absorbs(u):
+                    queue.append(u)
+
+    queue = [v for v in count if absorbs(v)]
     while queue:
         v = queue.pop()
-        if count.get(v) != 1 or not math.isinf(upper[v]):
+        if not absorbs(v) or not math.isinf(upper[v]):
+            continue
+        if count[v] > 1 or (above and below[v] == 1):  # only on the greater side: all go
+            for r in system.relations_of(v):
+                if alive[r]:
+                    drop(r)
             continue
         r = next((r for r in system.relations_of(v) if alive[r]), None)
         if r is None:
             continue
-        rel = system.relations[r]
+        rel = relations[r]
         coef = dict(rel.terms)[v]
         if rel.kind == "eq":
             others = [c for u, c in rel.terms if u != v]
@@ -145,13 +186,7 @@ def useful_relations(system: LinearSystem, unknown: np.ndarray, free: np.ndarray
         else:
             vacuous = True
         if vacuous:
-            alive[r] = False
-            count[v] = 0
-            for u, _ in rel.terms:
-                if free[u] and u != v:
-                    count[u] -= 1
-                    if count[u] == 1:
-                        queue.append(u)
+            drop(r)
     return [r for r, a in enumerate(alive) if a]
 
 
@@ -170,7 +205,7 @@ def determined_cells(system: LinearSystem, unknown: np.ndarray, free: np.ndarray
         ``{cell: index of the relation that determined it}``, in the order found (cells
         that are the only unknown of a relation from the start come first).
     """
-    useful = useful_relations(system, unknown, free, upper, shadows=True)
+    useful = useful_relations(system, unknown, free, upper, shadows=True, above=False)
     eqs = [r for r in useful if system.relations[r].kind == "eq"]
     remaining = {r: sum(1 for v, _ in system.relations[r].terms if unknown[v]) for r in eqs}
     members: dict[int, list[int]] = defaultdict(list)

@@ -1010,7 +1010,8 @@ class _Suppressor:
     def choose_in_component(self, t: int, need: float = 0.0) -> int | None:
         m = self.m
         unknown, free, _, upper = _bounds(m, self.status, self.rules)
-        useful = lp.useful_relations(m.system, unknown, free, upper, shadows=True)
+        useful = lp.useful_relations(m.system, unknown, free, upper, shadows=True,
+                                     above=False)
         comp, comp_rel = lp.components(m.system, unknown, useful)
         if t not in comp:
             return self.choose(m.system.relations_of(t), need)
@@ -1026,7 +1027,7 @@ class _Suppressor:
             if not failing:
                 return result
             unknown, free, _, upper = _bounds(m, self.status, self.rules)
-            useful = lp.useful_relations(m.system, unknown, free, upper)
+            useful = lp.useful_relations(m.system, unknown, free, upper, above=False)
             comp, _ = lp.components(m.system, unknown, useful)
             worst: dict[int, int] = {}
             for t in failing:
