@@ -192,6 +192,103 @@ def test_categories_below_an_unpublished_total_are_vacuous():
     assert lp.useful_relations(system, np.ones(7, dtype=bool), free7, np.full(7, np.inf)) == [3]
 
 
+
+def reference_useful_relations(system, unknown, free, upper, shadows=False, above=True):
+    """:func:`lp.useful_relations` as its docstring says it, one cell at a time."""
+    alive = [(shadows or not rel.shadow) and any(unknown[v] for v, _ in rel.terms)
+             for rel in system.relations]
+    changed = True
+    while changed:
+        changed = False
+        for v in range(system.n):
+            if not free[v] or not math.isinf(upper[v]):
+                continue
+            mine = [r for r, rel in enumerate(system.relations)
+                    if alive[r] and any(u == v for u, _ in rel.terms)]
+            if not mine:
+                continue
+            greater = [r for r in mine if system.relations[r].kind == "le"
+                       and dict(system.relations[r].terms)[v] < 0]
+            drop = []
+            if above and len(greater) == len(mine):
+                drop = mine
+            elif len(mine) == 1:
+                rel = system.relations[mine[0]]
+                coef = dict(rel.terms)[v]
+                if rel.kind == "le" or all(c * coef < 0 for u, c in rel.terms if u != v):
+                    drop = mine
+            for r in drop:
+                alive[r] = False
+                changed = True
+    return [r for r, a in enumerate(alive) if a]
+
+
+def reference_components(system, unknown, relations):
+    """:func:`lp.components` by a search from each cell."""
+    relations = list(relations)
+    touching = {}
+    for r in relations:
+        for v, _ in system.relations[r].terms:
+            if unknown[v]:
+                touching.setdefault(v, []).append(r)
+    comp = {}
+    for start in sorted(touching):
+        if start in comp:
+            continue
+        stack = [start]
+        comp[start] = start
+        while stack:
+            v = stack.pop()
+            for r in touching[v]:
+                for u, _ in system.relations[r].terms:
+                    if unknown[u] and u not in comp:
+                        comp[u] = start
+                        stack.append(u)
+    rels = {}
+    for r in relations:
+        v = next(v for v, _ in system.relations[r].terms if unknown[v])
+        rels.setdefault(comp[v], []).append(r)
+    return comp, rels
+
+
+def random_system(rng, n=30, n_rel=40):
+    """Random relations of the kinds the disclosure model makes: sums, <=, nested totals."""
+    rels = []
+    for _ in range(n_rel):
+        k = int(rng.integers(2, 6))
+        vs = rng.choice(n, size=k, replace=False)
+        if rng.random() < 0.5:
+            rels.append(lp.Relation(tuple(sorted([(int(vs[0]), 1.0)] + [(int(v), -1.0) for v in vs[1:]])),
+                                    "eq", shadow=bool(rng.random() < 0.1)))
+        elif rng.random() < 0.7:
+            rels.append(lp.Relation(tuple(sorted([(int(vs[0]), 1.0), (int(vs[1]), -1.0)])), "le"))
+        else:
+            coefs = rng.choice([-1.0, 1.0], size=k)
+            rels.append(lp.Relation(tuple(sorted(zip(vs.tolist(), coefs.tolist()))),
+                                    "le" if rng.random() < 0.5 else "eq"))
+    return lp.LinearSystem(n, rels)
+
+
+def test_array_algorithms_match_their_definitions():
+    rng = np.random.default_rng(8)
+    for _ in range(150):
+        system = random_system(rng, n=int(rng.integers(5, 40)), n_rel=int(rng.integers(1, 50)))
+        unknown = rng.random(system.n) < 0.7
+        free = unknown & (rng.random(system.n) < 0.5)
+        upper = np.where(rng.random(system.n) < 0.15, 30.0, np.inf)
+        for shadows in (False, True):
+            for above in (False, True):
+                fast = lp.useful_relations(system, unknown, free, upper, shadows, above)
+                assert fast == reference_useful_relations(system, unknown, free, upper,
+                                                          shadows, above)
+        useful = lp.useful_relations(system, unknown, free, upper)
+        assert lp.components(system, unknown, useful) == reference_components(system, unknown,
+                                                                              useful)
+        for v in range(system.n):
+            assert system.relations_of(v) == [r for r, rel in enumerate(system.relations)
+                                               if v in rel.variables()]
+
+
 # --------------------------------------------------------------------------- random publications
 def random_publication(seed: int):
     """Linked year × category tables that partition the same yearly totals.

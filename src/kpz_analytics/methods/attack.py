@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, sparse
+from scipy.sparse import csgraph
 
 from ..errors import KpzError
 
@@ -96,28 +97,62 @@ class Relation:
 
 @dataclass
 class LinearSystem:
-    """Cells ``0 … n-1`` and the relations the attacker knows to hold between them."""
+    """Cells ``0 … n-1`` and the relations the attacker knows to hold between them.
+
+    The relations are not changed after construction: the index by cell and the array form
+    are built once, on first use.
+    """
 
     n: int
     relations: list[Relation] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._by_var: dict[int, list[int]] | None = None
+        self._by_var: tuple[np.ndarray, np.ndarray] | None = None
+        self._arrays: _Arrays | None = None
 
     def relations_of(self, var: int) -> list[int]:
-        """Indices of the relations in which ``var`` appears."""
+        """Indices of the relations in which ``var`` appears, in increasing order."""
         if self._by_var is None:
-            by_var: dict[int, list[int]] = defaultdict(list)
-            for r, rel in enumerate(self.relations):
-                for v, _ in rel.terms:
-                    by_var[v].append(r)
-            self._by_var = dict(by_var)
-        return self._by_var.get(var, [])
+            a = self.arrays()
+            order = np.argsort(a.var, kind="stable")
+            start = np.searchsorted(a.var[order], np.arange(self.n + 1))
+            self._by_var = (start, a.rel[order])
+        start, rel = self._by_var
+        if not 0 <= var < self.n:
+            return []
+        return rel[start[var]:start[var + 1]].tolist()
+
+    def arrays(self) -> _Arrays:
+        """The relations as flat arrays, one entry per term (see :class:`_Arrays`)."""
+        if self._arrays is None:
+            rels = self.relations
+            sizes = np.array([len(rel.terms) for rel in rels], dtype=np.int64)
+            var = np.array([v for rel in rels for v, _ in rel.terms], dtype=np.int64)
+            coef = np.array([c for rel in rels for _, c in rel.terms], dtype=float)
+            le = np.array([rel.kind == "le" for rel in rels], dtype=bool)
+            shadow = np.array([rel.shadow for rel in rels], dtype=bool)
+            rel = np.repeat(np.arange(len(rels), dtype=np.int64), sizes)
+            self._arrays = _Arrays(var, coef, rel, sizes, le, shadow)
+        return self._arrays
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """A :class:`LinearSystem` as arrays: term ``e`` is ``coef[e] * x[var[e]]`` in relation
+    ``rel[e]`` (terms in the order of the relations); per relation its number of terms,
+    whether it is an inequality and whether it is a shadow."""
+
+    var: np.ndarray
+    coef: np.ndarray
+    rel: np.ndarray
+    sizes: np.ndarray
+    le: np.ndarray
+    shadow: np.ndarray
 
 
 def useful_relations(system: LinearSystem, unknown: np.ndarray, free: np.ndarray,
                       upper: np.ndarray, shadows: bool = False, above: bool = True) -> list[int]:
-    """Indices of the relations that can restrict an unknown cell.
+    """Indices of the relations that can restrict an unknown cell, in increasing order.
 
     Drops relations without unknowns and, repeatedly, relations in which an unpublished
     (``free``), unbounded cell can absorb anything:
@@ -133,61 +168,39 @@ def useful_relations(system: LinearSystem, unknown: np.ndarray, free: np.ndarray
       uses).
 
     Dropping a relation never changes the set of values the other cells can take together,
-    so the answer does not depend on the order in which relations are dropped.
+    and never makes another cell's relations less droppable, so every cell that qualifies
+    is dropped at once, round after round (one round per level of nested unpublished
+    totals), and the answer does not depend on the order.
     """
-    relations = system.relations
-    alive = [(shadows or not rel.shadow) and any(unknown[v] for v, _ in rel.terms)
-             for rel in relations]
-    count: dict[int, int] = defaultdict(int)  # alive relations of each free cell
-    below: dict[int, int] = defaultdict(int)  # ... in which it is the greater side of an le
-    for r, rel in enumerate(relations):
-        if alive[r]:
-            le = rel.kind == "le"
-            for v, a in rel.terms:
-                if free[v]:
-                    count[v] += 1
-                    if le and a < 0:
-                        below[v] += 1
-
-    def absorbs(v: int) -> bool:
-        c = count.get(v, 0)
-        return c == 1 or (above and c > 0 and below[v] == c)
-
-    def drop(r: int) -> None:
-        alive[r] = False
-        rel = relations[r]
-        le = rel.kind == "le"
-        for u, a in rel.terms:
-            if free[u]:
-                count[u] -= 1
-                if le and a < 0:
-                    below[u] -= 1
-                if absorbs(u):
-                    queue.append(u)
-
-    queue = [v for v in count if absorbs(v)]
-    while queue:
-        v = queue.pop()
-        if not absorbs(v) or not math.isinf(upper[v]):
-            continue
-        if count[v] > 1 or (above and below[v] == 1):  # only on the greater side: all go
-            for r in system.relations_of(v):
-                if alive[r]:
-                    drop(r)
-            continue
-        r = next((r for r in system.relations_of(v) if alive[r]), None)
-        if r is None:
-            continue
-        rel = relations[r]
-        coef = dict(rel.terms)[v]
-        if rel.kind == "eq":
-            others = [c for u, c in rel.terms if u != v]
-            vacuous = all(c * coef < 0 for c in others)
-        else:
-            vacuous = True
-        if vacuous:
-            drop(r)
-    return [r for r, a in enumerate(alive) if a]
+    a = system.arrays()
+    n_rel = len(system.relations)
+    if n_rel == 0:
+        return []
+    unknown = np.asarray(unknown, dtype=bool)
+    alive = np.bincount(a.rel, weights=unknown[a.var], minlength=n_rel) > 0
+    if not shadows:
+        alive &= ~a.shadow
+    absorbing = (np.asarray(free, dtype=bool) & np.isinf(np.asarray(upper, dtype=float)))[a.var]
+    le = a.le[a.rel]
+    # an equality term whose coefficient has the opposite sign of all the others' (a total)
+    pos = np.bincount(a.rel, weights=a.coef > 0, minlength=n_rel)[a.rel]
+    neg = np.bincount(a.rel, weights=a.coef < 0, minlength=n_rel)[a.rel]
+    size = a.sizes[a.rel]
+    total = ((a.coef > 0) & (pos == 1) & (neg == size - 1)) | \
+            ((a.coef < 0) & (neg == 1) & (pos == size - 1))
+    alone_ok = le | total        # vacuous when it is the cell's only relation
+    greater = le & (a.coef < 0)  # the cell is on the greater side of an inequality
+    while True:
+        e = alive[a.rel] & absorbing  # terms of absorbing cells in live relations
+        count = np.bincount(a.var[e], minlength=system.n)[a.var]
+        drop = e & (count == 1) & alone_ok
+        if above:
+            below = np.bincount(a.var[e & greater], minlength=system.n)[a.var]
+            drop |= e & (count == below)
+        if not drop.any():
+            break
+        alive[a.rel[drop]] = False
+    return np.flatnonzero(alive).tolist()
 
 
 def determined_cells(system: LinearSystem, unknown: np.ndarray, free: np.ndarray,
@@ -230,45 +243,35 @@ def determined_cells(system: LinearSystem, unknown: np.ndarray, free: np.ndarray
     return found
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, a: int) -> int:
-        self.parent.setdefault(a, a)
-        root = a
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[a] != root:
-            self.parent[a], a = root, self.parent[a]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def components(system: LinearSystem, unknown: np.ndarray, relations: Iterable[int]
                ) -> tuple[dict[int, int], dict[int, list[int]]]:
-    """Group unknown cells connected through ``relations``.
+    """Group unknown cells connected through ``relations`` (each with an unknown cell).
 
-    Returns ``({cell: component id}, {component id: relation indices})``.
+    Returns ``({cell: component id}, {component id: relation indices})``; a component's id
+    is its smallest cell, its relations are in the order given.
     """
-    uf = _UnionFind()
-    relations = list(relations)
-    for r in relations:
-        vs = [v for v, _ in system.relations[r].terms if unknown[v]]
-        for v in vs:
-            uf.find(v)
-        for a, b in zip(vs, vs[1:]):
-            uf.union(a, b)
-    comp = {v: uf.find(v) for v in list(uf.parent)}
-    rels: dict[int, list[int]] = defaultdict(list)
-    for r in relations:
-        v = next(v for v, _ in system.relations[r].terms if unknown[v])
-        rels[comp[v]].append(r)
-    return comp, dict(rels)
+    relations = np.asarray(list(relations), dtype=np.int64)
+    if not len(relations):
+        return {}, {}
+    a = system.arrays()
+    n, n_rel = system.n, len(system.relations)
+    chosen = np.zeros(n_rel, dtype=bool)
+    chosen[relations] = True
+    e = chosen[a.rel] & np.asarray(unknown, dtype=bool)[a.var]
+    cells, rels = a.var[e], a.rel[e]
+    # a graph of cells (0 … n-1) and relations (n …): connected through their terms
+    graph = sparse.coo_matrix((np.ones(len(cells)), (cells, n + rels)),
+                              shape=(n + n_rel, n + n_rel))
+    _, label = csgraph.connected_components(graph, directed=False)
+    used = np.unique(cells)
+    root = np.full(label.max() + 1, n, dtype=np.int64)
+    np.minimum.at(root, label[used], used)
+    comp = dict(zip(used.tolist(), root[label[used]].tolist()))
+    ids = root[label[n + relations]]
+    out: dict[int, list[int]] = defaultdict(list)
+    for c, r in zip(ids.tolist(), relations.tolist()):
+        out[c].append(r)
+    return comp, dict(out)
 
 
 def _single_relation(rel: Relation, cells: list[int], value, unknown, lower, upper,
