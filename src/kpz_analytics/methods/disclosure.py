@@ -859,7 +859,8 @@ class _Model:
         bad = ~unknown & np.where(a.le, s > 1e-9 * scale, np.abs(s) > 1e-9 * scale)
         if bad.any():
             rel = self.system.relations[int(np.flatnonzero(bad)[0])]
-            cells = "; ".join(f"{self.describe(v)} = {_fmt(self.truth[v])}" for v, _ in rel.terms[:6])
+            cells = "; ".join(f"{self.describe(v)} = {_fmt(self.truth[v])}"
+                              for v, _ in rel.terms[:6])
             raise KpzError(f"the tables contradict a declared relation ({rel.origin}): {cells}. "
                            "Declare a dimension with overlapping or missing categories as "
                            "Dim(..., additive=False)")
@@ -1355,7 +1356,8 @@ def _attack(model: _Model, specs: Sequence[TableSpec], tables: Mapping[str, pd.D
     res = _run_attack(model, status, rules, upl, hidden_targets)
     rows = []
     for (table, column), need in needs.items():
-        keys, st, labels = model.column_keys[(table, column)], marks[(table, column)], model.labels[table]
+        keys, st = model.column_keys[(table, column)], marks[(table, column)]
+        labels = model.labels[table]
         for r in np.flatnonzero(need).tolist():
             i = int(keys[r])
             x = model.value[i]
