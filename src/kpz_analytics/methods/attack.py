@@ -76,6 +76,13 @@ __all__ = ["Relation", "LinearSystem", "useful_relations", "components", "determ
 #: Tolerance of the LP solutions (HiGHS default primal feasibility tolerance is 1e-7).
 TOLERANCE = 1e-6
 
+#: With False, :func:`feasible_intervals` takes the plain path: every target gets its two
+#: programmes over its whole component (components joined by every relation that is not
+#: vacuous in the sense of ``useful_relations(..., above=False)``), without dropping the
+#: inequalities below unpublished totals, without interval arithmetic for single relations,
+#: witnesses or the cache. Slow; the tests compare the default path with it.
+SHORTCUTS = True
+
 
 @dataclass(frozen=True)
 class Relation:
@@ -473,6 +480,8 @@ def feasible_intervals(system: LinearSystem, value: np.ndarray, unknown: np.ndar
         is feasible) span such an interval, and that inner interval is returned instead:
         right for pass/fail, not for reporting the exact interval.
 
+    ``cache`` and ``enough`` are ignored on the plain path (:data:`SHORTCUTS` False).
+
     Returns
     -------
     dict
@@ -489,7 +498,10 @@ def feasible_intervals(system: LinearSystem, value: np.ndarray, unknown: np.ndar
     unknown = np.asarray(unknown, dtype=bool)
     lower = np.asarray(lower, dtype=float)
     upper = np.asarray(upper, dtype=float)
-    useful = useful_relations(system, unknown, free, upper)
+    shortcuts = SHORTCUTS
+    if not shortcuts:
+        cache = enough = None
+    useful = useful_relations(system, unknown, free, upper, above=shortcuts)
     comp, comp_rel = components(system, unknown, useful)
     raw: dict[int, tuple[float, float]] = {}
     by_comp: dict[int, list[int]] = defaultdict(list)
@@ -510,7 +522,7 @@ def feasible_intervals(system: LinearSystem, value: np.ndarray, unknown: np.ndar
             if all(t in solved for t in ts):
                 raw.update({t: solved[t] for t in ts})
                 continue
-        if len(rels) == 1:
+        if len(rels) == 1 and shortcuts:
             solved = _single_relation(rels[0], cells, value, unknown, lower, upper, ts)
         else:
             index = {v: i for i, v in enumerate(cells)}
