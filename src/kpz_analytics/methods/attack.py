@@ -283,7 +283,8 @@ def components(system: LinearSystem, unknown: np.ndarray, relations: Iterable[in
 
 def _single_relation(rel: Relation, cells: list[int], value, unknown, lower, upper,
                      targets: Sequence[int]) -> dict[int, tuple[float, float]]:
-    """Exact optimum when a component has one relation: interval arithmetic on the others."""
+    """Exact optimum when a component has one relation: interval arithmetic on the others
+    (linear in the number of terms: the sum over all terms less the target's own)."""
     const = sum(a * value[v] for v, a in rel.terms if not unknown[v])
     coef = {v: a for v, a in rel.terms if unknown[v]}
 
@@ -291,11 +292,25 @@ def _single_relation(rel: Relation, cells: list[int], value, unknown, lower, upp
         lo, hi = a * lower[v], a * upper[v]
         return (lo, hi) if a > 0 else (hi, lo)
 
+    # the sum of the other terms lies in [s_lo, s_hi]: all terms' spans less the target's
+    # (infinite ends counted apart, so that a sum without them stays finite)
+    spans = {v: span(v, a) for v, a in coef.items()}
+    lo_finite = sum(lo for lo, _ in spans.values() if not math.isinf(lo))
+    hi_finite = sum(hi for _, hi in spans.values() if not math.isinf(hi))
+    lo_infinite = sum(1 for lo, _ in spans.values() if math.isinf(lo))
+    hi_infinite = sum(1 for _, hi in spans.values() if math.isinf(hi))
     out = {}
     for t in targets:
         a_t = coef[t]
-        s_lo = sum(span(v, a)[0] for v, a in coef.items() if v != t)
-        s_hi = sum(span(v, a)[1] for v, a in coef.items() if v != t)
+        t_lo, t_hi = spans[t]
+        if lo_infinite - math.isinf(t_lo):
+            s_lo = -math.inf
+        else:
+            s_lo = lo_finite - (0.0 if math.isinf(t_lo) else t_lo)
+        if hi_infinite - math.isinf(t_hi):
+            s_hi = math.inf
+        else:
+            s_hi = hi_finite - (0.0 if math.isinf(t_hi) else t_hi)
         # a_t * x_t + S + const (= or <=) 0 with S in [s_lo, s_hi]
         ends_hi = (-const - s_lo) / a_t
         ends_lo = (-const - s_hi) / a_t
