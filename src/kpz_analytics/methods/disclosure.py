@@ -1168,13 +1168,13 @@ def _audit(specs: Sequence[TableSpec], tables: Mapping[str, pd.DataFrame], rules
         for col in [*spec.protected_columns, *spec.derived]:
             role = ("count" if col in spec.counts else "magnitude" if col in spec.magnitudes
                     else "derived")
-            st = t[f"{col}_status"]
+            st = t[f"{col}_status"].to_numpy(dtype=object)
             rules_col = (reasons_by_cell or {}).get((spec.name, col))
             n = len(st)
             n_all += n
-            n_sup += int(st.isin(SUPPRESSED).sum())
+            n_sup += int(np.isin(st, list(SUPPRESSED)).sum())
             for status in STATUSES:
-                mask = (st == status).to_numpy()
+                mask = st == status
                 k = int(mask.sum())
                 if not k:
                     continue
