@@ -39,9 +39,10 @@ Three devices keep this fast without changing any answer:
 - **components**: the remaining relations are split into connected groups of unknown cells,
   and each cell's programme contains only its own group; a group with a single relation is
   solved exactly by interval arithmetic;
-- **witnesses** (pass/fail mode only): every solution found is a feasible point for all
-  other cells of its group, so a cell whose values seen so far already span its requirement
-  needs no programme of its own.
+- **witnesses**: every solution found is a feasible point for all other cells of its group,
+  so (pass/fail mode) a cell whose values seen so far already span its requirement needs no
+  programme of its own, and (always) a cell seen at one of its own bounds (a marker's 1 or
+  9, a magnitude's 0) needs no programme for that end of its interval.
 
 A cheap combinatorial pass, :func:`determined_cells`, finds cells that follow exactly from a
 chain of sums (the classic "row total minus the other cells"); the LP finds everything else,
@@ -355,7 +356,8 @@ def _highs():
     return h
 
 
-def _solve_highspy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, enough):
+def _solve_highspy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, enough,
+                   reach=False):
     import highspy
 
     inf = highspy.kHighsInf
@@ -383,9 +385,13 @@ def _solve_highspy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, 
         if enough is not None and enough(j, *seen.interval(j)):
             out[j] = seen.interval(j)
             continue
+        known = seen.reached(j, col_lo, col_hi) if reach else (None, None)
         h.changeColCost(j, 1.0)
         ends = []
-        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+        for sense, end in zip((highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize), known):
+            if end is not None:
+                ends.append(end)
+                continue
             h.changeObjectiveSense(sense)
             h.run()
             st = h.getModelStatus()
@@ -411,27 +417,37 @@ class _Witnesses:
 
     Every solution of one programme is a feasible point for all the others, so a target
     whose values seen already span what its requirement asks for needs no programme of its
-    own (the audit trick of tau-ARGUS and sdcTable).
+    own (the audit trick of tau-ARGUS and sdcTable); and a target seen at its own bound
+    (a marker's 1 or 9, a magnitude's 0) needs no programme for that end, since no
+    solution goes beyond its bounds.
     """
 
     def __init__(self, targets, start) -> None:
         self.targets = np.asarray(list(targets), dtype=int)
-        first = np.asarray(start, dtype=float)[self.targets]
-        self.lo = dict(zip(self.targets.tolist(), first))
-        self.hi = dict(self.lo)
+        self.position = {j: k for k, j in enumerate(self.targets.tolist())}
+        self.lo = np.asarray(start, dtype=float)[self.targets]
+        self.hi = self.lo.copy()
 
     def add(self, x: np.ndarray) -> None:
-        for j, v in zip(self.targets.tolist(), x[self.targets]):
-            if v < self.lo[j]:
-                self.lo[j] = float(v)
-            if v > self.hi[j]:
-                self.hi[j] = float(v)
+        values = x[self.targets]
+        np.minimum(self.lo, values, out=self.lo)
+        np.maximum(self.hi, values, out=self.hi)
 
     def interval(self, j: int) -> tuple[float, float]:
-        return self.lo[j], self.hi[j]
+        k = self.position[j]
+        return float(self.lo[k]), float(self.hi[k])
+
+    def reached(self, j: int, col_lo, col_hi) -> tuple[float | None, float | None]:
+        """The ends of ``j``'s feasible interval that solutions seen reach: its bounds."""
+        lo, hi = self.interval(j)
+        bound_lo, bound_hi = float(col_lo[j]), float(col_hi[j])
+        at_lo = lo <= bound_lo + 1e-9 * max(1.0, abs(bound_lo))
+        at_hi = math.isfinite(bound_hi) and hi >= bound_hi - 1e-9 * max(1.0, abs(bound_hi))
+        return (bound_lo if at_lo else None), (bound_hi if at_hi else None)
 
 
-def _solve_scipy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, enough):
+def _solve_scipy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, enough,
+                 reach=False):
     eq = np.isfinite(row_lo)
     a = a_csc.tocsr()
     a_eq, b_eq = (a[eq], row_hi[eq]) if eq.any() else (None, None)
@@ -443,10 +459,14 @@ def _solve_scipy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, en
         if enough is not None and enough(j, *seen.interval(j)):
             out[j] = seen.interval(j)
             continue
+        known = seen.reached(j, col_lo, col_hi) if reach else (None, None)
         objective = np.zeros(a.shape[1])
         objective[j] = 1.0
         ends = []
-        for sign in (1.0, -1.0):
+        for sign, end in zip((1.0, -1.0), known):
+            if end is not None:
+                ends.append(end)
+                continue
             res = optimize.linprog(sign * objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
                                    bounds=bounds, method="highs")
             if res.status == 3:
@@ -561,7 +581,7 @@ def feasible_intervals(system: LinearSystem, value: np.ndarray, unknown: np.ndar
                     return enough(cells[j], lo, hi)
             local, message = solve(a_csc, np.array(row_lo), np.array(row_hi), lower[cells],
                                    upper[cells], [index[t] for t in ts], value[cells],
-                                   local_enough)
+                                   local_enough, reach=shortcuts)
             if local is None:
                 raise KpzError(
                     f"the attacker's programme is {str(message).lower()}: the published values "
