@@ -1108,6 +1108,8 @@ class _Suppressor:
             failing = [t for t, (_, _, ok, _) in result.items() if not ok]
             if not failing:
                 return result
+            # groups of hidden cells as the search has always seen them: also linked through
+            # totals published nowhere (the attack itself drops those inequalities)
             unknown, free, _, upper = _bounds(m, self.status, self.rules)
             useful = lp.useful_relations(m.system, unknown, free, upper, above=False)
             comp, _ = lp.components(m.system, unknown, useful)
