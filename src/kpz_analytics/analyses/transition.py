@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .. import provenance
 from ..cohorts import transition as T
