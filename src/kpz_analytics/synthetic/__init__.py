@@ -175,8 +175,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
             arrow = to_arrow(t, cols, seed)
             _remember_template(templates, t, arrow)
             writers[t].write(arrow)
-        truth.add(persons, universe, ly, in_extract, in_sample, pids, care.support, design,
-                  care.successor_delay_days)
+        truth.add(persons, universe, ly, in_extract, in_sample, pids, care, design)
     _write_populatie(writers["populatie"], pop, years)
     fault_list = _write_faults(writers, templates, counters, years) if faults else None
     files = {t: w.close() for t, w in writers.items()}

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from . import parameters as P
+from . import transition_truth as TT
+from .care import ChunkCare
 from .conditions import STRATA, SOURCES, LlcYears, available_sources
 from .population import NEVER, Persons, age_on, day, month_of, month_start, year_of
 
@@ -42,10 +44,12 @@ class Truth:
         self.person_years: list[pd.DataFrame] = []
         self.gap = np.zeros((2, 2), dtype=np.int64)  # [llc, sample-or-population] x [supported, gap]
         self.delays: list[np.ndarray] = []
+        self.transition: list[pd.DataFrame] = []
+        self.tr_at_risk = np.zeros((len(TT.COHORTS), TT.N_MONTHS), np.int64)
+        self.tr_using = np.zeros((len(TT.COHORTS), TT.N_MONTHS, len(TT.OUTCOMES)), np.int64)
 
     def add(self, persons: Persons, universe: np.ndarray, ly: LlcYears, in_extract: np.ndarray,
-            in_sample: np.ndarray, pids: np.ndarray, support: tuple, design: str,
-            delays: np.ndarray) -> None:
+            in_sample: np.ndarray, pids: np.ndarray, care: ChunkCare, design: str) -> None:
         y0, y1 = self.years
         P0, P1 = day(y0), day(y1, 12, 31)
         yi = ly.year - y0
@@ -81,8 +85,12 @@ class Truth:
             "in_extract": in_extract[keep].astype(int),
         }))
         self.person_years.append(_person_years(persons, ly, pids, self.years))
-        self._gap(persons, in_extract, in_sample, support, design)
-        self.delays.append(delays)
+        self._gap(persons, in_extract, in_sample, care.support, design)
+        self.delays.append(care.successor_delay_days)
+        tr = TT.chunk_truth(persons, in_extract, in_sample, care, design, self.years, pids)
+        self.transition.append(tr.persons)
+        self.tr_at_risk += tr.at_risk
+        self.tr_using += tr.using
 
     def _gap(self, persons, in_extract, in_sample, support, design):
         """Realised share with >=3 months without home/social support after 18.
@@ -98,7 +106,7 @@ class Truth:
         if not ok.any():
             return
         act = np.zeros((len(persons.index), 18), bool)
-        sp, ss, se = support
+        sp, ss, se = support[:3]
         r0 = month_of(ss) - m18[sp]
         r1 = month_of(se) - m18[sp]
         for m in range(-6, 12):
@@ -127,7 +135,10 @@ class Truth:
         by_age.to_csv(tdir / "by_year_age.csv", index=False)
         persons = pd.concat(self.persons, ignore_index=True)
         person_year = pd.concat(self.person_years, ignore_index=True)
-        for name, df in (("persons", persons), ("person_year", person_year)):
+        transition = pd.concat(self.transition, ignore_index=True)
+        curves = TT.curves_table(self.tr_at_risk, self.tr_using)
+        curves.to_csv(tdir / "transition_curves.csv", index=False)
+        for name, df in (("persons", persons), ("person_year", person_year), ("transition_persons", transition)):
             if fmt == "parquet":
                 df.to_parquet(tdir / f"{name}.parquet", index=False)
             else:
@@ -141,6 +152,7 @@ class Truth:
                              "n": c})
         pd.DataFrame(pat_rows).to_csv(tdir / "capture_patterns.csv", index=False)
         summary = self._summary(by_age, manifest, scale, seed)
+        summary["transition"] = TT.summary(transition, curves)
         (tdir / "truth.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         (tdir / "README.md").write_text(README)
         return summary
