@@ -144,8 +144,16 @@ def _icd(rng, forms: np.ndarray, n: int) -> np.ndarray:
 
 
 def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: LlcYears,
-             years: tuple[int, int], codes: Codes) -> ChunkCare:
-    """Generate every care table for the extract persons ``ext`` (local indices) of a chunk."""
+             years: tuple[int, int], codes: Codes, scenario: str | None = None,
+             scenario_rng: np.random.Generator | None = None) -> ChunkCare:
+    """Generate every care table for the extract persons ``ext`` (local indices) of a chunk.
+
+    ``scenario`` (``parameters.SCENARIOS``) changes one mechanism to break an estimator's
+    assumption; its random draws come from ``scenario_rng`` only, and it changes
+    lines after they are drawn, so every other line is the line of the default extract. ``anticipation``: for ``ANTICIPATION_SHARE`` of the Jeugdwet users at 18
+    whose youth care is not extended, it already stops ``ANTICIPATION_DAYS`` before the 18th
+    birthday (in event months −3 … −1); their Wmo successor still starts after the birthday.
+    """
     P0, P1 = day(years[0]), day(years[1], 12, 31)
     b18_all = birthday(persons.birth_month, 18)
     b23_all = birthday(persons.birth_month, 23)
@@ -512,6 +520,13 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
     tables["jeugdwet"] = _concat_dicts([
         municipal("jeugdwet", jp[~llc_jw], js[~llc_jw], je[~llc_jw], jw_groups, [0.6, 0.25, 0.1, 0.05, 0.0], pgb_jw),
         municipal("jeugdwet", jp[llc_jw], js[llc_jw], je[llc_jw], jw_groups, [0.45, 0.05, 0.1, 0.15, 0.25], pgb_jw)])
+    if scenario == "anticipation":
+        early = scenario_rng.random(len(t)) < P.ANTICIPATION_SHARE
+        lead = scenario_rng.integers(P.ANTICIPATION_DAYS[0], P.ANTICIPATION_DAYS[1] + 1, len(t))
+        who = early & ~ext_
+        stop = np.full(len(persons.index), np.iinfo(np.int64).max)
+        stop[t[who]] = b18_all[t[who]] - 1 - lead[who]
+        tables["jeugdwet"] = _stop_early(tables["jeugdwet"], stop)
     jw = tables["jeugdwet"]
     support.append((jw["persoon_id"], jw["begindatum"], jw["einddatum"],
                     np.full(len(jw["persoon_id"]), SUPPORT_DOMAINS.index("jeugdwet")), jw["leveringsvorm"] == "pgb"))
@@ -530,6 +545,19 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
         tables[name]["credit_voor_id"] = np.full(len(tables[name]["persoon_id"]), NULL_ID)
     sp = tuple(np.concatenate([s_[i] for s_ in support]) for i in range(5))
     return ChunkCare(tables, sp, successor_delay, sources, hospital)
+
+
+def _stop_early(lines: dict[str, np.ndarray], stop: np.ndarray) -> dict[str, np.ndarray]:
+    """Cut municipal lines at the person's ``stop`` day: later lines go, a line across it ends
+    on it with volume and amount pro rata (at least 1.00 volume, as generated lines)."""
+    p, s, e = lines["persoon_id"], lines["begindatum"], lines["einddatum"]
+    new_e = np.minimum(e, stop[p])
+    keep = s <= new_e
+    share = (new_e - s + 1) / (e - s + 1)
+    out = dict(lines, einddatum=new_e,
+               volume=np.maximum(np.round(lines["volume"] * share), 100).astype(np.int64),
+               bedrag=np.round(lines["bedrag"] * share).astype(np.int64))
+    return {k: v[keep] for k, v in out.items()}
 
 
 def _concat_dicts(parts):

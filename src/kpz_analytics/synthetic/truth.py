@@ -123,7 +123,8 @@ class Truth:
             self.gap[row, 1] += (sel & gap).sum()
 
     # ------------------------------------------------------------------------- write
-    def write(self, out: Path, fmt: str, manifest: dict, scale: float, seed: int) -> dict:
+    def write(self, out: Path, fmt: str, manifest: dict, scale: float, seed: int,
+              scenario: str | None = None) -> dict:
         tdir = out / "_truth"
         tdir.mkdir(parents=True, exist_ok=True)
         rows = []
@@ -152,6 +153,7 @@ class Truth:
                              "n": c})
         pd.DataFrame(pat_rows).to_csv(tdir / "capture_patterns.csv", index=False)
         summary = self._summary(by_age, manifest, scale, seed)
+        summary["scenario"] = scenario
         summary["transition"] = TT.summary(transition, curves)
         (tdir / "truth.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         (tdir / "README.md").write_text(README)
