@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import parameters as P
 from . import transition_truth as TT
+from .planted import load_planted, planted_path
 from .care import ChunkCare
 from .conditions import STRATA, SOURCES, LlcYears, available_sources
 from .population import NEVER, Persons, age_on, day, month_of, month_start, year_of
@@ -155,6 +156,12 @@ class Truth:
         summary = self._summary(by_age, manifest, scale, seed)
         summary["scenario"] = scenario
         summary["transition"] = TT.summary(transition, curves)
+        planted = load_planted(self.years, scenario)
+        if planted is not None:
+            summary["transition"]["planted"] = {
+                "source": f"synthetic/planted/{planted_path(self.years, scenario).name}",
+                "definition": planted["definition"], "seeds": [planted["seeds"][0], planted["seeds"][-1]],
+                "scale": planted["scale"], "values": planted["values"]}
         (tdir / "truth.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         (tdir / "README.md").write_text(README)
         return summary
