@@ -235,3 +235,33 @@ def doc_curve(doc, cohort, outcome):
     c = pd.DataFrame(doc["curves"])
     c = c[(c["cohort"] == cohort) & (c["outcome"] == outcome)]
     return c.set_index("event_month")["share_using"]
+
+
+# --------------------------------------------------------------------------- scenario
+def test_anticipation_changes_only_youth_care_before_18(tmp_path):
+    """The scenario cuts Jeugdwet 1-3 months before 18 for some persons; every other file is the
+    default extract's, and the truth curves fall in months -2 .. 0 only."""
+    import json
+
+    from kpz_analytics.synthetic import write_extract
+
+    kw = dict(seed=3, design="cohort_sample", fmt="csv", scale=0.01, years=(2019, 2024), progress=False)
+    base = write_extract(tmp_path / "base", **kw)
+    ant = write_extract(tmp_path / "ant", scenario="anticipation", **kw)
+    differing = {t for t in base["files"] if base["files"][t]["sha256"] != ant["files"][t]["sha256"]}
+    assert differing == {"jeugdwet"}
+    assert ant["extract_id"] == base["extract_id"] + "-anticipation"
+    assert json.loads((tmp_path / "ant" / "_truth" / "truth.json").read_text())["scenario"] == "anticipation"
+    b = pd.read_csv(tmp_path / "base" / "_truth" / "transition_curves.csv")
+    a = pd.read_csv(tmp_path / "ant" / "_truth" / "transition_curves.csv")
+    m = b.merge(a, on=["cohort", "outcome", "event_month"], suffixes=("_base", "_ant"))
+    assert (m["n_at_risk_base"] == m["n_at_risk_ant"]).all()
+    jw = m[m["outcome"] == "jeugdwet_any"].groupby("event_month")[["n_using_base", "n_using_ant"]].sum()
+    assert (jw.loc[:-3, "n_using_base"] == jw.loc[:-3, "n_using_ant"]).all()
+    assert (jw.loc[-2:0, "n_using_ant"] <= jw.loc[-2:0, "n_using_base"]).all()
+    assert jw.loc[-1, "n_using_ant"] < jw.loc[-1, "n_using_base"]
+    assert (jw.loc[1:, "n_using_base"] == jw.loc[1:, "n_using_ant"]).all()  # extensions untouched
+    other = m[~m["outcome"].isin(["jeugdwet_any", "any_support", "pgb_support"])]
+    assert (other["n_using_base"] == other["n_using_ant"]).all()
+    with pytest.raises(Exception, match="unknown scenario 'nope'"):
+        write_extract(tmp_path / "x", scenario="nope", **kw)
