@@ -3,7 +3,7 @@
 Runs the prevalence validation (``validation/prevalence.py``) and the transition validation
 (``validation/transition.py``) one after the other; ``--only`` runs one of them.
 ``--replications`` overrides the number of replications of each (defaults: prevalence 100,
-transition 20).
+transition 10).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=("all", "prevalence", "transition"), default="all",
                     help="which validation to run (all)")
     ap.add_argument("--replications", type=int, default=None,
-                    help="number of seeded replications (default: prevalence 100, transition 20)")
+                    help="number of seeded replications (default: prevalence 100, transition 10)")
     ap.add_argument("--scale", type=float, default=0.05, help="population scale of each extract (0.05)")
     ap.add_argument("--seed", type=int, default=1, help="first seed (1)")
     ap.add_argument("--years", default="2019-2024", help="years of each extract (2019-2024)")

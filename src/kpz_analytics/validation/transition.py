@@ -76,9 +76,12 @@ FLAG_OUTCOMES = ("wlz_any", "pgb_support", "jeugdwet_any", "ikz_mkv")
 #: Groupings of the gap share and KM median whose coverage is checked (small groups such as the
 #: diagnostic groups and regions are checked exactly, not for coverage).
 COVERAGE_GROUPS = ("overall", "geslacht", "wlz_before", "pgb_before")
+#: Groups with fewer pooled persons in the planted simulation (e.g. sex unknown) are left out of
+#: the coverage summaries: a replication holds a handful of them at most.
+MIN_PLANTED_PERSONS = 100
 PERSON_COLUMNS = ("found_event_month", "followup_end", "censor_reason", "diagnostic_group", "support_before",
                   "wlz_before", "pgb_before", "gap_eligible", "gap", "care_time", "care_event", "care_status")
-DEFAULTS = dict(replications=20, scale=0.05, years=(2019, 2024), seed=1)
+DEFAULTS = dict(replications=10, scale=0.05, years=(2019, 2024), seed=1)
 
 
 # --------------------------------------------------------------------------- truth
@@ -338,12 +341,13 @@ def summarise(reps: list[Replication], planted: pd.DataFrame) -> dict[str, pd.Da
         bc = rd.assign(error_bc=rd["estimate_bias_corrected"] - rd["value"]).groupby(
             ["outcome", "cohort", "spec"], sort=False)["error_bc"].mean().rename("bias_corrected_bias")
         out["rd"] = s.merge(bc.reset_index(), on=["outcome", "cohort", "spec"], how="left")
-    pg = planted[planted["quantity"] == "gap_share"][["cohort", "group_by", "group", "value"]]
+    big = planted["n"].fillna(0) >= MIN_PLANTED_PERSONS if "n" in planted else True
+    pg = planted[(planted["quantity"] == "gap_share") & big][["cohort", "group_by", "group", "value"]]
     gap = pd.concat([r.gap for r in reps], ignore_index=True)
     gap = gap[gap["group_by"].isin(COVERAGE_GROUPS)].astype({"group": str}).merge(
         pg, on=["cohort", "group_by", "group"], how="left")
     out["gap"] = _cover(gap, ["cohort", "group_by", "group"], "share_gap")
-    pk = planted[planted["quantity"] == "km_median"][["cohort", "group_by", "group", "value"]]
+    pk = planted[(planted["quantity"] == "km_median") & big][["cohort", "group_by", "group", "value"]]
     km = pd.concat([r.km for r in reps], ignore_index=True)
     km = km[km["group_by"].isin(COVERAGE_GROUPS)].merge(pk, on=["cohort", "group_by", "group"], how="left")
     km = km.rename(columns={"median_ci_low": "ci_low", "median_ci_high": "ci_high"})
