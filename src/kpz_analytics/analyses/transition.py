@@ -123,37 +123,55 @@ def person_flags(cohort: T.TransitionCohort) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- tables
+def _top_two(use: pd.DataFrame, column: str, keys: list[str]) -> pd.DataFrame:
+    """Largest and second-largest single value of ``column`` per cell (for the dominance rules)."""
+    d = use.loc[use[column].notna(), [*keys, column]].sort_values(column, ascending=False)
+    top = d.groupby(keys).head(2).assign(_rank=lambda x: x.groupby(keys).cumcount() + 1)
+    wide = top.pivot_table(index=keys, columns="_rank", values=column, aggfunc="first")
+    wide = wide.reindex(columns=[1, 2]).fillna(0.0)
+    wide.columns = [f"{column}_top1", f"{column}_top2"]
+    return wide
+
+
 def event_time_table(cohort: T.TransitionCohort, alpha: float) -> pd.DataFrame:
     """Per cohort × outcome × event month: persons at risk, share using, mean volume and cost.
 
     ``n_at_risk`` = persons observable in the month; share with the Wilson interval, means (zero
-    for persons without use) with the normal interval of their standard error.
+    for persons without use) with the normal interval of their standard error. ``sum_volume``
+    and ``sum_cost`` are the cell totals and ``*_top1``/``*_top2`` their largest and second
+    largest contributions of one person (for the dominance rules of disclosure control; they are
+    never published).
     """
+    keys = ["cohort", "outcome", "event_month"]
     at_risk = cohort.grid.groupby(["cohort", "event_month"]).size().rename("n_at_risk")
     cohort_of = cohort.persons.set_index("persoon_id")["cohort"]
     use = cohort.use.assign(cohort=cohort.use["persoon_id"].map(cohort_of))
-    g = use.assign(v2=use["volume"] ** 2, c2=use["cost"] ** 2).groupby(
-        ["cohort", "outcome", "event_month"])
-    agg = g.agg(n_using=("persoon_id", "size"), volume=("volume", "sum"), volume_sq=("v2", "sum"),
-                cost=("cost", "sum"), cost_sq=("c2", "sum"))
+    g = use.assign(v2=use["volume"] ** 2, c2=use["cost"] ** 2).groupby(keys)
+    agg = g.agg(n_using=("persoon_id", "size"), sum_volume=("volume", "sum"), volume_sq=("v2", "sum"),
+                sum_cost=("cost", "sum"), cost_sq=("c2", "sum"))
+    agg = agg.join(_top_two(use, "volume", keys)).join(_top_two(use, "cost", keys))
     grid = pd.concat([at_risk.reset_index().assign(outcome=o) for o in cohort.outcomes["outcome"]],
                      ignore_index=True)
-    out = grid.merge(agg.reset_index(), on=["cohort", "outcome", "event_month"], how="left")
+    out = grid.merge(agg.reset_index(), on=keys, how="left")
     out["n_using"] = out["n_using"].fillna(0).astype(int)
     share, lo, hi = proportion_ci(out["n_using"], out["n_at_risk"], alpha)
     out["share_using"], out["share_ci_low"], out["share_ci_high"] = share, lo, hi
     measure = cohort.outcomes.set_index("outcome")["volume_measure"]
-    has_volume = out["outcome"].map(measure) != "none"
-    has_cost = out["outcome"].isin(set(use.loc[use["cost"].notna(), "outcome"]))
-    for what, flag in (("volume", has_volume), ("cost", has_cost)):
-        mean, lo, hi = mean_ci(out[what].fillna(0.0), out[f"{what}_sq"].fillna(0.0), out["n_at_risk"], alpha)
+    flags = {"volume": out["outcome"].map(measure) != "none",
+             "cost": out["outcome"].isin(set(use.loc[use["cost"].notna(), "outcome"]))}
+    for what, flag in flags.items():
+        total = out[f"sum_{what}"].fillna(0.0)
+        mean, lo, hi = mean_ci(total, out[f"{what}_sq"].fillna(0.0), out["n_at_risk"], alpha)
+        out[f"sum_{what}"] = np.where(flag, total, np.nan)
         out[f"mean_{what}"] = np.where(flag, mean, np.nan)
         out[f"{what}_ci_low"] = np.where(flag, lo, np.nan)
         out[f"{what}_ci_high"] = np.where(flag, hi, np.nan)
-    cols = ["cohort", "outcome", "event_month", "n_at_risk", "n_using", "share_using", "share_ci_low",
-            "share_ci_high", "mean_volume", "volume_ci_low", "volume_ci_high", "mean_cost",
-            "cost_ci_low", "cost_ci_high"]
-    return out[cols].sort_values(["cohort", "outcome", "event_month"]).reset_index(drop=True)
+        for k in ("top1", "top2"):
+            out[f"{what}_{k}"] = np.where(flag, out[f"{what}_{k}"].fillna(0.0), np.nan)
+    cols = [*keys, "n_at_risk", "n_using", "share_using", "share_ci_low", "share_ci_high",
+            "sum_volume", "mean_volume", "volume_ci_low", "volume_ci_high", "volume_top1", "volume_top2",
+            "sum_cost", "mean_cost", "cost_ci_low", "cost_ci_high", "cost_top1", "cost_top2"]
+    return out[cols].sort_values(keys).reset_index(drop=True)
 
 
 def followup_table(persons: pd.DataFrame) -> pd.DataFrame:
@@ -169,19 +187,20 @@ def gap_table(flags: pd.DataFrame, km: pd.DataFrame | None, alpha: float) -> pd.
 
     Among persons with home or social support before 18 who are observed through the gap
     window (``gap_eligible``). ``km`` (from :func:`time_to_care_tables`) adds the median months to
-    the first adult successor care per group.
+    the first adult successor care per group, estimated on all supported persons
+    (``n_persons_time_to_care``: censored follow-up included, so more than ``n_persons``).
     """
     rows = []
-    elig = flags[flags["gap_eligible"]]
+    # every group with a supported person gets a row (n_persons 0 when none is observed long
+    # enough), so the group rows of a grouping always add up to its overall row
+    sup = flags[flags["support_before"] == 1].assign(
+        _eligible=lambda d: d["gap_eligible"].astype(int), _gap=lambda d: d["gap"].fillna(0).astype(int))
     for group_by in GAP_GROUPS:
-        if group_by == "overall":
-            keys = pd.Series("all", index=elig.index)
-        elif group_by in elig and elig[group_by].notna().any():
-            keys = elig[group_by].astype("string").fillna("unknown")
-        else:
+        keys = _groups(sup, group_by)
+        if keys is None:
             continue
-        g = elig.assign(_key=keys).groupby(["cohort", "_key"])
-        agg = g.agg(n_persons=("persoon_id", "size"), n_gap=("gap", "sum")).reset_index()
+        g = sup.assign(_key=keys).groupby(["cohort", "_key"])
+        agg = g.agg(n_persons=("_eligible", "sum"), n_gap=("_gap", "sum")).reset_index()
         agg = agg.rename(columns={"_key": "group"}).assign(group_by=group_by)
         if group_by == "diagnostic_group":
             agg = agg[agg["cohort"] == "llc"]
@@ -193,9 +212,9 @@ def gap_table(flags: pd.DataFrame, km: pd.DataFrame | None, alpha: float) -> pd.
     cols = ["cohort", "group_by", "group", "n_persons", "n_gap", "share_gap", "ci_low", "ci_high"]
     out = out[cols]
     if km is not None and not km.empty:
-        med = km[["cohort", "group_by", "group", "median", "median_ci_low", "median_ci_high"]].rename(
-            columns={"median": "median_months_to_adult_care", "median_ci_low": "median_ci_low",
-                     "median_ci_high": "median_ci_high"})
+        med = km[["cohort", "group_by", "group", "n_persons", "median", "median_ci_low",
+                  "median_ci_high"]].rename(columns={"n_persons": "n_persons_time_to_care",
+                                                     "median": "median_months_to_adult_care"})
         out = out.merge(med, on=["cohort", "group_by", "group"], how="left")
     return out
 
@@ -234,7 +253,7 @@ def time_to_care_tables(flags: pd.DataFrame, alpha: float) -> dict[str, pd.DataF
                 curves.append(c.assign(cohort=cohort_name))
                 ci = survival.cumulative_incidence(data, "care_time", "care_status", group="group",
                                                    times=KM_TIMES, alpha=alpha)
-                cuminc.append(ci.assign(cohort=cohort_name))
+                cuminc.append(ci.at_times.assign(cohort=cohort_name))
     out = {"km_summary": pd.concat(summaries, ignore_index=True),
            "km_at": pd.concat(at, ignore_index=True),
            "km_curves": pd.concat(curves, ignore_index=True),

@@ -98,3 +98,76 @@ def labelled(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.D
     if "variant" in out:
         out["variant"] = out["variant"].map(need_variant)
     return out.rename(columns=PREVALENCE_COLUMNS)
+
+
+# Transition around 18 and the zorgval (issue 13): outcomes, cohorts, groups, columns.
+COHORT = {"llc": "jongeren met een LBA", "comparison": "vergelijkingsgroep (steekproef)",
+          "difference": "verschil LBA − vergelijking"}
+OUTCOME = {
+    "hospital_paediatric": "ziekenhuiszorg kindergeneeskunde",
+    "hospital_adult": "ziekenhuiszorg volwassenenspecialismen",
+    "ic_paediatric": "IC-dagen kinder-/neonatale IC", "ic_adult": "IC-dagen volwassenen-IC",
+    "emergency": "SEH-bezoeken", "nursing_days": "verpleegdagen", "admissions": "opnames",
+    "ikz_mkv": "intensieve kindzorg / MKV", "wijkverpleging": "wijkverpleging",
+    "jeugdwet_any": "Jeugdwet (alle jeugdhulp)", "jeugdwet_ambulant": "Jeugdwet: ambulante jeugdhulp",
+    "jeugdwet_verblijf": "Jeugdwet: jeugdhulp met verblijf", "jeugdwet_ggz": "Jeugdwet: jeugd-ggz",
+    "jeugdwet_dagbesteding": "Jeugdwet: dagbesteding", "jeugdwet_respite": "Jeugdwet: logeren/kortdurend verblijf",
+    "wmo_any": "Wmo (alle ondersteuning)", "wmo_begeleiding": "Wmo: begeleiding",
+    "wmo_dagbesteding": "Wmo: dagbesteding", "wmo_respite": "Wmo: logeren/kortdurend verblijf",
+    "wmo_huishoudelijke_hulp": "Wmo: huishoudelijke hulp",
+    "wmo_hulpmiddelen_woning": "Wmo: hulpmiddelen en woningaanpassing",
+    "respite_any": "logeren/kortdurend verblijf (Jeugdwet of Wmo)",
+    "wlz_any": "Wlz (alle zorg)", "wlz_verblijf": "Wlz: verblijf", "wlz_vpt": "Wlz: volledig pakket thuis",
+    "wlz_mpt": "Wlz: modulair pakket thuis", "wlz_pgb": "Wlz: pgb", "wlz_meerzorg": "Wlz: meerzorg",
+    "pgb_support": "ondersteuning via pgb", "zin_support": "ondersteuning in natura",
+    "any_support": "enige thuis- of maatschappelijke ondersteuning",
+    "adult_successor": "volwassenenzorg (Wmo, Wlz of wijkverpleging)",
+}
+UNIT = {"days": "dagen", "visits": "bezoeken", "admissions": "opnames", "hours": "uren",
+        "dagdelen": "dagdelen", "": ""}
+GROUP_BY = {"overall": "totaal", "diagnostic_group": "diagnosegroep", "geslacht": "geslacht",
+            "wlz_before": "Wlz vóór 18", "pgb_before": "pgb vóór 18", "nik_region": "NIK-regio"}
+YES_NO = {"0": "nee", "1": "ja", "all": "alle"}
+CENSOR_REASON = {"window_end": "24 maanden gevolgd", "death": "overleden",
+                 "end_of_data": "einde van de gegevens", "insurance_end": "verzekering beëindigd (emigratie)"}
+RD_SPEC = {"main": "hoofdanalyse", "donut": "zonder verjaardagsmaand (donut)"}
+PERIOD = {"before": "12 maanden vóór 18", "after": "12 maanden vanaf 18"}
+LAW = {"jeugdwet": "Jeugdwet", "wmo": "Wmo", "wlz": "Wlz"}
+JW_MEASURE = {"extended": "Jeugdwet verlengd na 18", "wmo_within_12": "Wmo binnen 12 maanden na 18"}
+TRANSITION_COLUMNS = {
+    "cohort": "groep", "outcome": "uitkomst", "event_month": "maand t.o.v. 18e verjaardag",
+    "n_at_risk": "personen in beeld", "n_using": "met zorg", "share_using": "aandeel met zorg",
+    "estimate": "sprong (procentpunt)", "ci_low": "95%-BI laag", "ci_high": "95%-BI hoog",
+    "bandwidth_months": "bandbreedte (maanden)", "n_persons": "personen", "spec": "analyse",
+    "group_by": "indeling", "group": "subgroep", "n_gap": "met zorgval", "share_gap": "aandeel met zorgval",
+    "median_months_to_adult_care": "mediaan maanden tot volwassenenzorg", "median_ci_low": "mediaan 95%-BI laag",
+    "median_ci_high": "mediaan 95%-BI hoog", "rate_before": "per maand vóór 18", "rate_after": "per maand na 18",
+    "rate_ratio": "verhouding na/vóór", "n_person_months": "persoonsmaanden", "description": "stap",
+    "n_excluded": "afgevallen", "censor_reason": "einde follow-up", "median_months_followed": "mediaan maanden gevolgd",
+    "law": "wet", "n_episodes": "episodes", "n_complete": "volledig in beeld",
+    "median_length_months": "mediane duur (maanden)", "p25_length_months": "duur p25", "p75_length_months": "duur p75",
+    "n_followed": "gevolgd door nieuwe episode", "median_gap_months": "mediane onderbreking (maanden)",
+    "measure": "maat", "n_events": "aantal", "median_months": "mediaan maanden", "share": "aandeel",
+    "period": "periode", "nik_region": "NIK-regio", "time": "maanden na 18", "cumulative_share": "bereikt",
+    "n_with_hospital": "met ziekenhuiszorg", "n_paediatric": "kindergeneeskunde", "n_adult": "volwassenenspecialisme",
+    "share_paediatric": "aandeel kindergeneeskunde", "term": "kenmerk", "hazard_ratio": "hazard ratio",
+    "p_value": "p-waarde", "cause": "gebeurtenis", "statistic": "toetsgrootheid", "df": "vrijheidsgraden",
+    "cumulative_incidence": "cumulatief aandeel", "cumulative_ci_low": "95%-BI laag",
+    "cumulative_ci_high": "95%-BI hoog", "n_persons_time_to_care": "personen (tijd tot zorg)",
+}
+CAUSE = {"event": "volwassenenzorg", "competing": "overleden (concurrerend)"}
+COX_TERM = {"geslacht[V]": "meisje/vrouw (t.o.v. jongen/man)", "geslacht[O]": "geslacht onbekend",
+            "geslacht": "geslacht", "wlz_before": "Wlz vóór 18", "pgb_before": "pgb vóór 18",
+            "jeugdwet_before": "Jeugdwet vóór 18", "ikz_before": "intensieve kindzorg vóór 18",
+            "GLOBAL": "model als geheel"}
+ATTRITION_STEP = {
+    "found": "gevonden door een bron voor levensbeperkende aandoeningen",
+    "m18_in_period": "18e verjaardagsmaand binnen de periode van het extract",
+    "found_by_17_5": "gevonden op of vóór de leeftijd van 17½ jaar",
+    "window_in_period": "de maanden vóór 18 vallen binnen de periode",
+    "alive_insured_at_18": "in leven en verzekerd op de 18e verjaardag",
+    "observed_before": "verzekerd in elke maand vóór 18",
+    "never_found": "in de steekproef en nooit gevonden door een LBA-bron",
+    "seeded_order": "onderzocht in de vaste willekeurige volgorde",
+    "subset": "vergelijkingsgroep (ten hoogste het ingestelde aantal)",
+}
