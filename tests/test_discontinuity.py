@@ -201,7 +201,8 @@ def test_outcome_nobody_uses_gives_nan_with_note():
     got = rd_jump(panel, "never").iloc[0]
     assert math.isnan(got["estimate"]) and math.isnan(got["ci_low"]) and math.isnan(got["std_err"])
     assert "0 in every row on both sides" in got["note"]
-    assert got["n_persons"] == 40
+    assert (got["n_persons"], got["n_persons_left"], got["n_persons_right"]) == (40, 40, 40)
+    assert (got["n_obs_left"], got["n_obs_right"]) == (40 * 24, 40 * 24)
 
 
 def test_outcome_constant_on_each_side_gives_nan_with_note():

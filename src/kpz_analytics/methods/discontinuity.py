@@ -379,9 +379,15 @@ def _empty_row(o: _Options, d: _Data | None, note: str) -> dict:
         note=note,
     )
     if d is not None:
+        # Without a bandwidth, the counts describe the whole estimation sample.
         left = d.x < o.cutoff
-        row.update(n_obs_left=0, n_obs_right=0, n_persons=d.n_persons, n_persons_left=0, n_persons_right=0)
-        row["n_obs_left"], row["n_obs_right"] = int(left.sum()), int((~left).sum())
+        row.update(
+            n_obs_left=int(left.sum()),
+            n_obs_right=int((~left).sum()),
+            n_persons=d.n_persons,
+            n_persons_left=len(np.unique(d.person[left])),
+            n_persons_right=len(np.unique(d.person[~left])),
+        )
     return row
 
 
@@ -593,7 +599,8 @@ def rd_jump(
         n_obs_left, n_obs_right`` (person-months with positive weight), ``n_persons`` (in the
         estimation sample), ``n_persons_left, n_persons_right`` (with positive weight),
         ``cutoff, donut_months, alpha, variance, method, note``. An outcome that is constant on
-        each side, or that rdrobust cannot fit, gives NaN estimates and the reason in ``note``.
+        each side, or that rdrobust cannot fit, gives NaN estimates and the reason in ``note``;
+        its counts then describe the whole estimation sample.
 
     Raises
     ------
