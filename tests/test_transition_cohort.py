@@ -549,9 +549,6 @@ def test_event_time_shares_exact(cohort, analysis):
     assert et.loc[("comparison", "any_support", -6), "n_using"] == 2  # D_in, D_in2
 
 
-@pytest.mark.xfail(raises=AttributeError, strict=True,
-                   reason="API mismatch: analyses.transition.time_to_care_tables calls .assign on the "
-                          "CumulativeIncidence named tuple that methods.survival.cumulative_incidence returns")
 def test_time_to_adult_care_median(flags, analysis):
     """Kaplan–Meier among the 9 supported LLC persons (times above): S drops below 0.5 at 6."""
     # S(2) = 8/9, S(3) = 8/9 * 7/8, S(4) = * 5/6, S(5) = * 4/5 = 0.5185, S(6) = * 3/4 = 0.389
