@@ -206,6 +206,7 @@ def chunk_truth(persons: Persons, in_extract: np.ndarray, in_sample: np.ndarray,
                                               np.array(GROUPS + [""])[group], "no_llc_code"), "")
 
     def date_text(days):
+        # NEVER (no claim) is beyond numpy's date range: cap it before converting, then blank it
         return np.where(days < NEVER, np.minimum(days, P1 + 10_000).astype("datetime64[D]").astype(str), "")
 
     def month_text(m):
