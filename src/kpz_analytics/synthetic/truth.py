@@ -305,4 +305,16 @@ years on 1 July of Y counted from the 15th of the birth month, floored at 0.
   that puts the person in that source in that year; empty when the year does not count).
 - `faults.csv` — only with `--faults`: file, row_number (1 = first data row), column_name,
   reason of every malformed row.
+- `transition_persons.csv|parquet` — every person of the extract whose 18th-birthday month lies
+  in the period, with the truth-side transition cohorts of docs/transition.md (default
+  parameters): first day of each case-finding source, found event month, cohort steps, cohort
+  (llc / comparison / empty), follow-up end and censoring reason, diagnostic group, support /
+  Wlz / pgb before 18, gap eligibility and gap, first month of adult successor care and the
+  time-to-care columns. Computed from the generator's own lines.
+- `transition_curves.csv` — cohort x outcome x event month (-24..23): persons followed and
+  persons using the outcome (realised event-time curves of the truth-side cohorts).
+- `truth.json` -> `transition`: realised gap shares and Kaplan-Meier quantiles of the time to
+  adult successor care per cohort and group, and (when stored for the period) the planted
+  expected values from a pooled independent simulation (`planted`: jump at 18 per outcome,
+  gap share, KM median; see docs/synthetic.md for their definition and limits); `scenario`.
 """
