@@ -87,9 +87,11 @@ def test_small_replication_reproduces_the_truth_and_covers(tmp_path):
         [o for o in VT.FLAG_OUTCOMES if o not in outcomes]))
     rd = res.summary["rd"]
     assert len(rd) == len(outcomes) * 3 * 2
-    main = rd[rd["spec"] == "main"]
-    assert main["coverage"].mean() >= 0.6
-    llc = main.set_index(["outcome", "cohort"])
+    # the donut is the specification whose intervals cover (make validate: 0.87-0.98); the main
+    # one is biased for care that stops on the birthday (docs/transition.md)
+    donut = rd[rd["spec"] == "donut"]
+    assert donut["coverage"].mean() >= 0.6
+    llc = rd[rd["spec"] == "main"].set_index(["outcome", "cohort"])
     # the planted jump in adult successor care (about +0.18) is recovered in sign and size
     assert 0.05 < llc.loc[("adult_successor", "llc"), "mean_estimate"] < 0.35
     gap = res.summary["gap"].set_index(["cohort", "group_by", "group"])
