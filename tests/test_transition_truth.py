@@ -251,7 +251,13 @@ def test_anticipation_changes_only_youth_care_before_18(tmp_path):
     differing = {t for t in base["files"] if base["files"][t]["sha256"] != ant["files"][t]["sha256"]}
     assert differing == {"jeugdwet"}
     assert ant["extract_id"] == base["extract_id"] + "-anticipation"
-    assert json.loads((tmp_path / "ant" / "_truth" / "truth.json").read_text())["scenario"] == "anticipation"
+    truth_ant = json.loads((tmp_path / "ant" / "_truth" / "truth.json").read_text())
+    truth_base = json.loads((tmp_path / "base" / "_truth" / "truth.json").read_text())
+    assert truth_ant["scenario"] == "anticipation" and truth_base["scenario"] is None
+    # each carries the planted values stored for its period and scenario
+    assert truth_base["transition"]["planted"]["source"] == "synthetic/planted/transition_2019-2024.json"
+    assert truth_ant["transition"]["planted"]["source"].endswith("transition_2019-2024_anticipation.json")
+    assert truth_base["transition"]["n_persons"]["llc"] > 0
     b = pd.read_csv(tmp_path / "base" / "_truth" / "transition_curves.csv")
     a = pd.read_csv(tmp_path / "ant" / "_truth" / "transition_curves.csv")
     m = b.merge(a, on=["cohort", "outcome", "event_month"], suffixes=("_base", "_ant"))
