@@ -79,6 +79,8 @@ COVERAGE_GROUPS = ("overall", "geslacht", "wlz_before", "pgb_before")
 #: Groups with fewer pooled persons in the planted simulation (e.g. sex unknown) are left out of
 #: the coverage summaries: a replication holds a handful of them at most.
 MIN_PLANTED_PERSONS = 100
+#: Coverage an interval estimator must reach over the replications (issue 13).
+TARGET_COVERAGE = 0.90
 PERSON_COLUMNS = ("found_event_month", "followup_end", "censor_reason", "diagnostic_group", "support_before",
                   "wlz_before", "pgb_before", "gap_eligible", "gap", "care_time", "care_event", "care_status")
 DEFAULTS = dict(replications=10, scale=0.05, years=(2019, 2024), seed=1)
@@ -321,6 +323,7 @@ def _cover(df: pd.DataFrame, keys: list[str], est: str) -> pd.DataFrame:
         out["planted_max"] = g["value_max"].first()
     n_all = d.groupby(keys, sort=False).size()
     out["n_not_estimable"] = (n_all - out["n"]).fillna(0).astype(int)
+    out["meets_target"] = out["coverage"] >= TARGET_COVERAGE
     return out.reset_index()
 
 
@@ -444,4 +447,12 @@ def format_result(result: ValidationResult) -> str:
             cols = ["cohort", "group_by", "group", "n", "coverage", "planted", "mean_estimate", "bias", "width",
                     "n_not_estimable"]
             lines += [title, s[name][cols].to_string(index=False), ""]
+    below = []
+    for name in ("rd", "gap", "km"):
+        if name in s:
+            t = s[name]
+            keys = [c for c in ("outcome", "cohort", "spec", "group_by", "group") if c in t]
+            below += [f"{name}: " + "/".join(str(r[k]) for k in keys) + f" {r['coverage']:.2f}"
+                      for _, r in t[~t["meets_target"]].iterrows()]
+    lines.append(f"Below the {TARGET_COVERAGE:.0%} coverage target: " + ("; ".join(below) if below else "none"))
     return "\n".join(lines)
