@@ -22,7 +22,7 @@ from kpz_analytics.errors import KpzError
 from kpz_analytics.reporting.render import render_reports
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-REPORTS = ["01_data_quality", "02_prevalence"]
+REPORTS = ["01_data_quality", "02_prevalence", "03_transition_gap"]
 
 
 def _notebook(directory: Path, name: str, cells: list) -> Path:
