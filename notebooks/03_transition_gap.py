@@ -114,10 +114,10 @@ rd = T.get("rd")
 if rd is not None and not rd.empty:
     fig = R.rd_figure(rd, main_outcomes, confidence)
     plt.show()
-    display(dutch(R.table_nl(rd[rd["outcome"].isin(main_outcomes)].assign(
-        estimate=lambda d: 100 * d["estimate"], ci_low=lambda d: 100 * d["ci_low"],
-        ci_high=lambda d: 100 * d["ci_high"]),
-        ["outcome", "cohort", "spec", "estimate", "ci_low", "ci_high", "bandwidth_months", "n_persons"])))
+    display(Markdown("Sprong in procentpunt (95%-BI), maanden vóór en na de verjaardagsmaand:"))
+    display(dutch(R.rd_compact(rd, main_outcomes, "donut")))
+    display(Markdown("Met de verjaardagsmaand als eerste maand ná 18:"))
+    display(dutch(R.rd_compact(rd, main_outcomes, "main")))
 
 # %% [markdown]
 # ## De zorgval: hoeveel jongeren vallen na 18 zonder ondersteuning?

@@ -35,3 +35,18 @@ def prevalence_result(small_warehouse):
         return compute_prevalence(con, cr_by_age=False, progress=False)
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def transition_result(small_warehouse):
+    """The transition tables of the small warehouse (discontinuities for two outcomes only)."""
+    from kpz_analytics.analyses.transition import compute_transition
+    from kpz_analytics.cohorts.transition import TransitionParams
+    from kpz_analytics.warehouse.connect import connect
+
+    con = connect(small_warehouse.warehouse)
+    try:
+        return compute_transition(con, TransitionParams(rd_outcomes=("any_support", "jeugdwet_any")),
+                                  progress=False)
+    finally:
+        con.close()

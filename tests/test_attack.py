@@ -16,6 +16,7 @@ from kpz_analytics.methods import attack as lp
 from kpz_analytics.methods.disclosure import (
     SUPPRESSED,
     Dim,
+    Magnitude,
     ProtectedSet,
     TableSpec,
     attack,
@@ -165,6 +166,127 @@ def test_vacuous_relations_are_dropped():
     # the same relation with the free cell on the side of the parts is not vacuous
     rel = [lp.Relation(((0, -1.0), (1, 1.0), (2, -1.0)), "eq")]
     assert lp.useful_relations(lp.LinearSystem(3, rel), unknown, free, np.full(3, np.inf)) == [0]
+
+
+def test_categories_below_an_unpublished_total_are_vacuous():
+    # a <= t, b <= t, c <= t with t published nowhere: t can be as large as needed
+    rel = [lp.Relation(((v, 1.0), (0, -1.0)), "le") for v in (1, 2, 3)]
+    # ... but b <= d with d published and suppressed restricts b and d
+    rel.append(lp.Relation(((2, 1.0), (4, -1.0)), "le"))
+    system = lp.LinearSystem(5, rel)
+    unknown = np.ones(5, dtype=bool)
+    free = np.array([True, False, False, False, False])
+    upper = np.full(5, np.inf)
+    assert lp.useful_relations(system, unknown, free, upper) == [3]
+    assert lp.useful_relations(system, unknown, free, upper, above=False) == [0, 1, 2, 3]
+    # a bounded total (a published denominator) is not vacuous
+    upper[0] = 20.0
+    assert lp.useful_relations(system, unknown, free, upper) == [0, 1, 2, 3]
+    # nor is a total that is also the sum of its parts: t = a + e, so b <= a + e
+    upper[0] = np.inf
+    system = lp.LinearSystem(6, [*rel, lp.Relation(((0, 1.0), (1, -1.0), (5, -1.0)), "eq")])
+    assert lp.useful_relations(system, np.ones(6, dtype=bool), np.append(free, False),
+                               np.full(6, np.inf)) == [0, 1, 2, 3, 4]
+    # a cascade: once the inequalities on t go, s is the total of a single equality
+    system = lp.LinearSystem(7, [*rel, lp.Relation(((6, 1.0), (0, -1.0), (5, -1.0)), "eq")])
+    free7 = np.array([True, False, False, False, False, False, True])
+    assert lp.useful_relations(system, np.ones(7, dtype=bool), free7, np.full(7, np.inf)) == [3]
+
+
+def reference_useful_relations(system, unknown, free, upper, shadows=False, above=True):
+    """:func:`lp.useful_relations` as its docstring says it, one cell at a time."""
+    alive = [(shadows or not rel.shadow) and any(unknown[v] for v, _ in rel.terms)
+             for rel in system.relations]
+    changed = True
+    while changed:
+        changed = False
+        for v in range(system.n):
+            if not free[v] or not math.isinf(upper[v]):
+                continue
+            mine = [r for r, rel in enumerate(system.relations)
+                    if alive[r] and any(u == v for u, _ in rel.terms)]
+            if not mine:
+                continue
+            greater = [r for r in mine if system.relations[r].kind == "le"
+                       and dict(system.relations[r].terms)[v] < 0]
+            drop = []
+            if above and len(greater) == len(mine):
+                drop = mine
+            elif len(mine) == 1:
+                rel = system.relations[mine[0]]
+                coef = dict(rel.terms)[v]
+                if rel.kind == "le" or all(c * coef < 0 for u, c in rel.terms if u != v):
+                    drop = mine
+            for r in drop:
+                alive[r] = False
+                changed = True
+    return [r for r, a in enumerate(alive) if a]
+
+
+def reference_components(system, unknown, relations):
+    """:func:`lp.components` by a search from each cell."""
+    relations = list(relations)
+    touching = {}
+    for r in relations:
+        for v, _ in system.relations[r].terms:
+            if unknown[v]:
+                touching.setdefault(v, []).append(r)
+    comp = {}
+    for start in sorted(touching):
+        if start in comp:
+            continue
+        stack = [start]
+        comp[start] = start
+        while stack:
+            v = stack.pop()
+            for r in touching[v]:
+                for u, _ in system.relations[r].terms:
+                    if unknown[u] and u not in comp:
+                        comp[u] = start
+                        stack.append(u)
+    rels = {}
+    for r in relations:
+        v = next(v for v, _ in system.relations[r].terms if unknown[v])
+        rels.setdefault(comp[v], []).append(r)
+    return comp, rels
+
+
+def random_system(rng, n=30, n_rel=40):
+    """Random relations of the kinds the disclosure model makes: sums, <=, nested totals."""
+    rels = []
+    for _ in range(n_rel):
+        k = int(rng.integers(2, 6))
+        vs = rng.choice(n, size=k, replace=False)
+        if rng.random() < 0.5:
+            terms = [(int(vs[0]), 1.0)] + [(int(v), -1.0) for v in vs[1:]]
+            rels.append(lp.Relation(tuple(sorted(terms)), "eq", shadow=bool(rng.random() < 0.1)))
+        elif rng.random() < 0.7:
+            rels.append(lp.Relation(tuple(sorted([(int(vs[0]), 1.0), (int(vs[1]), -1.0)])), "le"))
+        else:
+            coefs = rng.choice([-1.0, 1.0], size=k)
+            rels.append(lp.Relation(tuple(sorted(zip(vs.tolist(), coefs.tolist()))),
+                                    "le" if rng.random() < 0.5 else "eq"))
+    return lp.LinearSystem(n, rels)
+
+
+def test_array_algorithms_match_their_definitions():
+    rng = np.random.default_rng(8)
+    for _ in range(150):
+        system = random_system(rng, n=int(rng.integers(5, 40)), n_rel=int(rng.integers(1, 50)))
+        unknown = rng.random(system.n) < 0.7
+        free = unknown & (rng.random(system.n) < 0.5)
+        upper = np.where(rng.random(system.n) < 0.15, 30.0, np.inf)
+        for shadows in (False, True):
+            for above in (False, True):
+                fast = lp.useful_relations(system, unknown, free, upper, shadows, above)
+                assert fast == reference_useful_relations(system, unknown, free, upper,
+                                                          shadows, above)
+        useful = lp.useful_relations(system, unknown, free, upper)
+        assert lp.components(system, unknown, useful) == reference_components(system, unknown,
+                                                                              useful)
+        for v in range(system.n):
+            assert system.relations_of(v) == [r for r, rel in enumerate(system.relations)
+                                               if v in rel.variables()]
 
 
 # --------------------------------------------------------------------------- random publications
@@ -507,3 +629,132 @@ def test_prevalence_publication_at_region_scale():
     audit = ps.audit.set_index(["table", "status"]).sort_index()
     assert audit.loc[("prevalence_by_province", "primary"), "n_cells"].sum() > 0
     assert audit.loc[("deaths_among_cases", "primary"), "n_cells"].sum() > 0
+
+
+# --------------------------------------------------------------------- event-time publications
+def event_time_publication(seed: int, n_persons: int | None = None) -> list[TableSpec]:
+    """Random tables shaped like the transition report, aggregated from synthetic persons.
+
+    Persons of two cohorts are followed for some months; in each month they may use any of
+    three services, and ``o12`` is "o1 or o2" (a category containing two others). The
+    tables: cohort × outcome × month (non-additive dimensions, ``n_using <= n_at_risk``,
+    a cost magnitude with dominance columns, derived shares and means), the same counts by
+    outcome × month over both cohorts (linked when cohort is declared additive), persons at
+    risk by cohort × region × month (their sum over regions is the total every outcome's
+    ``n_at_risk`` lies below), persons by cohort × region with provinces nested in regions
+    and a population denominator, and sometimes persons per cohort with a total row.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(n_persons or rng.integers(40, 300))
+    months = list(range(int(rng.integers(2, 6))))
+    cohort = rng.choice(["a", "b"], size=n, p=[0.6, 0.4])
+    length = rng.integers(1, len(months) + 1, size=n)  # months followed
+    region = rng.choice(["p1", "p2", "p3", "p4"], size=n, p=[0.4, 0.3, 0.2, 0.1])
+    base = {"o1": 0.15, "o2": 0.08, "o3": 0.3}
+    use = {o: rng.random((n, len(months))) < p * rng.uniform(0.3, 1.5) for o, p in base.items()}
+    use["o12"] = use["o1"] | use["o2"]
+    cost = {o: np.round(rng.lognormal(4, 2.2, size=(n, len(months))) * use[o], 2)
+            for o in ("o1", "o2", "o3")}
+    cost["o12"] = cost["o1"] + cost["o2"]
+    outcomes = ["o1", "o2", "o3", "o12"]
+    cohort_additive = bool(rng.random() < 0.5)
+
+    def counts_by(cohorts):
+        rows = []
+        for c in cohorts:
+            who = np.isin(cohort, [c] if c != "Totaal" else ["a", "b"])
+            for o in outcomes:
+                for m in months:
+                    at_risk = who & (length > m)
+                    users = at_risk & use[o][:, m]
+                    contrib = np.sort(cost[o][users, m])[::-1]
+                    top = np.append(contrib, [0.0, 0.0])
+                    rows.append(dict(cohort=c, outcome=o, event_month=m,
+                                     n_at_risk=int(at_risk.sum()), n_using=int(users.sum()),
+                                     sum_cost=float(contrib.sum()), cost_top1=float(top[0]),
+                                     cost_top2=float(top[1])))
+        df = pd.DataFrame(rows)
+        df["share_using"] = df["n_using"] / df["n_at_risk"].where(df["n_at_risk"] > 0)
+        df["mean_cost"] = df["sum_cost"] / df["n_using"].where(df["n_using"] > 0)
+        return df
+
+    outcome_dim = Dim("outcome", additive=False, subset_of={"o1": "o12", "o2": "o12"},
+                      covering=bool(rng.random() < 0.3))
+    month_dim = Dim("event_month", additive=False)
+    specs = [TableSpec(
+        "event_time", counts_by(["a", "b"]),
+        dims=[Dim("cohort", additive=cohort_additive), outcome_dim, month_dim],
+        counts=["n_at_risk", "n_using"], denominators={"n_using": "n_at_risk"},
+        magnitudes={"sum_cost": Magnitude("n_using", largest="cost_top1", second="cost_top2")},
+        derived={"share_using": "n_using", "mean_cost": "sum_cost"}, total_code=None)]
+    if rng.random() < 0.6:
+        overall = counts_by(["Totaal"]).drop(columns=["cohort", "sum_cost", "cost_top1",
+                                                       "cost_top2", "mean_cost"])
+        specs.append(TableSpec("event_time_overall", overall, dims=[outcome_dim, month_dim],
+                               counts=["n_at_risk", "n_using"],
+                               denominators={"n_using": "n_at_risk"},
+                               derived={"share_using": "n_using"}, total_code=None))
+    if rng.random() < 0.6:  # its region total is the cohort total below every outcome
+        rows = [dict(cohort=c, region=p, event_month=m,
+                     n_at_risk=int(((cohort == c) & (region == p) & (length > m)).sum()))
+                for c in ["a", "b"] for p in ["p1", "p2", "p3", "p4"] for m in months]
+        specs.append(TableSpec("at_risk_by_region", pd.DataFrame(rows),
+                               dims=["cohort", "region", month_dim], counts=["n_at_risk"],
+                               total_code=None))
+    rows = []
+    margins = bool(rng.random() < 0.6)
+    for c in ["a", "b"]:
+        for p in ["p1", "p2", "p3", "p4"]:
+            rows.append((c, p, int(((cohort == c) & (region == p)).sum())))
+        if margins:
+            rows += [(c, "R1", int(((cohort == c) & np.isin(region, ["p1", "p2"])).sum())),
+                     (c, "R2", int(((cohort == c) & np.isin(region, ["p3", "p4"])).sum())),
+                     (c, "Totaal", int((cohort == c).sum()))]
+    df = pd.DataFrame(rows, columns=["cohort", "region", "n_persons"])
+    df["population"] = rng.integers(20, 60, size=len(df)) * 100
+    df["rate"] = df["n_persons"] / df["population"]
+    specs.append(TableSpec("by_region", df, dims=["cohort", Dim("region", hierarchy={
+        "R1": ["p1", "p2"], "R2": ["p3", "p4"]})], counts=["n_persons"],
+        denominators={"n_persons": "population"}, derived={"rate": "n_persons"}))
+    if rng.random() < 0.5:
+        per_cohort = [int((cohort == "a").sum()), int((cohort == "b").sum()), n]
+        df = pd.DataFrame({"cohort": ["a", "b", "Totaal"], "n_persons": per_cohort})
+        specs.append(TableSpec("persons", df, dims=["cohort"], counts=["n_persons"]))
+    return specs
+
+
+def shortcut_and_plain(specs, monkeypatch, **rules):
+    """``protect`` and ``attack`` with the attack's shortcuts, then on its plain path."""
+    out = []
+    for shortcuts in (True, False):
+        monkeypatch.setattr(lp, "SHORTCUTS", shortcuts)
+        try:
+            ps = protect(specs, **rules)
+        except KpzError as exc:
+            out.append((str(exc), None, None))
+            continue
+        out.append((ps, attack(ps), None))
+    monkeypatch.setattr(lp, "SHORTCUTS", False)  # the plain attack of the fast result
+    if not isinstance(out[0][0], str):
+        out[0] = (out[0][0], out[0][1], attack(out[0][0]))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 2, 5, 9, 23])
+def test_shortcuts_give_the_statuses_and_intervals_of_the_plain_path(seed, monkeypatch):
+    specs = event_time_publication(seed, n_persons=80 + 15 * seed)
+    if seed % 2:
+        specs += [s for s in random_publication(seed)[0] if s.name != "by_year"]
+    rules = dict(show_zeros=False) if seed == 9 else {}
+    (fast, fast_attack, fast_plain_attack), (plain, plain_attack, _) = \
+        shortcut_and_plain(specs, monkeypatch, **rules)
+    assert type(fast) is type(plain)
+    if isinstance(fast, str):
+        assert fast == plain
+        return
+    for name, table in fast.tables.items():
+        pd.testing.assert_frame_equal(table, plain.tables[name])
+    pd.testing.assert_frame_equal(fast.audit, plain.audit)
+    assert len(fast_attack) and fast_attack["protected"].all()
+    for result in (plain_attack, fast_plain_attack):
+        pd.testing.assert_frame_equal(fast_attack, result, check_exact=False, rtol=1e-7)

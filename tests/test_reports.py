@@ -22,7 +22,7 @@ from kpz_analytics.errors import KpzError
 from kpz_analytics.reporting.render import render_reports
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-REPORTS = ["01_data_quality", "02_prevalence"]
+REPORTS = ["01_data_quality", "02_prevalence", "03_transition_gap"]
 
 
 def _notebook(directory: Path, name: str, cells: list) -> Path:
@@ -114,6 +114,12 @@ def test_failing_notebook_is_one_line_naming_notebook_and_cell(small_warehouse, 
 def test_unknown_notebook_and_language_are_refused(small_warehouse, tmp_path):
     with pytest.raises(KpzError, match="--lang must be one of nl, en"):
         render_reports(small_warehouse.warehouse, out_dir=tmp_path, language="fr")
+    # a notebook without English cells is not rendered as an "English" report in Dutch
+    nbs = tmp_path / "nl_only"
+    _notebook(nbs, "01_dutch.ipynb", [nbformat.v4.new_markdown_cell("# Alleen Nederlands"), _params_cell()])
+    with pytest.raises(KpzError, match="--lang en: 01_dutch has no text in that language yet"):
+        render_reports(small_warehouse.warehouse, out_dir=tmp_path / "en", language="en",
+                       results_dir=tmp_path / "res", notebooks_dir=nbs, progress=False)
     with pytest.raises(KpzError, match="no notebook 99_nothing"):
         render_reports(small_warehouse.warehouse, out_dir=tmp_path, only=["99_nothing"],
                        results_dir=tmp_path / "res")

@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .. import provenance
 from ..cohorts import transition as T
@@ -501,18 +501,9 @@ def _metadata(con: duckdb.DuckDBPyConnection, p: T.TransitionParams) -> dict:
     }
 
 
-def compute_transition(con: duckdb.DuckDBPyConnection, params: T.TransitionParams | None = None, *,
-                       progress: bool = True, rd: bool = True) -> TransitionResult:
-    """Every transition table on a warehouse connection.
-
-    Parameters
-    ----------
-    con : warehouse connection (read-only is fine).
-    params : :class:`~kpz_analytics.cohorts.transition.TransitionParams` (defaults documented there).
-    progress : show progress bars.
-    rd : estimate the discontinuities (the slowest step; ``False`` for quick checks).
-    """
-    steps = tqdm(total=6, desc="transitie", unit="stap", disable=not progress)
+def _compute(con: duckdb.DuckDBPyConnection, params: T.TransitionParams, steps, progress: bool,
+             rd: bool) -> tuple[dict[str, pd.DataFrame], T.TransitionCohort, list[str]]:
+    """The steps of :func:`compute_transition`, advancing the progress bar ``steps``."""
 
     def say(message: str) -> None:
         steps.set_postfix_str(message)
@@ -560,10 +551,28 @@ def compute_transition(con: duckdb.DuckDBPyConnection, params: T.TransitionParam
         say("discontinuiteit bij 18")
         tables["rd"] = rd_table(cohort, p.alpha, progress)
     steps.update()
-    steps.close()
-    tables = {k: v for k, v in tables.items() if v is not None}
+    return {k: v for k, v in tables.items() if v is not None}, cohort, notes
+
+
+def compute_transition(con: duckdb.DuckDBPyConnection, params: T.TransitionParams | None = None, *,
+                       progress: bool = True, rd: bool = True) -> TransitionResult:
+    """Every transition table on a warehouse connection.
+
+    Parameters
+    ----------
+    con : warehouse connection (read-only is fine).
+    params : :class:`~kpz_analytics.cohorts.transition.TransitionParams` (defaults documented there).
+    progress : show progress bars.
+    rd : estimate the discontinuities (the slowest step; ``False`` for quick checks).
+    """
+    params = T.validated_params(con, params)  # bad parameters fail before any work or progress bar
+    steps = tqdm(total=6, desc="transitie", unit="stap", disable=not progress, leave=False)
+    try:
+        tables, cohort, notes = _compute(con, params, steps, progress, rd)
+    finally:
+        steps.close()
     return TransitionResult(tables=tables, headline=make_headline(tables),
-                            metadata=_metadata(con, p), cohort=cohort, warnings=notes)
+                            metadata=_metadata(con, cohort.params), cohort=cohort, warnings=notes)
 
 
 def write_results(result: TransitionResult, out_dir: str | Path) -> list[Path]:

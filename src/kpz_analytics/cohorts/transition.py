@@ -320,6 +320,16 @@ class TransitionCohort:
         return out
 
 
+def validated_params(con: duckdb.DuckDBPyConnection, params: TransitionParams | None = None
+                     ) -> TransitionParams:
+    """The parameters checked against the warehouse's period and outcome definition (defaults filled)."""
+    start, end = con.execute("select period_start, period_end from meta_extract").fetchall()[0]
+    period_months = (end.year - start.year) * 12 + end.month - start.month + 1
+    p = params or TransitionParams()
+    known = list(dict.fromkeys(load_outcomes(p.outcome_definition)["outcome"]))
+    return p.validated(period_months, known)
+
+
 def build_cohort(con: duckdb.DuckDBPyConnection, params: TransitionParams | None = None,
                  progress=None) -> TransitionCohort:
     """Build the transition and comparison cohorts and their panel on a warehouse connection.
@@ -339,11 +349,8 @@ def build_cohort(con: duckdb.DuckDBPyConnection, params: TransitionParams | None
     """
     say = progress or (lambda message: None)
     ensure_cohort_tables(con)
-    start, end = con.execute("select period_start, period_end from meta_extract").fetchall()[0]
-    period_months = (end.year - start.year) * 12 + end.month - start.month + 1
-    definition = load_outcomes((params or TransitionParams()).outcome_definition)
-    known = list(dict.fromkeys(definition["outcome"]))
-    p = (params or TransitionParams()).validated(period_months, known)
+    p = validated_params(con, params)
+    definition = load_outcomes(p.outcome_definition)
     definition = definition[definition["outcome"].isin(p.outcomes)]
     view = definition.assign(subdomain=definition["subdomain"].replace("", None),
                              financing=definition["financing"].replace("", None))

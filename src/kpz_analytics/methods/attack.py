@@ -30,14 +30,19 @@ Three devices keep this fast without changing any answer:
 
 - **vacuous relations** are dropped: a relation whose only role is to define an unpublished,
   unbounded total (``t = a + b`` with ``t`` published nowhere else) cannot restrict anything,
-  nor can an inequality whose unpublished side can always move out of the way; relations
-  implied by others (``shadow``) are left out of the programmes;
+  nor can an inequality whose unpublished side can always move out of the way, nor all the
+  inequalities ``a <= t``, ``b <= t``, ... that put the categories of a non-additive
+  classification below a total published nowhere (``t`` can be as large as needed); this
+  is what keeps tables with several non-additive dimensions from becoming one programme
+  over all their hidden cells. Relations implied by others (``shadow``) are left out of
+  the programmes;
 - **components**: the remaining relations are split into connected groups of unknown cells,
   and each cell's programme contains only its own group; a group with a single relation is
   solved exactly by interval arithmetic;
-- **witnesses** (pass/fail mode only): every solution found is a feasible point for all
-  other cells of its group, so a cell whose values seen so far already span its requirement
-  needs no programme of its own.
+- **witnesses**: every solution found is a feasible point for all other cells of its group,
+  so (pass/fail mode) a cell whose values seen so far already span its requirement needs no
+  programme of its own, and (always) a cell seen at one of its own bounds (a marker's 1 or
+  9, a magnitude's 0) needs no programme for that end of its interval.
 
 A cheap combinatorial pass, :func:`determined_cells`, finds cells that follow exactly from a
 chain of sums (the classic "row total minus the other cells"); the LP finds everything else,
@@ -62,6 +67,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, sparse
+from scipy.sparse import csgraph
 
 from ..errors import KpzError
 
@@ -70,6 +76,13 @@ __all__ = ["Relation", "LinearSystem", "useful_relations", "components", "determ
 
 #: Tolerance of the LP solutions (HiGHS default primal feasibility tolerance is 1e-7).
 TOLERANCE = 1e-6
+
+#: With False, :func:`feasible_intervals` takes the plain path: every target gets its two
+#: programmes over its whole component (components joined by every relation that is not
+#: vacuous in the sense of ``useful_relations(..., above=False)``), without dropping the
+#: inequalities below unpublished totals, without interval arithmetic for single relations,
+#: witnesses or the cache. Slow; the tests compare the default path with it.
+SHORTCUTS = True
 
 
 @dataclass(frozen=True)
@@ -92,67 +105,110 @@ class Relation:
 
 @dataclass
 class LinearSystem:
-    """Cells ``0 … n-1`` and the relations the attacker knows to hold between them."""
+    """Cells ``0 … n-1`` and the relations the attacker knows to hold between them.
+
+    The relations are not changed after construction: the index by cell and the array form
+    are built once, on first use.
+    """
 
     n: int
     relations: list[Relation] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._by_var: dict[int, list[int]] | None = None
+        self._by_var: tuple[np.ndarray, np.ndarray] | None = None
+        self._arrays: _Arrays | None = None
 
     def relations_of(self, var: int) -> list[int]:
-        """Indices of the relations in which ``var`` appears."""
+        """Indices of the relations in which ``var`` appears, in increasing order."""
         if self._by_var is None:
-            by_var: dict[int, list[int]] = defaultdict(list)
-            for r, rel in enumerate(self.relations):
-                for v, _ in rel.terms:
-                    by_var[v].append(r)
-            self._by_var = dict(by_var)
-        return self._by_var.get(var, [])
+            a = self.arrays()
+            order = np.argsort(a.var, kind="stable")
+            start = np.searchsorted(a.var[order], np.arange(self.n + 1))
+            self._by_var = (start, a.rel[order])
+        start, rel = self._by_var
+        if not 0 <= var < self.n:
+            return []
+        return rel[start[var]:start[var + 1]].tolist()
+
+    def arrays(self) -> _Arrays:
+        """The relations as flat arrays, one entry per term (see :class:`_Arrays`)."""
+        if self._arrays is None:
+            rels = self.relations
+            sizes = np.array([len(rel.terms) for rel in rels], dtype=np.int64)
+            var = np.array([v for rel in rels for v, _ in rel.terms], dtype=np.int64)
+            coef = np.array([c for rel in rels for _, c in rel.terms], dtype=float)
+            le = np.array([rel.kind == "le" for rel in rels], dtype=bool)
+            shadow = np.array([rel.shadow for rel in rels], dtype=bool)
+            rel = np.repeat(np.arange(len(rels), dtype=np.int64), sizes)
+            self._arrays = _Arrays(var, coef, rel, sizes, le, shadow)
+        return self._arrays
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """A :class:`LinearSystem` as arrays: term ``e`` is ``coef[e] * x[var[e]]`` in relation
+    ``rel[e]`` (terms in the order of the relations); per relation its number of terms,
+    whether it is an inequality and whether it is a shadow."""
+
+    var: np.ndarray
+    coef: np.ndarray
+    rel: np.ndarray
+    sizes: np.ndarray
+    le: np.ndarray
+    shadow: np.ndarray
 
 
 def useful_relations(system: LinearSystem, unknown: np.ndarray, free: np.ndarray,
-                      upper: np.ndarray, shadows: bool = False) -> list[int]:
-    """Indices of the relations that can restrict an unknown cell.
+                      upper: np.ndarray, shadows: bool = False, above: bool = True) -> list[int]:
+    """Indices of the relations that can restrict an unknown cell, in increasing order.
 
     Drops relations without unknowns and, repeatedly, relations in which an unpublished
-    (``free``), unbounded cell appears once and only where it can absorb anything: as the
-    total of an equality whose other terms all have the opposite sign (``t - a - b = 0``:
-    ``t`` is whatever ``a + b`` is), or on either side of an inequality (set it to 0 or
-    make it large).
+    (``free``), unbounded cell can absorb anything:
+
+    - it appears once, as the total of an equality whose other terms all have the opposite
+      sign (``t - a - b = 0``: ``t`` is whatever ``a + b`` is), or on either side of an
+      inequality (set it to 0 or make it large);
+    - with ``above`` (the default), it appears only on the greater side of inequalities,
+      in any number of them (``a <= t``, ``b <= t``, ...: the categories of a classification
+      that is not additive, below a total that is published nowhere). Whatever values the
+      other cells take, ``t`` can be made large enough for all of them, so the relations
+      restrict nothing else. ``above=False`` keeps them (the grouping the complement search
+      uses).
+
+    Dropping a relation never changes the set of values the other cells can take together,
+    and never makes another cell's relations less droppable, so every cell that qualifies
+    is dropped at once, round after round (one round per level of nested unpublished
+    totals), and the answer does not depend on the order.
     """
-    alive = [(shadows or not rel.shadow) and any(unknown[v] for v, _ in rel.terms)
-             for rel in system.relations]
-    count: dict[int, int] = defaultdict(int)
-    for r, rel in enumerate(system.relations):
-        if alive[r]:
-            for v, _ in rel.terms:
-                if free[v]:
-                    count[v] += 1
-    queue = [v for v, c in count.items() if c == 1]
-    while queue:
-        v = queue.pop()
-        if count.get(v) != 1 or not math.isinf(upper[v]):
-            continue
-        r = next((r for r in system.relations_of(v) if alive[r]), None)
-        if r is None:
-            continue
-        rel = system.relations[r]
-        coef = dict(rel.terms)[v]
-        if rel.kind == "eq":
-            others = [c for u, c in rel.terms if u != v]
-            vacuous = all(c * coef < 0 for c in others)
-        else:
-            vacuous = True
-        if vacuous:
-            alive[r] = False
-            count[v] = 0
-            for u, _ in rel.terms:
-                if free[u] and u != v:
-                    count[u] -= 1
-                    if count[u] == 1:
-                        queue.append(u)
-    return [r for r, a in enumerate(alive) if a]
+    a = system.arrays()
+    n_rel = len(system.relations)
+    if n_rel == 0:
+        return []
+    unknown = np.asarray(unknown, dtype=bool)
+    alive = np.bincount(a.rel, weights=unknown[a.var], minlength=n_rel) > 0
+    if not shadows:
+        alive &= ~a.shadow
+    absorbing = (np.asarray(free, dtype=bool) & np.isinf(np.asarray(upper, dtype=float)))[a.var]
+    le = a.le[a.rel]
+    # an equality term whose coefficient has the opposite sign of all the others' (a total)
+    pos = np.bincount(a.rel, weights=a.coef > 0, minlength=n_rel)[a.rel]
+    neg = np.bincount(a.rel, weights=a.coef < 0, minlength=n_rel)[a.rel]
+    size = a.sizes[a.rel]
+    total = ((a.coef > 0) & (pos == 1) & (neg == size - 1)) | \
+            ((a.coef < 0) & (neg == 1) & (pos == size - 1))
+    alone_ok = le | total        # vacuous when it is the cell's only relation
+    greater = le & (a.coef < 0)  # the cell is on the greater side of an inequality
+    while True:
+        e = alive[a.rel] & absorbing  # terms of absorbing cells in live relations
+        count = np.bincount(a.var[e], minlength=system.n)[a.var]
+        drop = e & (count == 1) & alone_ok
+        if above:
+            below = np.bincount(a.var[e & greater], minlength=system.n)[a.var]
+            drop |= e & (count == below)
+        if not drop.any():
+            break
+        alive[a.rel[drop]] = False
+    return np.flatnonzero(alive).tolist()
 
 
 def determined_cells(system: LinearSystem, unknown: np.ndarray, free: np.ndarray,
@@ -170,7 +226,7 @@ def determined_cells(system: LinearSystem, unknown: np.ndarray, free: np.ndarray
         ``{cell: index of the relation that determined it}``, in the order found (cells
         that are the only unknown of a relation from the start come first).
     """
-    useful = useful_relations(system, unknown, free, upper, shadows=True)
+    useful = useful_relations(system, unknown, free, upper, shadows=True, above=False)
     eqs = [r for r in useful if system.relations[r].kind == "eq"]
     remaining = {r: sum(1 for v, _ in system.relations[r].terms if unknown[v]) for r in eqs}
     members: dict[int, list[int]] = defaultdict(list)
@@ -195,50 +251,41 @@ def determined_cells(system: LinearSystem, unknown: np.ndarray, free: np.ndarray
     return found
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, a: int) -> int:
-        self.parent.setdefault(a, a)
-        root = a
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[a] != root:
-            self.parent[a], a = root, self.parent[a]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def components(system: LinearSystem, unknown: np.ndarray, relations: Iterable[int]
                ) -> tuple[dict[int, int], dict[int, list[int]]]:
-    """Group unknown cells connected through ``relations``.
+    """Group unknown cells connected through ``relations`` (each with an unknown cell).
 
-    Returns ``({cell: component id}, {component id: relation indices})``.
+    Returns ``({cell: component id}, {component id: relation indices})``; a component's id
+    is its smallest cell, its relations are in the order given.
     """
-    uf = _UnionFind()
-    relations = list(relations)
-    for r in relations:
-        vs = [v for v, _ in system.relations[r].terms if unknown[v]]
-        for v in vs:
-            uf.find(v)
-        for a, b in zip(vs, vs[1:]):
-            uf.union(a, b)
-    comp = {v: uf.find(v) for v in list(uf.parent)}
-    rels: dict[int, list[int]] = defaultdict(list)
-    for r in relations:
-        v = next(v for v, _ in system.relations[r].terms if unknown[v])
-        rels[comp[v]].append(r)
-    return comp, dict(rels)
+    relations = np.asarray(list(relations), dtype=np.int64)
+    if not len(relations):
+        return {}, {}
+    a = system.arrays()
+    n, n_rel = system.n, len(system.relations)
+    chosen = np.zeros(n_rel, dtype=bool)
+    chosen[relations] = True
+    e = chosen[a.rel] & np.asarray(unknown, dtype=bool)[a.var]
+    cells, rels = a.var[e], a.rel[e]
+    # a graph of cells (0 … n-1) and relations (n …): connected through their terms
+    graph = sparse.coo_matrix((np.ones(len(cells)), (cells, n + rels)),
+                              shape=(n + n_rel, n + n_rel))
+    _, label = csgraph.connected_components(graph, directed=False)
+    used = np.unique(cells)
+    root = np.full(label.max() + 1, n, dtype=np.int64)
+    np.minimum.at(root, label[used], used)
+    comp = dict(zip(used.tolist(), root[label[used]].tolist()))
+    ids = root[label[n + relations]]
+    out: dict[int, list[int]] = defaultdict(list)
+    for c, r in zip(ids.tolist(), relations.tolist()):
+        out[c].append(r)
+    return comp, dict(out)
 
 
 def _single_relation(rel: Relation, cells: list[int], value, unknown, lower, upper,
                      targets: Sequence[int]) -> dict[int, tuple[float, float]]:
-    """Exact optimum when a component has one relation: interval arithmetic on the others."""
+    """Exact optimum when a component has one relation: interval arithmetic on the others
+    (linear in the number of terms: the sum over all terms less the target's own)."""
     const = sum(a * value[v] for v, a in rel.terms if not unknown[v])
     coef = {v: a for v, a in rel.terms if unknown[v]}
 
@@ -246,11 +293,25 @@ def _single_relation(rel: Relation, cells: list[int], value, unknown, lower, upp
         lo, hi = a * lower[v], a * upper[v]
         return (lo, hi) if a > 0 else (hi, lo)
 
+    # the sum of the other terms lies in [s_lo, s_hi]: all terms' spans less the target's
+    # (infinite ends counted apart, so that a sum without them stays finite)
+    spans = {v: span(v, a) for v, a in coef.items()}
+    lo_finite = sum(lo for lo, _ in spans.values() if not math.isinf(lo))
+    hi_finite = sum(hi for _, hi in spans.values() if not math.isinf(hi))
+    lo_infinite = sum(1 for lo, _ in spans.values() if math.isinf(lo))
+    hi_infinite = sum(1 for _, hi in spans.values() if math.isinf(hi))
     out = {}
     for t in targets:
         a_t = coef[t]
-        s_lo = sum(span(v, a)[0] for v, a in coef.items() if v != t)
-        s_hi = sum(span(v, a)[1] for v, a in coef.items() if v != t)
+        t_lo, t_hi = spans[t]
+        if lo_infinite - math.isinf(t_lo):
+            s_lo = -math.inf
+        else:
+            s_lo = lo_finite - (0.0 if math.isinf(t_lo) else t_lo)
+        if hi_infinite - math.isinf(t_hi):
+            s_hi = math.inf
+        else:
+            s_hi = hi_finite - (0.0 if math.isinf(t_hi) else t_hi)
         # a_t * x_t + S + const (= or <=) 0 with S in [s_lo, s_hi]
         ends_hi = (-const - s_lo) / a_t
         ends_lo = (-const - s_hi) / a_t
@@ -295,7 +356,8 @@ def _highs():
     return h
 
 
-def _solve_highspy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, enough):
+def _solve_highspy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, enough,
+                   reach=False):
     import highspy
 
     inf = highspy.kHighsInf
@@ -323,9 +385,13 @@ def _solve_highspy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, 
         if enough is not None and enough(j, *seen.interval(j)):
             out[j] = seen.interval(j)
             continue
+        known = seen.reached(j, col_lo, col_hi) if reach else (None, None)
         h.changeColCost(j, 1.0)
         ends = []
-        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+        for sense, end in zip((highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize), known):
+            if end is not None:
+                ends.append(end)
+                continue
             h.changeObjectiveSense(sense)
             h.run()
             st = h.getModelStatus()
@@ -351,27 +417,37 @@ class _Witnesses:
 
     Every solution of one programme is a feasible point for all the others, so a target
     whose values seen already span what its requirement asks for needs no programme of its
-    own (the audit trick of tau-ARGUS and sdcTable).
+    own (the audit trick of tau-ARGUS and sdcTable); and a target seen at its own bound
+    (a marker's 1 or 9, a magnitude's 0) needs no programme for that end, since no
+    solution goes beyond its bounds.
     """
 
     def __init__(self, targets, start) -> None:
         self.targets = np.asarray(list(targets), dtype=int)
-        first = np.asarray(start, dtype=float)[self.targets]
-        self.lo = dict(zip(self.targets.tolist(), first))
-        self.hi = dict(self.lo)
+        self.position = {j: k for k, j in enumerate(self.targets.tolist())}
+        self.lo = np.asarray(start, dtype=float)[self.targets]
+        self.hi = self.lo.copy()
 
     def add(self, x: np.ndarray) -> None:
-        for j, v in zip(self.targets.tolist(), x[self.targets]):
-            if v < self.lo[j]:
-                self.lo[j] = float(v)
-            if v > self.hi[j]:
-                self.hi[j] = float(v)
+        values = x[self.targets]
+        np.minimum(self.lo, values, out=self.lo)
+        np.maximum(self.hi, values, out=self.hi)
 
     def interval(self, j: int) -> tuple[float, float]:
-        return self.lo[j], self.hi[j]
+        k = self.position[j]
+        return float(self.lo[k]), float(self.hi[k])
+
+    def reached(self, j: int, col_lo, col_hi) -> tuple[float | None, float | None]:
+        """The ends of ``j``'s feasible interval that solutions seen reach: its bounds."""
+        lo, hi = self.interval(j)
+        bound_lo, bound_hi = float(col_lo[j]), float(col_hi[j])
+        at_lo = lo <= bound_lo + 1e-9 * max(1.0, abs(bound_lo))
+        at_hi = math.isfinite(bound_hi) and hi >= bound_hi - 1e-9 * max(1.0, abs(bound_hi))
+        return (bound_lo if at_lo else None), (bound_hi if at_hi else None)
 
 
-def _solve_scipy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, enough):
+def _solve_scipy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, enough,
+                 reach=False):
     eq = np.isfinite(row_lo)
     a = a_csc.tocsr()
     a_eq, b_eq = (a[eq], row_hi[eq]) if eq.any() else (None, None)
@@ -383,10 +459,14 @@ def _solve_scipy(a_csc, row_lo, row_hi, col_lo, col_hi, targets_local, start, en
         if enough is not None and enough(j, *seen.interval(j)):
             out[j] = seen.interval(j)
             continue
+        known = seen.reached(j, col_lo, col_hi) if reach else (None, None)
         objective = np.zeros(a.shape[1])
         objective[j] = 1.0
         ends = []
-        for sign in (1.0, -1.0):
+        for sign, end in zip((1.0, -1.0), known):
+            if end is not None:
+                ends.append(end)
+                continue
             res = optimize.linprog(sign * objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
                                    bounds=bounds, method="highs")
             if res.status == 3:
@@ -435,6 +515,8 @@ def feasible_intervals(system: LinearSystem, value: np.ndarray, unknown: np.ndar
         is feasible) span such an interval, and that inner interval is returned instead:
         right for pass/fail, not for reporting the exact interval.
 
+    ``cache`` and ``enough`` are ignored on the plain path (:data:`SHORTCUTS` False).
+
     Returns
     -------
     dict
@@ -451,7 +533,10 @@ def feasible_intervals(system: LinearSystem, value: np.ndarray, unknown: np.ndar
     unknown = np.asarray(unknown, dtype=bool)
     lower = np.asarray(lower, dtype=float)
     upper = np.asarray(upper, dtype=float)
-    useful = useful_relations(system, unknown, free, upper)
+    shortcuts = SHORTCUTS
+    if not shortcuts:
+        cache = enough = None
+    useful = useful_relations(system, unknown, free, upper, above=shortcuts)
     comp, comp_rel = components(system, unknown, useful)
     raw: dict[int, tuple[float, float]] = {}
     by_comp: dict[int, list[int]] = defaultdict(list)
@@ -472,7 +557,7 @@ def feasible_intervals(system: LinearSystem, value: np.ndarray, unknown: np.ndar
             if all(t in solved for t in ts):
                 raw.update({t: solved[t] for t in ts})
                 continue
-        if len(rels) == 1:
+        if len(rels) == 1 and shortcuts:
             solved = _single_relation(rels[0], cells, value, unknown, lower, upper, ts)
         else:
             index = {v: i for i, v in enumerate(cells)}
@@ -496,7 +581,7 @@ def feasible_intervals(system: LinearSystem, value: np.ndarray, unknown: np.ndar
                     return enough(cells[j], lo, hi)
             local, message = solve(a_csc, np.array(row_lo), np.array(row_hi), lower[cells],
                                    upper[cells], [index[t] for t in ts], value[cells],
-                                   local_enough)
+                                   local_enough, reach=shortcuts)
             if local is None:
                 raise KpzError(
                     f"the attacker's programme is {str(message).lower()}: the published values "

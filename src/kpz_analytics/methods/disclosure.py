@@ -560,10 +560,11 @@ def _row_codes(spec: TableSpec) -> list[list[str | None]]:
         [[] for _ in range(len(spec.data))]
 
 
-def _leaf_mask(spec: TableSpec) -> np.ndarray:
+def _leaf_mask(spec: TableSpec, codes: list[list[str | None]] | None = None) -> np.ndarray:
     parents = [set(_parents_of(d)) for d in spec.dim_list]
+    codes = _row_codes(spec) if codes is None else codes
     return np.array([all(c is not None and c not in p for c, p in zip(row, parents))
-                     for row in _row_codes(spec)], dtype=bool)
+                     for row in codes], dtype=bool)
 
 
 @dataclass
@@ -589,6 +590,9 @@ class _Model:
         self.kind: list[str] = []
         self.upper: list[float] = []
         self.cells: list[_Cell] = []
+        #: ``{(table, column): key of each row}`` and ``{table: label of each row}``
+        self.column_keys: dict[tuple[str, str], np.ndarray] = {}
+        self.labels: dict[str, list[str]] = {}
         self.mag: dict[int, tuple[float, float | None, float | None, float | None]] = {}
         self.relations: dict[tuple, lp.Relation] = {}
         self.quantity_kind: dict[str, str] = {}
@@ -603,10 +607,10 @@ class _Model:
             self._lattice(*args)
         n = len(self.keys)
         self.system = lp.LinearSystem(n, list(self.relations.values()))
+        all_keys = np.array([c.key for c in self.cells], dtype=int)
         self.published = np.zeros(n, dtype=bool)
-        for c in self.cells:
-            self.published[c.key] = True
-        self.appearances = np.bincount([c.key for c in self.cells], minlength=n)
+        self.published[all_keys] = True
+        self.appearances = np.bincount(all_keys, minlength=n)
         self.upper_arr = np.array(self.upper, dtype=float)
         self.value = np.array([np.nan if t is None else t for t in self.truth], dtype=float)
         self.integral = np.array([k == "count" for k in self.kind], dtype=bool)
@@ -614,7 +618,11 @@ class _Model:
 
     # -- keys ---------------------------------------------------------------------------
     def key(self, quantity: str, coords: Iterable[tuple[str, str]], kind: str) -> int:
-        k = (quantity, tuple(sorted(coords)))
+        return self._key(quantity, tuple(sorted(coords)), kind)
+
+    def _key(self, quantity: str, coords: tuple, kind: str) -> int:
+        """:meth:`key` for coordinates that are already a sorted tuple."""
+        k = (quantity, coords)
         i = self.index.get(k)
         if i is None:
             i = self.index[k] = len(self.keys)
@@ -643,13 +651,23 @@ class _Model:
         return f"{q} [{where}]"
 
     def relate(self, terms: dict[int, float], kind: str, origin: str, shadow: bool = False) -> None:
-        terms = {v: a for v, a in terms.items() if a != 0}
-        if len(terms) < 2:
+        items = tuple(sorted([(v, a) for v, a in terms.items() if a != 0]))
+        if len(items) < 2:
             return
-        sig = (kind, tuple(sorted(terms.items())))
+        sig = (kind, items)
         old = self.relations.get(sig)
         if old is None or (old.shadow and not shadow):
-            self.relations[sig] = lp.Relation(tuple(sorted(terms.items())), kind, origin, shadow)
+            self.relations[sig] = lp.Relation(items, kind, origin, shadow)
+
+    def _le(self, i: int, j: int, origin: str) -> None:
+        """``relate({i: 1.0, j: -1.0}, "le", origin)``, the most frequent relation."""
+        if i == j:
+            return
+        items = ((i, 1.0), (j, -1.0)) if i < j else ((j, -1.0), (i, 1.0))
+        sig = ("le", items)
+        old = self.relations.get(sig)
+        if old is None or old.shadow:
+            self.relations[sig] = lp.Relation(items, "le", origin, False)
 
     # -- one table ----------------------------------------------------------------------
     def _add_table(self, spec: TableSpec) -> None:
@@ -658,50 +676,60 @@ class _Model:
         df = spec.data.reset_index(drop=True)
         codes = _row_codes(spec)
         parents = [_parents_of(d) for d in dims]
-        leaf = _leaf_mask(spec)
+        leaf = _leaf_mask(spec, codes)
+        # per row, once for all columns: its coordinates (sorted, as in a key) and its label
+        coords = [tuple(sorted((d.var, c) for d, c in zip(dims, row) if c is not None))
+                  for row in codes]
+        labels = self.labels[spec.name] = _labels(dims, df)
         for col in spec.protected_columns:
             kind = "magnitude" if col in spec.magnitudes else "count"
             q = spec.quantity(col)
             if self.quantity_kind.setdefault(q, kind) != kind:
                 raise KpzError(f"quantity {q!r} is a count in one table and a magnitude in another")
             values = df[col].astype(float).to_numpy()
+            origin = f"table {spec.name!r}"
             row_keys = []
-            for r, row in enumerate(codes):
-                coords = [(d.var, c) for d, c in zip(dims, row) if c is not None]
-                i = self.key(q, coords, kind)
+            if kind == "magnitude":
+                m = spec.magnitudes[col]
+                info_cols = [None if c is None else df[c].astype(float).tolist()
+                             for c in (m.contributors, m.largest, m.second, m.top_n)]
+            for r, xy in enumerate(coords):
+                i = self._key(q, xy, kind)
                 row_keys.append(i)
-                self.set_truth(i, values[r], f"table {spec.name!r}")
-                self.cells.append(_Cell(spec.name, r, col, i, _label(dims, df, r)))
+                self.set_truth(i, values[r], origin)
+                self.cells.append(_Cell(spec.name, r, col, i, labels[r]))
                 if kind == "magnitude":
-                    m = spec.magnitudes[col]
-                    info = (float(df.at[r, m.contributors]),
-                            None if m.largest is None else float(df.at[r, m.largest]),
-                            None if m.second is None else float(df.at[r, m.second]),
-                            None if m.top_n is None else float(df.at[r, m.top_n]))
+                    info = tuple(None if c is None else c[r] for c in info_cols)
                     if self.mag.setdefault(i, info) != info:
                         raise KpzError(f"{self.describe(i)}: two tables give different "
                                        "contributor information for the same cell")
-            self._pending.append((spec, col, q, kind, dims, codes, parents, leaf, values))
+            self.column_keys[(spec.name, col)] = np.array(row_keys, dtype=int)
+            self._pending.append((spec, col, q, kind, dims, codes, coords, parents, leaf,
+                                  values))
             den = spec.denominators.get(col)
             if den is not None:
-                for r, row in enumerate(codes):
-                    coords = [(d.var, c) for d, c in zip(dims, row) if c is not None]
-                    i = row_keys[r]
-                    if den in spec.counts:
-                        j = self.key(spec.quantity(den), coords, "count")
-                        self.relate({i: 1.0, j: -1.0}, "le", f"{spec.name}: {col} <= {den}")
-                        if values[r] > float(df.at[r, den]) + 1e-9:
+                if den in spec.counts:
+                    den_values = df[den].astype(float).to_numpy()
+                    origin = f"{spec.name}: {col} <= {den}"
+                    qd = spec.quantity(den)
+                    for r, xy in enumerate(coords):
+                        j = self._key(qd, xy, "count")
+                        self._le(row_keys[r], j, origin)
+                        if values[r] > den_values[r] + 1e-9:
                             raise KpzError(f"table {spec.name!r} row {r}: {col} exceeds its "
                                            f"denominator {den}")
-                    else:
-                        d_val = pd.to_numeric(pd.Series([df.at[r, den]]), errors="coerce").iloc[0]
-                        if pd.notna(d_val):
+                else:
+                    den_values = pd.to_numeric(df[den], errors="coerce").astype(float).to_numpy()
+                    for r in range(len(coords)):
+                        d_val = den_values[r]
+                        if not np.isnan(d_val):
                             if values[r] > d_val + 1e-9:
                                 raise KpzError(f"table {spec.name!r} row {r}: {col} exceeds its "
                                                f"denominator {den}")
+                            i = row_keys[r]
                             self.upper[i] = min(self.upper[i], float(d_val))
 
-    def _lattice(self, spec, col, q, kind, dims, codes, parents, leaf, values) -> None:
+    def _lattice(self, spec, col, q, kind, dims, codes, coords, parents, leaf, values) -> None:
         """Every margin of the table's detail cells, as sum relations and inequalities.
 
         Each margin (a combination of dimensions summed out or grouped by a hierarchy) is
@@ -718,22 +746,39 @@ class _Model:
             if d.additive:
                 ch.append(("drop",))
             choices.append(ch)
+        dim_vars = [d.var for d in dims]
+        distinct_vars = len(set(dim_vars)) == len(dim_vars)
+        projections: dict[tuple, list] = {}
 
-        def project(r: int, combo) -> tuple | None:
-            proj = []
-            for d, ch, c in zip(dims, combo, codes[r]):
-                if ch[0] == "id":
-                    proj.append((d.var, c))
-                elif ch[0] == "group":
-                    if c not in ch[2]:
-                        return None
-                    proj.append((d.var, ch[1]))
-            return tuple(sorted(proj))
+        def project(combo) -> list:
+            """Per row, the key coordinates of the margin ``combo`` it falls in (or None)."""
+            out = projections.get(combo)
+            if out is not None:
+                return out
+            out = [None] * len(codes)
+            if all(ch[0] == "id" for ch in combo):  # a leaf row's own coordinates
+                for r in leaf_rows:
+                    out[r] = coords[r]
+            else:
+                for r in leaf_rows:
+                    proj = []
+                    for v, ch, c in zip(dim_vars, combo, codes[r]):
+                        if ch[0] == "id":
+                            proj.append((v, c))
+                        elif ch[0] == "group":
+                            if c not in ch[2]:
+                                break
+                            proj.append((v, ch[1]))
+                    else:
+                        out[r] = tuple(sorted(proj))
+            projections[combo] = out
+            return out
 
         for combo in itertools.product(*choices):
             groups: dict[tuple, list[int]] = defaultdict(list)
+            projected = project(combo)
             for r in leaf_rows:
-                proj = project(r, combo)
+                proj = projected[r]
                 if proj is not None:
                     groups[proj].append(r)
             identity = all(ch[0] == "id" for ch in combo)
@@ -750,39 +795,47 @@ class _Model:
                     if ch[0] == "id":
                         continue
                     finer = (*combo[:j], ("id",), *combo[j + 1:])
-                    fk = {project(r, finer) for rows in groups.values() for r in rows}
+                    fp = project(finer)
+                    fk = {fp[r] for rows in groups.values() for r in rows}
                     score = sum(1 for k in fk if self.index.get((q, k)) in self._published_keys)
                     splits.append((-score / max(1, len(fk)), j, finer))
                 splits.sort(key=lambda x: (x[0], x[1]))
                 what = ", ".join(("sum over " + d.name) if ch[0] == "drop" else
                                  f"{d.name} {ch[1]}" for d, ch in zip(dims, combo) if ch[0] != "id")
+                truth_origin = f"table {spec.name!r} ({what} of its detail cells)"
+                origin = f"{spec.name}: {what}"
                 for proj, rows in groups.items():
-                    i = self.key(q, proj, kind)
+                    i = self._key(q, proj, kind)
                     gkeys[proj] = i
-                    self.set_truth(i, float(values[rows].sum()),
-                                   f"table {spec.name!r} ({what} of its detail cells)")
+                    self.set_truth(i, float(values[rows].sum()), truth_origin)
                     for rank, (_, _, finer) in enumerate(splits):
+                        fp = project(finer)
                         terms = {i: 1.0}
-                        for fk in dict.fromkeys(project(r, finer) for r in rows):
-                            f = self.key(q, fk, kind)
+                        for fk in dict.fromkeys(fp[r] for r in rows):
+                            f = self._key(q, fk, kind)
                             terms[f] = terms.get(f, 0.0) - 1.0
-                        self.relate(terms, "eq", f"{spec.name}: {what}", shadow=rank > 0)
+                        self.relate(terms, "eq", origin, shadow=rank > 0)
             # overlapping and nested categories: inequalities only
+            present = sorted(v for v, ch in zip(dim_vars, combo) if ch[0] != "drop")
             for d, ch in zip(dims, combo):
                 if d.additive or ch[0] != "id":
                     continue
                 by_union: dict[tuple, list[int]] = defaultdict(list)
+                origin = f"{spec.name}: {d.name} category <= total"
+                at = present.index(d.var)  # where d sits in a key's sorted coordinates
                 for proj, i in gkeys.items():
-                    rest = tuple(x for x in proj if x[0] != d.var)
-                    u = self.key(q, rest, kind)
+                    if distinct_vars:
+                        rest, code = proj[:at] + proj[at + 1:], proj[at][1]
+                    else:
+                        rest = tuple(x for x in proj if x[0] != d.var)
+                        code = dict(proj)[d.var]
+                    u = self._key(q, rest, kind)
                     by_union[rest].append(i)
-                    self.relate({i: 1.0, u: -1.0}, "le", f"{spec.name}: {d.name} category <= total")
-                    code = dict(proj)[d.var]
+                    self._le(i, u, origin)
                     if d.subset_of and code in d.subset_of:
                         sup = tuple(sorted([*rest, (d.var, str(d.subset_of[code]))]))
                         j = self.key(q, sup, kind)
-                        self.relate({i: 1.0, j: -1.0}, "le",
-                                    f"{spec.name}: {d.name} {code} within {d.subset_of[code]}")
+                        self._le(i, j, f"{spec.name}: {d.name} {code} within {d.subset_of[code]}")
                 if d.covering:
                     for rest, members in by_union.items():
                         u = self.index[(q, rest)]
@@ -793,20 +846,33 @@ class _Model:
 
     def _check_relations(self) -> None:
         """The true values must satisfy every relation (else the declarations are wrong)."""
-        for rel in self.system.relations:
-            if any(self.truth[v] is None for v, _ in rel.terms):
-                continue
-            s = sum(a * self.truth[v] for v, a in rel.terms)
-            scale = max(1.0, max(abs(self.truth[v]) for v, _ in rel.terms))
-            if (rel.kind == "eq" and abs(s) > 1e-9 * scale) or (rel.kind == "le" and s > 1e-9 * scale):
-                cells = "; ".join(f"{self.describe(v)} = {_fmt(self.truth[v])}" for v, _ in rel.terms[:6])
-                raise KpzError(f"the tables contradict a declared relation ({rel.origin}): {cells}. "
-                               "Declare a dimension with overlapping or missing categories as "
-                               "Dim(..., additive=False)")
+        a = self.system.arrays()
+        n_rel = len(self.system.relations)
+        if not n_rel:
+            return
+        x = self.value[a.var]  # NaN: an unpublished margin, whose value is not known
+        unknown = np.bincount(a.rel, weights=np.isnan(x), minlength=n_rel) > 0
+        x = np.where(np.isnan(x), 0.0, x)
+        s = np.bincount(a.rel, weights=a.coef * x, minlength=n_rel)
+        scale = np.ones(n_rel)
+        np.maximum.at(scale, a.rel, np.abs(x))
+        bad = ~unknown & np.where(a.le, s > 1e-9 * scale, np.abs(s) > 1e-9 * scale)
+        if bad.any():
+            rel = self.system.relations[int(np.flatnonzero(bad)[0])]
+            cells = "; ".join(f"{self.describe(v)} = {_fmt(self.truth[v])}"
+                              for v, _ in rel.terms[:6])
+            raise KpzError(f"the tables contradict a declared relation ({rel.origin}): {cells}. "
+                           "Declare a dimension with overlapping or missing categories as "
+                           "Dim(..., additive=False)")
 
 
-def _label(dims: Sequence[Dim], df: pd.DataFrame, r: int) -> str:
-    return ", ".join(f"{d.name}={df.at[r, d.name]}" for d in dims) or "(all)"
+def _labels(dims: Sequence[Dim], df: pd.DataFrame) -> list[str]:
+    """Per row: ``dim=value, ...`` (``(all)`` for a table without dimensions)."""
+    if not dims:
+        return ["(all)"] * len(df)
+    cols = [df[d.name].tolist() for d in dims]
+    names = [d.name for d in dims]
+    return [", ".join(f"{n}={v}" for n, v in zip(names, row)) for row in zip(*cols)]
 
 
 def _fmt(x: float) -> str:
@@ -820,38 +886,54 @@ def _primary(model: _Model, rules: Rules) -> tuple[list[str | None], dict[int, l
     status: list[str | None] = [None] * n
     reasons: dict[int, list[str]] = {}
     upl: dict[int, float] = {}
-    for i in np.flatnonzero(model.published):
+    published = np.flatnonzero(model.published)
+    counts = published[model.integral[published]]
+    small = threshold_rule(model.value[counts], rules.threshold)
+    for i, is_small in zip(counts.tolist(), small.tolist()):
         x = model.value[i]
-        if model.kind[i] == "count":
-            if x == 0:
-                status[i] = "zero" if rules.show_zeros else "primary"
-                if not rules.show_zeros:
-                    reasons[i] = ["zero"]
-            elif threshold_rule([x], rules.threshold)[0]:
-                status[i], reasons[i] = "primary", ["threshold"]
-            else:
-                status[i] = "shown"
-            continue
+        if x == 0:
+            status[i] = "zero" if rules.show_zeros else "primary"
+            if not rules.show_zeros:
+                reasons[i] = ["zero"]
+        elif is_small:
+            status[i], reasons[i] = "primary", ["threshold"]
+        else:
+            status[i] = "shown"
+    mags = published[~model.integral[published]].tolist()
+    tops: list[float] = []
+    for i in mags:
         contributors, x1, x2, top_n = model.mag[i]
+        top = math.nan
+        if x1 is not None and not (contributors == 0 and model.value[i] == 0):
+            top = top_n if top_n is not None else (x1 + (x2 or 0.0) if rules.nk_n == 2 else
+                                                   (x1 if rules.nk_n == 1 else None))
+            if top is None:
+                raise KpzError(f"{model.describe(i)}: nk_n={rules.nk_n} needs Magnitude(top_n=...)")
+        tops.append(top)
+    info = [model.mag[i] for i in mags]
+    x_all = model.value[mags] if mags else np.zeros(0)
+    few = threshold_rule([c[0] for c in info], rules.threshold, show_zeros=False)
+    nk = nk_rule(x_all, tops, rules.nk_k)
+    pr = p_ratio_rule(x_all, [math.nan if c[1] is None else c[1] for c in info],
+                      [math.nan if c[2] is None else c[2] for c in info], rules.p_ratio)
+    for k, i in enumerate(mags):
+        x = model.value[i]
+        contributors, x1, x2, _ = info[k]
         rs, levels = [], []
         if contributors == 0 and x == 0:
             status[i] = "zero" if rules.show_zeros else "primary"
             if not rules.show_zeros:
                 reasons[i], upl[i] = ["zero"], 0.0
             continue
-        if threshold_rule([contributors], rules.threshold, show_zeros=False)[0]:
+        if few[k]:
             rs.append("threshold")
             levels.append(rules.p_ratio * x)
         dominated = []
         if x1 is not None:
-            top = top_n if top_n is not None else (x1 + (x2 or 0.0) if rules.nk_n == 2 else
-                                                   (x1 if rules.nk_n == 1 else None))
-            if top is None:
-                raise KpzError(f"{model.describe(i)}: nk_n={rules.nk_n} needs Magnitude(top_n=...)")
-            if nk_rule([x], [top], rules.nk_k)[0]:
+            if nk[k]:
                 dominated.append("nk")
-                levels.append(top / rules.nk_k - x)
-            if x2 is not None and p_ratio_rule([x], [x1], [x2], rules.p_ratio)[0]:
+                levels.append(tops[k] / rules.nk_k - x)
+            if x2 is not None and pr[k]:
                 dominated.append("p_ratio")
                 levels.append(rules.p_ratio * x1 - (x - x1 - x2))
         if rs or dominated:
@@ -866,16 +948,16 @@ def _primary(model: _Model, rules: Rules) -> tuple[list[str | None], dict[int, l
 # --------------------------------------------------------------------------- attack core
 def _bounds(model: _Model, status: Sequence[str | None], rules: Rules):
     n = len(model.keys)
-    unknown = np.array([s is None or s in SUPPRESSED for s in status], dtype=bool)
+    st = np.array(status, dtype=object)
+    unknown = np.equal(st, None) | np.isin(st, list(SUPPRESSED))
     free = ~model.published
     lower = np.zeros(n)
     upper = model.upper_arr.copy()
-    for i in np.flatnonzero(unknown & model.published & model.integral):
-        if status[i] == "primary":
-            lower[i] = rules.floor
-            upper[i] = min(upper[i], rules.threshold - 1)
-        elif status[i] == "secondary":
-            lower[i] = rules.threshold
+    counts = unknown & model.published & model.integral
+    primary = counts & (st == "primary")
+    lower[primary] = rules.floor
+    upper[primary] = np.minimum(upper[primary], rules.threshold - 1)
+    lower[counts & (st == "secondary")] = rules.threshold
     return unknown, free, lower, upper
 
 
@@ -1010,7 +1092,8 @@ class _Suppressor:
     def choose_in_component(self, t: int, need: float = 0.0) -> int | None:
         m = self.m
         unknown, free, _, upper = _bounds(m, self.status, self.rules)
-        useful = lp.useful_relations(m.system, unknown, free, upper, shadows=True)
+        useful = lp.useful_relations(m.system, unknown, free, upper, shadows=True,
+                                     above=False)
         comp, comp_rel = lp.components(m.system, unknown, useful)
         if t not in comp:
             return self.choose(m.system.relations_of(t), need)
@@ -1025,8 +1108,10 @@ class _Suppressor:
             failing = [t for t, (_, _, ok, _) in result.items() if not ok]
             if not failing:
                 return result
+            # groups of hidden cells as the search has always seen them: also linked through
+            # totals published nowhere (the attack itself drops those inequalities)
             unknown, free, _, upper = _bounds(m, self.status, self.rules)
-            useful = lp.useful_relations(m.system, unknown, free, upper)
+            useful = lp.useful_relations(m.system, unknown, free, upper, above=False)
             comp, _ = lp.components(m.system, unknown, useful)
             worst: dict[int, int] = {}
             for t in failing:
@@ -1085,13 +1170,13 @@ def _audit(specs: Sequence[TableSpec], tables: Mapping[str, pd.DataFrame], rules
         for col in [*spec.protected_columns, *spec.derived]:
             role = ("count" if col in spec.counts else "magnitude" if col in spec.magnitudes
                     else "derived")
-            st = t[f"{col}_status"]
+            st = t[f"{col}_status"].to_numpy(dtype=object)
             rules_col = (reasons_by_cell or {}).get((spec.name, col))
             n = len(st)
             n_all += n
-            n_sup += int(st.isin(SUPPRESSED).sum())
+            n_sup += int(np.isin(st, list(SUPPRESSED)).sum())
             for status in STATUSES:
-                mask = (st == status).to_numpy()
+                mask = st == status
                 k = int(mask.sum())
                 if not k:
                     continue
@@ -1162,18 +1247,17 @@ def protect(specs: Sequence[TableSpec] | TableSpec, threshold: int = DEFAULT_THR
     status = suppressor.status
 
     tables, why = {}, {}
+    status_of = np.array(status, dtype=object)
     for spec in specs:
-        cells = [c for c in model.cells if c.table == spec.name]
         statuses: dict[str, np.ndarray] = {}
         n = len(spec.data)
         for col in spec.protected_columns:
-            st = np.empty(n, dtype=object)
+            keys = model.column_keys[(spec.name, col)]
+            statuses[col] = status_of[keys]
             rs = np.full(n, "", dtype=object)
-            for c in cells:
-                if c.column == col:
-                    st[c.row] = status[c.key]
-                    rs[c.row] = "; ".join(ACRO_CHECK.get(r, r) for r in reasons.get(c.key, []))
-            statuses[col] = st
+            for r, k in enumerate(keys.tolist()):
+                if k in reasons:
+                    rs[r] = "; ".join(ACRO_CHECK.get(x, x) for x in reasons[k])
             why[(spec.name, col)] = rs
         for col in spec.derived:
             hidden = np.zeros(n, dtype=bool)
@@ -1182,8 +1266,8 @@ def protect(specs: Sequence[TableSpec] | TableSpec, threshold: int = DEFAULT_THR
             statuses[col] = np.where(hidden, "derived", "shown").astype(object)
         tables[spec.name] = _apply_marks(spec, statuses)
     bare = [_replace(s, data=s.data.reset_index(drop=True)) for s in specs]
-    result = ProtectedSet(tables=tables, audit=pd.DataFrame(), rules=rules, specs=tuple(bare))
-    check = attack(result)
+    # attack(ProtectedSet(tables, ..., specs=bare)), on the model already built from them
+    check = _attack(model, bare, tables, rules)
     passed = bool(check["protected"].all()) if len(check) else True
     if not passed:
         bad = check[~check["protected"]].iloc[0]
@@ -1219,34 +1303,42 @@ def attack(published: ProtectedSet | Sequence[ProtectedSet]) -> pd.DataFrame:
         raise ParameterError("the protected sets were made with different rules")
     specs = [s for ps in sets for s in ps.specs]
     tables = {k: v for ps in sets for k, v in ps.tables.items()}
-    model = _Model(specs, rules)
+    return _attack(_Model(specs, rules), specs, tables, rules)
+
+
+def _attack(model: _Model, specs: Sequence[TableSpec], tables: Mapping[str, pd.DataFrame],
+            rules: Rules) -> pd.DataFrame:
+    """:func:`attack` on the model of ``specs``; ``tables`` are what is published."""
     _, _, upl = _primary(model, rules)
     n = len(model.keys)
     shown = np.zeros(n, dtype=bool)  # the attacker sees the value somewhere
     hidden_as: dict[int, set[str]] = defaultdict(set)
+    marks: dict[tuple[str, str], np.ndarray] = {}
+    suppressed = list(SUPPRESSED)
     for spec in specs:
         t = tables[spec.name]
-        revealed: set[tuple[int, str]] = set()
+        revealed = {col: np.zeros(len(t), dtype=bool) for col in spec.protected_columns}
         for col in spec.derived:  # a shown rate or interval reveals the counts it comes from
             shown_rows = (t[f"{col}_status"] == "shown").to_numpy()
             for src in spec.sources(col):
-                for r in np.flatnonzero(shown_rows & t[f"{src}_status"].isin(SUPPRESSED).to_numpy()):
-                    revealed.add((int(r), src))
-        for c in (c for c in model.cells if c.table == spec.name):
-            st = t.at[c.row, f"{c.column}_status"]
-            if st not in STATUSES:
-                raise KpzError(f"table {spec.name!r}: unknown status {st!r}")
-            if st not in SUPPRESSED or (c.row, c.column) in revealed:
-                shown[c.key] = True
-            else:
-                hidden_as[c.key].add(st)
+                revealed[src] |= shown_rows & t[f"{src}_status"].isin(SUPPRESSED).to_numpy()
+        for col in spec.protected_columns:
+            keys = model.column_keys[(spec.name, col)]
+            st = marks[(spec.name, col)] = t[f"{col}_status"].to_numpy(dtype=object)
+            unknown = ~np.isin(st, list(STATUSES))
+            if unknown.any():
+                raise KpzError(f"table {spec.name!r}: unknown status {st[unknown][0]!r}")
+            hidden = np.isin(st, suppressed) & ~revealed[col]
+            shown[keys[~hidden]] = True
+            for k, mark in zip(keys[hidden].tolist(), st[hidden].tolist()):
+                hidden_as[k].add(mark)
     status: list[str | None] = [None] * n
     for i in np.flatnonzero(model.published):
-        marks = hidden_as.get(i, set())
-        if len(marks) > 1:
+        marks_i = hidden_as.get(i, set())
+        if len(marks_i) > 1:
             raise KpzError(f"{model.describe(i)} carries different markers in different tables "
-                           f"({', '.join(sorted(marks))})")
-        status[i] = "shown" if shown[i] else next(iter(marks))
+                           f"({', '.join(sorted(marks_i))})")
+        status[i] = "shown" if shown[i] else next(iter(marks_i))
     # check the markers say what they claim
     for i in np.flatnonzero(model.published & model.integral):
         x = model.value[i]
@@ -1256,35 +1348,33 @@ def attack(published: ProtectedSet | Sequence[ProtectedSet]) -> pd.DataFrame:
             raise KpzError(f"{model.describe(i)} is marked secondary but holds {_fmt(x)}, "
                            "below the threshold the marker promises")
     # an attack on the suppressed cells; revealed ones are known exactly
-    marked = {(c.key) for c in model.cells
-              if tables[c.table].at[c.row, f"{c.column}_status"] in ("primary", "dominance")}
+    needs = {key: np.isin(st, ["primary", "dominance"]) for key, st in marks.items()}
+    marked = {k for key, need in needs.items() for k in model.column_keys[key][need].tolist()}
     for i in marked:  # a magnitude marked by someone else: ask the single-contributor p-ratio
         if model.kind[i] == "magnitude" and i not in upl:
             upl[i] = rules.p_ratio * model.value[i]
     targets = sorted(marked)
-    target_set = set(targets)
     hidden_targets = [i for i in targets if not shown[i]]
     res = _run_attack(model, status, rules, upl, hidden_targets)
     rows = []
-    for c in model.cells:
-        i = c.key
-        if i not in target_set:
-            continue
-        st = tables[c.table].at[c.row, f"{c.column}_status"]
-        if st not in ("primary", "dominance"):
-            continue
-        x = model.value[i]
-        if shown[i]:
-            lo = hi = x
-            ok = False
-        else:
-            lo, hi, ok, _ = res[i]
-        if model.kind[i] == "count":
-            req = f"width >= {rules.required_width}"
-        else:
-            u = upl.get(i, 0.0)
-            req = f"min <= {_fmt(max(0.0, x - u))} and max >= {_fmt(x + u)}"
-        rows.append(dict(table=c.table, cell=c.label, column=c.column, status=st, true_value=x,
-                         feasible_min=lo, feasible_max=hi, required=req, protected=bool(ok)))
+    for (table, column), need in needs.items():
+        keys, st = model.column_keys[(table, column)], marks[(table, column)]
+        labels = model.labels[table]
+        for r in np.flatnonzero(need).tolist():
+            i = int(keys[r])
+            x = model.value[i]
+            if shown[i]:
+                lo = hi = x
+                ok = False
+            else:
+                lo, hi, ok, _ = res[i]
+            if model.kind[i] == "count":
+                req = f"width >= {rules.required_width}"
+            else:
+                u = upl.get(i, 0.0)
+                req = f"min <= {_fmt(max(0.0, x - u))} and max >= {_fmt(x + u)}"
+            rows.append(dict(table=table, cell=labels[r], column=column, status=st[r],
+                             true_value=x, feasible_min=lo, feasible_max=hi, required=req,
+                             protected=bool(ok)))
     return pd.DataFrame(rows, columns=["table", "cell", "column", "status", "true_value",
                                        "feasible_min", "feasible_max", "required", "protected"])

@@ -74,7 +74,23 @@ def is_synthetic(meta: Mapping) -> bool:
     return str(meta.get("extract_id", "")).startswith(SYNTHETIC_PREFIX)
 
 
-def definition_versions(names: Iterable[str]) -> dict[str, str]:
+# The index's source column is English; these kinds of source are said in the report's language
+# (other sources are citations and stay as written).
+SOURCE_KINDS = {
+    "kpz-analytics": {"nl": "eigen definitie van kpz-analytics", "en": "own definition of kpz-analytics"},
+    "synthetic": {"nl": "synthetisch, niet getoetst aan een publicatie",
+                  "en": "synthetic, not checked against a published source"},
+}
+
+
+def _source_text(source: str, language: str) -> str:
+    for prefix, said in SOURCE_KINDS.items():
+        if source.startswith(prefix):
+            return said[language]
+    return source
+
+
+def definition_versions(names: Iterable[str], language: str = "nl") -> dict[str, str]:
     """Version and source of code lists and definitions by list id or file name.
 
     ``["llc_fraser_v1", "palliative_need_v1.csv"]`` → ``{"llc_fraser_v1": "versie 1 — UCL
@@ -89,16 +105,18 @@ def definition_versions(names: Iterable[str]) -> dict[str, str]:
         stem = file[:-4]
         if file in codelists.index:
             row = codelists.loc[file]
-            out[stem] = f"v{row['version']} — {str(row['source']).split(':')[0]}"
+            out[stem] = f"v{row['version']} — {_source_text(str(row['source']).split(':')[0], language)}"
         elif file in reference.index:
             row = reference.loc[file]
-            out[stem] = f"v{row['version']} — {str(row['source']).split(';')[0]}"
+            out[stem] = f"v{row['version']} — {_source_text(str(row['source']).split(';')[0], language)}"
         else:
             out[stem] = "?"
     return out
 
 
 def _value(x, t) -> str:
+    if isinstance(x, _dt.datetime):  # a timestamp to the second, with its offset
+        return x.isoformat(sep=" ", timespec="seconds")
     return t["unknown"] if x is None or x == "" else str(x)
 
 
@@ -168,6 +186,6 @@ def provenance_block(meta: Mapping, parameters: Mapping | None = None,
     elif isinstance(definitions, Mapping):
         defs = dict(definitions)
     else:
-        defs = definition_versions(definitions)
+        defs = definition_versions(definitions, language)
     return HTML(f"<style>{CSS}</style>"
                 + provenance_html(meta, parameters or {}, defs, language, threshold=threshold))

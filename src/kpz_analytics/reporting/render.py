@@ -105,6 +105,14 @@ def _for_language(nb: nbformat.NotebookNode, language: str) -> nbformat.Notebook
     return nb
 
 
+def _has_language(nb_path: Path, language: str) -> bool:
+    """Whether a notebook carries text in ``language``: Dutch always, others by tagged cells."""
+    if language == "nl":
+        return True
+    nb = nbformat.read(nb_path, as_version=4)
+    return any(f"lang-{language}" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+
+
 def _parameters(nb: nbformat.NotebookNode) -> set[str]:
     """Names assigned in the cell tagged ``parameters``."""
     for cell in nb.cells:
@@ -232,6 +240,11 @@ def render_reports(
             raise KpzError(f"no notebook {', '.join(unknown)} (there are: "
                            f"{', '.join(nb.stem for nb in available)})")
     selected = [nb for nb in available if not only or nb.stem in only]
+    # A report in a language its notebook has no text for would be Dutch under an English label.
+    untranslated = [nb.stem for nb in selected if not _has_language(nb, language)]
+    if untranslated:
+        raise KpzError(f"--lang {language}: {', '.join(untranslated)} has no text in that language yet "
+                       f"(cells tagged lang-{language}); render it in Dutch (--lang nl)")
     written = []
     bar = tqdm(selected, desc="rapporten", unit="rapport", disable=not progress)
     for nb in bar:

@@ -49,12 +49,14 @@ def summary_nl(headline: dict, gap_length: int, confidence: int = 95) -> str:
     if "jump_support" in headline and math.isfinite(headline["jump_support"]):
         jump = headline["jump_support"]
         verb = "daalt" if jump < 0 else "stijgt"
+        # the interval in the direction of the verb: a fall of 8,6 (2,8 tot 17,6) procentpunt
+        sign = -1 if jump < 0 else 1
+        low, high = sorted((sign * headline["jump_ci_low"], sign * headline["jump_ci_high"]))
         parts.append(
             f"Bij de 18e verjaardag {verb} het aandeel jongeren met een levensbeperkende aandoening "
             f"dat thuis- of maatschappelijke ondersteuning krijgt met **{nl_number(abs(100 * jump), 1)} "
-            f"procentpunt** ({confidence}%-BI {nl_number(100 * headline['jump_ci_low'], 1)} tot "
-            f"{nl_number(100 * headline['jump_ci_high'], 1)}; de maanden vóór en na de verjaardagsmaand "
-            "vergeleken).")
+            f"procentpunt** ({confidence}%-BI {nl_number(100 * low, 1)} tot {nl_number(100 * high, 1)}; "
+            "de maanden vóór en na de verjaardagsmaand vergeleken).")
     if "gap_share" in headline and math.isfinite(headline.get("gap_share", float("nan"))):
         parts.append(
             f"Van wie in het half jaar vóór 18 ondersteuning had, valt **{nl_percent(headline['gap_share'])}** "
@@ -137,6 +139,36 @@ def rd_figure(rd: pd.DataFrame, outcomes: list[str], confidence: int = 95, spec:
                                                   if spec == "donut" else " (verjaardagsmaand als na 18)"))
     fig.tight_layout()
     return fig
+
+
+def rd_compact(rd: pd.DataFrame, outcomes: list[str], spec: str = "donut") -> pd.DataFrame:
+    """One row per outcome: the jump (procentpunt) with its interval for LLC, comparison, difference.
+
+    Values come from the published (protected) ``rd`` table; a hidden or unestimable value
+    shows as its marker or '–'.
+    """
+    d = rd[(rd["spec"] == spec) & rd["outcome"].isin(outcomes)]
+    rows = []
+    for outcome in [o for o in outcomes if o in set(d["outcome"])]:
+        row = {"uitkomst": L.OUTCOME.get(outcome, outcome)}
+        for cohort in ("llc", "comparison", "difference"):
+            r = d[(d["outcome"] == outcome) & (d["cohort"] == cohort)]
+            if r.empty:
+                row[L.COHORT[cohort]] = "–"
+                continue
+            r = r.iloc[0]
+            est, lo, hi = (pd.to_numeric(pd.Series([r[c]]), errors="coerce").iloc[0]
+                           for c in ("estimate", "ci_low", "ci_high"))
+            status = str(r.get("estimate_status", "shown"))
+            if status not in ("shown", "zero", "nan"):
+                row[L.COHORT[cohort]] = "•"
+            elif not math.isfinite(est):
+                row[L.COHORT[cohort]] = "–"
+            else:
+                row[L.COHORT[cohort]] = (f"{nl_number(100 * est, 1)} ({nl_number(100 * lo, 1)} tot "
+                                         f"{nl_number(100 * hi, 1)})")
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def gap_figure(gap: pd.DataFrame, confidence: int = 95) -> plt.Figure:

@@ -39,11 +39,14 @@ ORDINARY_ICD = ["J18.9", "S06.0", "R10.4", "J06.9", "A09.9", "K35.8", "S52.5", "
                 "K59.0", "B34.9", "J35.0", "F84.0"]
 
 __all__ = ["write_extract", "extract_id"]
+#: Third element of the seed sequence of a scenario's own random stream.
+SCENARIO_STREAM = 1_000_003
 
 
-def extract_id(seed: int, design: str, scale: float) -> str:
-    """``synthetic-seed42-cohort_sample-s1`` (scale written without trailing zeros)."""
-    return f"synthetic-seed{seed}-{design}-s{scale:g}"
+def extract_id(seed: int, design: str, scale: float, scenario: str | None = None) -> str:
+    """``synthetic-seed42-cohort_sample-s1`` (scale written without trailing zeros; a scenario
+    is appended: ``...-s1-anticipation``)."""
+    return f"synthetic-seed{seed}-{design}-s{scale:g}" + (f"-{scenario}" if scenario else "")
 
 
 def _codes() -> Codes:
@@ -69,7 +72,9 @@ def _codes() -> Codes:
                  institutions=np.array(institutions))
 
 
-def _validate(design, fmt, scale, years):
+def _validate(design, fmt, scale, years, scenario=None):
+    if scenario is not None and scenario not in P.SCENARIOS:
+        raise KpzError(f"unknown scenario {scenario!r} (known: {', '.join(P.SCENARIOS)})")
     if design not in spec.DESIGNS:
         raise KpzError(f"unknown design {design!r} (use {' or '.join(spec.DESIGNS)})")
     if fmt not in FORMATS:
@@ -93,7 +98,7 @@ def _clear(out: Path) -> None:
 
 def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", fmt: str = "csv",
                   scale: float = 1.0, years: tuple[int, int] = (2015, 2024),
-                  faults: bool = False, progress: bool = True) -> dict:
+                  faults: bool = False, progress: bool = True, scenario: str | None = None) -> dict:
     """Write a synthetic spec-v1 extract to ``out`` and its planted truth to ``out/_truth``.
 
     Parameters
@@ -106,12 +111,15 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     scale : persons relative to the Netherlands (1 = about 3.8 million aged 0-19).
     years : first and last calendar year of the period.
     faults : append malformed rows of every quarantine reason (listed in ``_truth/faults.csv``).
+    scenario : ``None`` (default) or one of ``parameters.SCENARIOS``: a mechanism that breaks an
+        estimator's assumption on purpose (``docs/synthetic.md``); drawn from its own random
+        stream, so everything else equals the default extract of the seed.
 
     Returns
     -------
     dict : the manifest written to ``out/manifest.json``.
     """
-    _validate(design, fmt, scale, years)
+    _validate(design, fmt, scale, years, scenario)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _clear(out)
@@ -157,7 +165,8 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
             in_sample = universe & ~selected & (rng.random(len(universe)) < P.SAMPLE_FRACTION)
             in_extract = selected | in_sample
         ext = np.flatnonzero(in_extract)
-        care = generate(rng, persons, ext, ly, years, codes)
+        scenario_rng = np.random.default_rng([seed, ci, SCENARIO_STREAM]) if scenario else None
+        care = generate(rng, persons, ext, ly, years, codes, scenario, scenario_rng)
         pids = np.asarray(pseudonyms(persons.index, seed).to_numpy(zero_copy_only=False))
         _write_people(writers, persons, ext, in_sample, P1, seed, templates)
         tables = care.tables
@@ -177,14 +186,13 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
             arrow = to_arrow(t, cols, seed)
             _remember_template(templates, t, arrow)
             writers[t].write(arrow)
-        truth.add(persons, universe, ly, in_extract, in_sample, pids, care.support, design,
-                  care.successor_delay_days)
+        truth.add(persons, universe, ly, in_extract, in_sample, pids, care, design)
     _write_populatie(writers["populatie"], pop, years)
     fault_list = _write_faults(writers, templates, counters, years) if faults else None
     files = {t: w.close() for t, w in writers.items()}
     manifest = {
         "spec_version": spec.SPEC_VERSION,
-        "extract_id": extract_id(seed, design, scale),
+        "extract_id": extract_id(seed, design, scale, scenario),
         "period_start": f"{years[0]}-01-01",
         "period_end": f"{years[1]}-12-31",
         "design": design,
@@ -192,7 +200,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
         "files": files,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    truth.write(out, fmt, manifest, scale, seed)
+    truth.write(out, fmt, manifest, scale, seed, scenario)
     if fault_list is not None:
         fault_list.to_csv(out / "_truth" / "faults.csv", index=False)
     return manifest

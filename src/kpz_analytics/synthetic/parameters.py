@@ -184,6 +184,15 @@ WLZ_LEVERINGSVORM = {"verblijf": 0.25, "vpt": 0.20, "mpt": 0.25, "pgb": 0.30}
 MEERZORG = 0.2  # share of severe indications with meerzorg lines
 PGB_SHARE = {"jeugdwet": 0.12, "wmo": 0.10, "zvw": 0.25}
 
+# ------------------------------------------------------------------ scenarios
+#: Generator scenarios that break an estimator's assumption on purpose (``kpz synth --scenario``;
+#: ``docs/synthetic.md``). Without one the extract is the default (same bytes for a seed).
+SCENARIOS = ("anticipation",)
+#: anticipation: share of the Jeugdwet users at 18 (not extended) whose youth care already stops
+#: before the birthday, and how many days before it (uniform): event months -3 .. -1.
+ANTICIPATION_SHARE = 0.5
+ANTICIPATION_DAYS = (31, 92)
+
 # ------------------------------------------------------------------------------ dirt
 CREDIT_REPLACED = 0.02  # share of lines credited and replaced by a new line
 CREDIT_CANCELLED = 0.008  # share of lines followed by a wrong extra line that is credited

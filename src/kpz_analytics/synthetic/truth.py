@@ -18,6 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import parameters as P
+from . import transition_truth as TT
+from .planted import load_planted, planted_path
+from .care import ChunkCare
 from .conditions import STRATA, SOURCES, LlcYears, available_sources
 from .population import NEVER, Persons, age_on, day, month_of, month_start, year_of
 
@@ -55,10 +58,12 @@ class Truth:
         self.person_years: list[pd.DataFrame] = []
         self.gap = np.zeros((2, 2), dtype=np.int64)  # [llc, sample-or-population] x [supported, gap]
         self.delays: list[np.ndarray] = []
+        self.transition: list[pd.DataFrame] = []
+        self.tr_at_risk = np.zeros((len(TT.COHORTS), TT.N_MONTHS), np.int64)
+        self.tr_using = np.zeros((len(TT.COHORTS), TT.N_MONTHS, len(TT.OUTCOMES)), np.int64)
 
     def add(self, persons: Persons, universe: np.ndarray, ly: LlcYears, in_extract: np.ndarray,
-            in_sample: np.ndarray, pids: np.ndarray, support: tuple, design: str,
-            delays: np.ndarray) -> None:
+            in_sample: np.ndarray, pids: np.ndarray, care: ChunkCare, design: str) -> None:
         y0, y1 = self.years
         P0, P1 = day(y0), day(y1, 12, 31)
         yi = ly.year - y0
@@ -94,8 +99,12 @@ class Truth:
             "in_extract": in_extract[keep].astype(int),
         }))
         self.person_years.append(_person_years(persons, ly, pids, self.years))
-        self._gap(persons, in_extract, in_sample, support, design)
-        self.delays.append(delays)
+        self._gap(persons, in_extract, in_sample, care.support, design)
+        self.delays.append(care.successor_delay_days)
+        tr = TT.chunk_truth(persons, in_extract, in_sample, care, design, self.years, pids)
+        self.transition.append(tr.persons)
+        self.tr_at_risk += tr.at_risk
+        self.tr_using += tr.using
 
     def _add_persons(self, df: pd.DataFrame) -> None:
         if self.spool is None:
@@ -124,7 +133,7 @@ class Truth:
         if not ok.any():
             return
         act = np.zeros((len(persons.index), 18), bool)
-        sp, ss, se = support
+        sp, ss, se = support[:3]
         r0 = month_of(ss) - m18[sp]
         r1 = month_of(se) - m18[sp]
         for m in range(-6, 12):
@@ -141,7 +150,8 @@ class Truth:
             self.gap[row, 1] += (sel & gap).sum()
 
     # ------------------------------------------------------------------------- write
-    def write(self, out: Path, fmt: str, manifest: dict, scale: float, seed: int) -> dict:
+    def write(self, out: Path, fmt: str, manifest: dict, scale: float, seed: int,
+              scenario: str | None = None) -> dict:
         tdir = out / "_truth"
         tdir.mkdir(parents=True, exist_ok=True)
         rows = []
@@ -152,6 +162,13 @@ class Truth:
         by_age = pd.DataFrame(rows)
         by_age.to_csv(tdir / "by_year_age.csv", index=False)
         person_year = pd.concat(self.person_years, ignore_index=True)
+        transition = pd.concat(self.transition, ignore_index=True)
+        curves = TT.curves_table(self.tr_at_risk, self.tr_using)
+        curves.to_csv(tdir / "transition_curves.csv", index=False)
+        if fmt == "parquet":
+            transition.to_parquet(tdir / "transition_persons.parquet", index=False)
+        else:
+            transition.to_csv(tdir / "transition_persons.csv", index=False)
         if self.spool is None:
             persons = pd.concat(self.persons, ignore_index=True)
             if fmt == "parquet":
@@ -173,6 +190,14 @@ class Truth:
                              "n": c})
         pd.DataFrame(pat_rows).to_csv(tdir / "capture_patterns.csv", index=False)
         summary = self._summary(by_age, manifest, scale, seed)
+        summary["scenario"] = scenario
+        summary["transition"] = TT.summary(transition, curves)
+        planted = load_planted(self.years, scenario)
+        if planted is not None:
+            summary["transition"]["planted"] = {
+                "source": f"synthetic/planted/{planted_path(self.years, scenario).name}",
+                "definition": planted["definition"], "seeds": [planted["seeds"][0], planted["seeds"][-1]],
+                "scale": planted["scale"], "values": planted["values"]}
         (tdir / "truth.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         (tdir / "README.md").write_text(README)
         return summary
@@ -316,4 +341,16 @@ years on 1 July of Y counted from the 15th of the birth month, floored at 0.
   that puts the person in that source in that year; empty when the year does not count).
 - `faults.csv` — only with `--faults`: file, row_number (1 = first data row), column_name,
   reason of every malformed row.
+- `transition_persons.csv|parquet` — every person of the extract whose 18th-birthday month lies
+  in the period, with the truth-side transition cohorts of docs/transition.md (default
+  parameters): first day of each case-finding source, found event month, cohort steps, cohort
+  (llc / comparison / empty), follow-up end and censoring reason, diagnostic group, support /
+  Wlz / pgb before 18, gap eligibility and gap, first month of adult successor care and the
+  time-to-care columns. Computed from the generator's own lines.
+- `transition_curves.csv` — cohort x outcome x event month (-24..23): persons followed and
+  persons using the outcome (realised event-time curves of the truth-side cohorts).
+- `truth.json` -> `transition`: realised gap shares and Kaplan-Meier quantiles of the time to
+  adult successor care per cohort and group, and (when stored for the period) the planted
+  expected values from a pooled independent simulation (`planted`: jump at 18 per outcome,
+  gap share, KM median; see docs/synthetic.md for their definition and limits); `scenario`.
 """
