@@ -55,6 +55,7 @@ KINDS: dict[str, str] = {
     "date_year_zero": "claims begindatum 0000-01-01 — stored as year 1 BC",
     "date_end_9999": "claims einddatum 9999-12-31 — spread the amount over 8,000 years",
     "date_line_too_long": "claims line of 547 days (sibling) — spread over the years it claims",
+    "date_municipal_line_too_long": "Wmo line of 6 years (sibling) — spread over the years it claims",
     "date_insured_year_zero": "insured period beginning 0000-01-01 (sibling) — was kept",
     "date_indication_9999": "Wlz indication ending 9999-12-31 (sibling) — was kept",
     "date_birth_future": "birth month 2099-01 — was accepted",
@@ -412,6 +413,24 @@ def test_period_year_without_denominators_stops_the_run(tmp_path):
                    r"^populatie\.csv: data-quality check populatie_years_missing failed \(error\)")
     assert msg.endswith("e.g. 2021")
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+@kinds("date_municipal_line_too_long")
+def test_municipal_lines_may_follow_their_decision_up_to_five_years(tmp_path):
+    """A Wmo/Jeugdwet line may run as long as its decision (up to five years: 1,827 days); a hospital
+    line no longer than a year (dot 9 of the planted rows). Failed before: a six-year line was kept."""
+    from extract_builder import municipal_line
+
+    tables = minimal_tables()
+    tables["wmo"] = [municipal_line("m1", "p1", begindatum="2020-07-01", einddatum="2021-12-31"),  # 549 days: kept
+                     municipal_line("m2", "p1", begindatum="2016-01-01", einddatum="2021-12-31")]  # 2,192 days
+    result = ingest(build_extract(tmp_path, tables), warehouse=tmp_path / "w.duckdb", max_bad_share=1.0,
+                    progress=False)
+    con = duckdb.connect(str(result.warehouse), read_only=True)
+    assert con.execute("select file, row_number, column_name, reason, detail from quarantine").fetchall() == [
+        ("wmo.csv", 2, "einddatum", "implausible",
+         "line of 2192 days (2016-01-01 to 2021-12-31) is longer than 1827 days")]
+    assert con.execute("select declaratie_id from core_wmo").fetchall() == [("m1",)]
 
 
 @kinds("period_wider_than_data")

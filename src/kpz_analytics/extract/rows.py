@@ -20,7 +20,7 @@ Priority (the first failing check decides the reason; within a step, spec column
 7. ``period_order``    — ``einddatum`` before ``begindatum``
 8. ``implausible``     — (pipeline code) a date outside 1900-2099, a birth month after the
                           extract period, a death before the birth month, a claims line longer
-                          than ``spec.MAX_LINE_DAYS``
+                          than the table's ``max_line_days`` (366; Wmo/Jeugdwet 1827)
 9. ``out_of_period``   — a claims line entirely outside [period_start, period_end]; an activity
                           dated outside it; a ``populatie`` year outside the period's years
 10. ``unknown_person`` — ``persoon_id`` not among the accepted ``personen`` rows
@@ -77,16 +77,32 @@ def _shown(column: str) -> str:
     return f"'''' || left({_q(column)}, 40) || ''''"
 
 
+# Every number, date and month is parsed once per row (``_parsed_columns``, in the ``flagged``
+# step); the checks refer to the parsed value by these names.
 def _num(column: str) -> str:
-    return f"try_cast({_q(column)} as double)"
+    return _q(f"__num_{column}")
 
 
 def _date(column: str) -> str:
-    return f"cast(try_strptime({_q(column)}, '%Y-%m-%d') as date)"
+    return _q(f"__date_{column}")
 
 
-def _month(column: str) -> str:
-    return f"cast(try_strptime({_q(column)} || '-01', '%Y-%m-%d') as date)"
+_month = _date
+
+
+def _parsed_columns(table: spec.Table) -> list[str]:
+    """SQL select items: the parsed value of every number, date and month column (NULL when it
+    does not parse)."""
+    items = []
+    for col in table.columns:
+        c = _q(col.name)
+        if col.kind == spec.DATE:
+            items.append(f"cast(try_strptime({c}, '%Y-%m-%d') as date) as {_date(col.name)}")
+        elif col.kind == spec.MONTH:
+            items.append(f"cast(try_strptime({c} || '-01', '%Y-%m-%d') as date) as {_date(col.name)}")
+        elif col.kind in (spec.DECIMAL, spec.INTEGER):
+            items.append(f"try_cast({c} as double) as {_num(col.name)}")
+    return items
 
 
 def _number_text(value: float) -> str:
@@ -97,10 +113,10 @@ def _parse_check(table: spec.Table, col: spec.Column) -> tuple[str, str, str] | 
     """(condition that the value is bad, reason, detail SQL) for a column's kind and set."""
     c = _q(col.name)
     if col.kind == spec.DATE:
-        bad = f"not (regexp_full_match({c}, '{_DATE_RE}') and try_strptime({c}, '%Y-%m-%d') is not null)"
+        bad = f"not (regexp_full_match({c}, '{_DATE_RE}') and {_date(col.name)} is not null)"
         return bad, "date", f"{_shown(col.name)} || ' is not a date YYYY-MM-DD'"
     if col.kind == spec.MONTH:
-        bad = f"not (regexp_full_match({c}, '{_MONTH_RE}') and try_strptime({c} || '-01', '%Y-%m-%d') is not null)"
+        bad = f"not (regexp_full_match({c}, '{_MONTH_RE}') and {_date(col.name)} is not null)"
         return bad, "date", f"{_shown(col.name)} || ' is not a month YYYY-MM'"
     if col.kind in (spec.DECIMAL, spec.INTEGER):
         regex = _DECIMAL_RE if col.kind == spec.DECIMAL else _INTEGER_RE
@@ -148,9 +164,9 @@ def _implausible(table: spec.Table, period: tuple[dt.date, dt.date]) -> list[str
         days = f"datediff('day', {_date('begindatum')}, {_date('einddatum')}) + 1"
         detail = (
             f"'line of ' || ({days}) || ' days (' || begindatum || ' to ' || einddatum || ') is longer than "
-            f"{spec.MAX_LINE_DAYS} days'"
+            f"{table.max_line_days} days'"
         )
-        whens.append(f"when {days} > {spec.MAX_LINE_DAYS} then {_issue('einddatum', 'implausible', detail)}")
+        whens.append(f"when {days} > {table.max_line_days} then {_issue('einddatum', 'implausible', detail)}")
     return whens
 
 
@@ -273,6 +289,7 @@ def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], 
     # (``plain``, from the reader) cannot hold one.
     values = ", ".join(f"raw.{_q(n)}" for n in names)
     flags = ["raw.*", f"not raw.plain and regexp_matches(concat({values}), {_lit(INVISIBLE_RE)}) as odd_chars"]
+    flags += _parsed_columns(table)
     if table.is_claims:
         flags.append("credit_voor_id is not null as is_credit")
     if table.person_column is not None:

@@ -20,6 +20,15 @@ INTEGER = "integer"
 FLAG = "flag"  # "0" / "1"
 
 
+# A declared hospital, Zvw or Wlz line covers at most a year: DBC/DOT subtrajecten close after
+# 120 or at most 365 days, and other Zvw and Wlz care is declared per period of at most a year.
+# Municipal lines (Wmo, Jeugdwet) may follow the decision (beschikking) they belong to, which
+# runs for up to five years. A longer line (e.g. ending 9999-12-31) would spread its amount over
+# the years it claims to cover (Table.max_line_days; reason `implausible`).
+MAX_LINE_DAYS = 366
+MAX_MUNICIPAL_LINE_DAYS = 1827
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -43,6 +52,7 @@ class Table:
     # a table whose grain is a combination (a populatie cell is year x age x sex x province).
     key: str | tuple[str, ...] | None = None
     is_claims: bool = False  # has credit lines, period checks on begindatum/einddatum
+    max_line_days: int = MAX_LINE_DAYS  # longest plausible claims line, in days (both ends counted)
     person_column: str | None = "persoon_id"  # checked against accepted personen rows
     grain: str = ""
 
@@ -91,10 +101,6 @@ MAX_CELL = 10_000_000  # persons in one populatie cell (a whole province has few
 # "open end" placeholder: an open end is an empty field).
 FIRST_DATE = "1900-01-01"
 LAST_DATE = "2099-12-31"
-# A declared line covers at most a year: DBC/DOT subtrajecten close after 120 or at most 365
-# days, and Zvw, Wlz, Wmo and Jeugdwet care is declared per period of at most a year. A longer
-# line (e.g. ending 9999-12-31) would spread its amount over the years it claims to cover.
-MAX_LINE_DAYS = 366
 
 
 def _amount(name: str = "bedrag") -> Column:
@@ -242,6 +248,7 @@ TABLES: dict[str, Table] = {
                 ),
                 key="declaratie_id",
                 is_claims=True,
+                max_line_days=MAX_MUNICIPAL_LINE_DAYS,
                 grain=f"one row per declared {law} line",
             )
             for law in ("wmo", "jeugdwet")

@@ -46,9 +46,8 @@ class Check:
 
     ``sql`` returns one row ``(n, example)``: how many units fail the check (0 = pass) and one
     failing unit to show; ``{start}``, ``{end}``, ``{first_year}``, ``{last_year}`` are the
-    extract period, ``{claims_years}`` a query of the calendar years (``y``) in which a core
-    claims line begins or ends (a line covers at most ``spec.MAX_LINE_DAYS``, so at most those
-    two years). ``what`` names the unit counted; ``table`` is the spec table whose file the
+    extract period, ``{claims_years}`` a query of the calendar years (``y``) a core claims line
+    covers. ``what`` names the unit counted; ``table`` is the spec table whose file the
     check is about, or a file name (``manifest.json``).
     """
 
@@ -69,7 +68,7 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "period_years_without_claims", "warn", "manifest.json",
-        "years of the manifest's period in which no claims line of any file begins or ends "
+        "years of the manifest's period that no claims line of any file covers "
         "(is the period right?)",
         """with covered as (
             {claims_years}
@@ -143,7 +142,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, files: dict[str, str],
     """
     start, end = period
     claims_years = "\n            union\n            ".join(
-        f"select year(begindatum) as y from core_{t} union select year(einddatum) from core_{t}"
+        f"select distinct unnest(range(year(begindatum), year(einddatum) + 1)) as y from core_{t}"
         for t in spec.CLAIMS_TABLES
     )
     rows = []
