@@ -7,6 +7,11 @@ import pytest
 SCALE = 0.05
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "hostile(*kinds): the hostile-input kinds a test exercises (test_hostile.py)")
+    config.addinivalue_line("markers", "with_marts: the test needs the marts built (test_hostile.py)")
+
+
 @pytest.fixture(scope="session")
 def small_warehouse(tmp_path_factory):
     """A 5 % scale cohort-plus-sample extract for 2019-2024, ingested (``IngestResult``)."""

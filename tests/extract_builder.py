@@ -16,7 +16,9 @@ typed_parquet=True, manifest_overrides=None) -> Path``
     Writes one extract directory ``tmp_path/name``. ``tables`` maps a spec table name to a
     list of row dicts (column -> value; a missing key or ``None`` is an empty field; keys the
     spec does not know become extension columns). Tables not given are written empty (header
-    only, 0 rows). ``fmt`` is ``"csv"``, ``"parquet"``, or a dict table -> format.
+    only, 0 rows) — except ``populatie``, which gets one valid cell per year of the period
+    (ingest stops when a year of the period has no denominator cell; pass ``populatie=[]``
+    for an empty file). ``fmt`` is ``"csv"``, ``"parquet"``, or a dict table -> format.
     ``typed_parquet`` writes Parquet columns with their natural types (dates, doubles,
     integers) where every value parses, as a large delivery would; else all text.
     ``manifest_overrides`` updates top-level manifest fields (``None`` deletes a field).
@@ -27,7 +29,8 @@ typed_parquet=True, manifest_overrides=None) -> Path``
 ``sha256_of(path) -> str``
 Row helpers with valid defaults, override any column by keyword: ``person``, ``insured``,
 ``population``, ``dot_line``, ``activity``, ``zvw_line``, ``wlz_indication``, ``wlz_line``,
-``municipal_line`` (wmo / jeugdwet), and ``minimal_tables()`` (one valid row per table).
+``municipal_line`` (wmo / jeugdwet), ``period_population(period)`` (a cell per year) and
+``minimal_tables()`` (one valid row per table, two populatie cells).
 """
 
 from __future__ import annotations
@@ -140,6 +143,8 @@ def build_extract(
     out = Path(tmp_path) / name
     out.mkdir(parents=True, exist_ok=True)
     files = {}
+    if "populatie" not in tables:
+        tables = {**tables, "populatie": period_population(period)}
     for table in spec.TABLE_ORDER:
         rows = tables.get(table, [])
         table_fmt = fmt.get(table, "csv") if isinstance(fmt, dict) else fmt
@@ -226,12 +231,19 @@ def municipal_line(declaratie_id: str = "m1", persoon_id: str = "p1", **kw) -> d
     return {**row, **kw}
 
 
+def period_population(period: tuple[str, str] = ("2020-01-01", "2021-12-31")) -> list[dict]:
+    """One valid ``populatie`` cell for every year of the period (the 2020 cell of ``population()``)."""
+    first, last = int(period[0][:4]), int(period[1][:4])
+    return [population(jaar=str(y)) for y in range(first, last + 1)]
+
+
 def minimal_tables() -> dict[str, list[dict]]:
-    """One valid row in every table, all about person ``p1``."""
+    """One valid row in every table, all about person ``p1`` (``populatie``: one cell for each
+    year of the default period 2020-2021)."""
     return {
         "personen": [person("p1")],
         "verzekeringsperioden": [insured("p1")],
-        "populatie": [population()],
+        "populatie": period_population(),
         "dot": [dot_line("d1", "p1")],
         "dot_zorgactiviteiten": [activity("d1")],
         "zvw_overig": [zvw_line("z1", "p1")],

@@ -55,7 +55,7 @@ def test_valid_extract_is_accepted(extract, tmp_path):
     result = ingest(extract, warehouse=tmp_path / "w.duckdb", progress=False)
     assert result.warehouse.exists()
     assert result.dq_summary["rows_quarantined"].sum() == 0
-    assert result.dq_summary["rows_in"].tolist() == [1] * 10
+    assert result.dq_summary["rows_in"].tolist() == [1, 1, 2] + [1] * 7  # populatie: 2020 and 2021
 
 
 def test_missing_extract_directory(tmp_path):

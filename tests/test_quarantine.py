@@ -56,9 +56,12 @@ def _planted_tables():
     populatie = [
         population(),                               # 1 ok
         population(leeftijd="100"),                 # 2 enum (0-99)
-        population(aantal="-5"),                    # 3 negative
+        population(leeftijd="11", aantal="-5"),     # 3 negative
         population(jaar="2020.5"),                  # 4 number
         population(),                               # 5 exact duplicate
+        population(jaar="2021"),                    # 6 ok (every period year needs a cell)
+        population(jaar="2021", leeftijd="12", aantal="36"),    # 7 conflict: one cell, two counts
+        population(jaar="2021", leeftijd="12", aantal="1036"),  # 8 conflict
     ]
     d = dot_line
     dot = [
@@ -147,6 +150,8 @@ EXPECTED_QUARANTINE = [
     ("populatie.csv", 2, "leeftijd", "enum"),
     ("populatie.csv", 3, "aantal", "negative"),
     ("populatie.csv", 4, "jaar", "number"),
+    ("populatie.csv", 7, "jaar", "conflict"),
+    ("populatie.csv", 8, "jaar", "conflict"),
     ("dot.csv", 3, "bedrag", "negative"),
     ("dot.csv", 4, "begindatum", "out_of_period"),
     ("dot.csv", 6, "begindatum", "out_of_period"),
@@ -186,7 +191,7 @@ EXPECTED_QUARANTINE = [
 EXPECTED_SUMMARY = {
     "personen.csv": (13, 3, 10, 1, 0, 0),
     "verzekeringsperioden.csv": (7, 2, 5, 0, 0, 0),
-    "populatie.csv": (5, 2, 3, 1, 0, 0),
+    "populatie.csv": (8, 3, 5, 1, 0, 0),
     "dot.csv": (19, 3, 16, 0, 1, 1),
     "dot_zorgactiviteiten.csv": (9, 4, 5, 1, 1, 1),
     "zvw_overig.csv": (5, 1, 4, 0, 0, 0),

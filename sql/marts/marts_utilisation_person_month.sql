@@ -281,8 +281,10 @@ care_months as (
         financing,
         institution_type,
         count(*) as n_lines,
-        sum(volume * days_in_month / line_days) as volume,
-        sum(cost * days_in_month / line_days) as cost
+        -- Shares are summed as fixed-point decimals: a sum of doubles depends on the order the
+        -- threads add them in, and an ingest must be reproducible bit for bit (issue 16).
+        cast(sum(cast(volume * days_in_month / line_days as decimal(38, 10))) as double) as volume,
+        cast(sum(cast(cost * days_in_month / line_days as decimal(38, 10))) as double) as cost
     from line_months
     group by persoon_id, month_no, domain, subdomain, financing, institution_type
 

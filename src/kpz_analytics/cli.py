@@ -45,13 +45,42 @@ def _parse_years(years: str) -> tuple[int, int]:
     return first, last
 
 
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
 def _run(func, *args, **kwargs):
-    """Call a package function; turn a KpzError into a one-line message and exit code 2."""
+    """Call a package function; every error becomes one line on stderr, never a traceback.
+
+    A KpzError (bad input or parameters) exits with code 2. Anything else is not the user's
+    fault but must not drown them in a traceback either: one line naming the kind of error,
+    exit code 3 (``KPZ_DEBUG=1`` re-raises it, for developers). A file-system error names the
+    path and the cause (code 2).
+    """
+    import os
+
     try:
         return func(*args, **kwargs)
     except KpzError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {_one_line(exc)}", err=True)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        typer.echo(f"error: {exc.strerror or _one_line(exc) or type(exc).__name__}{where}", err=True)
+        raise typer.Exit(2) from None
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("KPZ_DEBUG"):
+            raise
+        typer.echo(f"error: unexpected {type(exc).__name__}: {_one_line(exc)[:300]} "
+                   "(a bug: please report it with the command that caused it; KPZ_DEBUG=1 shows the traceback)",
+                   err=True)
+        raise typer.Exit(3) from None
 
 
 @app.command()
@@ -162,11 +191,13 @@ def prevalence(
     from .cohorts.cases import SOURCES, CaseParams
     from .analyses.prevalence import run_prevalence
 
-    params = CaseParams(
+    params = _run(
+        CaseParams,
         years=_run(_parse_years, years) if years else None, age_min=age_min, age_max=age_max,
         lookback=lookback,
         sources=tuple(s.strip() for s in sources.split(",") if s.strip()) if sources else SOURCES,
     )
+    _run(params.check)  # before the warehouse is opened: a bad parameter is named first
     result = _run(run_prevalence, warehouse, out, params, criterion=criterion)
     for note in result.warnings:
         typer.echo(f"note: {note}", err=True)
@@ -202,7 +233,8 @@ def transition(
     def _list(value):
         return tuple(v.strip() for v in value.split(",") if v.strip()) if value else None
 
-    params = TransitionParams(
+    params = _run(
+        TransitionParams,
         months_before=months_before, months_after=months_after, found_by=found_by,
         support_window=support_window, gap_window=gap_window, gap_length=gap_length,
         rate_window=rate_window, comparison_size=comparison_size, seed=seed,

@@ -52,20 +52,28 @@ def _sql_text(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def spill_directory(temp_directory: str | Path | None = None) -> Path | None:
+    """Where DuckDB spills: ``KPZ_DUCKDB_TEMP_DIR`` (a subdirectory named after the caller's
+    default, so parallel runs do not share files), else the caller's default, else None
+    (DuckDB's own default)."""
+    if DUCKDB_TEMP_DIR and temp_directory is not None:
+        return Path(DUCKDB_TEMP_DIR) / Path(temp_directory).name
+    if DUCKDB_TEMP_DIR:
+        return Path(DUCKDB_TEMP_DIR)
+    return None if temp_directory is None else Path(temp_directory)
+
+
 def configure_duckdb(con, temp_directory: str | Path | None = None) -> None:
     """Apply the DuckDB settings above to a connection (threads, memory limit, spill directory).
 
     ``temp_directory`` is the caller's default spill directory; ``KPZ_DUCKDB_TEMP_DIR`` wins
-    over it (a subdirectory named after the caller's, so parallel runs do not share files).
+    over it (see :func:`spill_directory`).
     """
     con.execute(f"set threads = {int(DUCKDB_THREADS)}")
     con.execute(f"set memory_limit = {_sql_text(DUCKDB_MEMORY_LIMIT)}")
-    if DUCKDB_TEMP_DIR and temp_directory is not None:
-        temp_directory = Path(DUCKDB_TEMP_DIR) / Path(temp_directory).name
-    elif DUCKDB_TEMP_DIR:
-        temp_directory = DUCKDB_TEMP_DIR
-    if temp_directory is not None:
-        con.execute(f"set temp_directory = {_sql_text(str(temp_directory))}")
+    spill = spill_directory(temp_directory)
+    if spill is not None:
+        con.execute(f"set temp_directory = {_sql_text(str(spill))}")
 
 
 def warehouse_path(extract_id: str) -> Path:

@@ -73,8 +73,17 @@ class CaseParams:
     sources: tuple[str, ...] = SOURCES
     need_definition: str = NEED_DEFINITION
 
-    def validated(self, period_years: tuple[int, int]) -> "CaseParams":
-        """Check the parameters against the extract; fill in the default years."""
+    def check(self) -> None:
+        """Check what needs no extract (ages, lookback, sources); ``validated`` does it too.
+
+        Raises
+        ------
+        ParameterError
+            One line naming the parameter and its value.
+        """
+        self._checked_sources()
+
+    def _checked_sources(self) -> tuple[str, ...]:
         if self.age_min < 0 or self.age_max < self.age_min:
             raise ParameterError(
                 f"empty or invalid age range {self.age_min}-{self.age_max}: need 0 <= age_min <= age_max"
@@ -89,6 +98,11 @@ class CaseParams:
             raise ParameterError(
                 f"unknown source {', '.join(unknown)} (known: {', '.join(SOURCES)})"
             )
+        return sources
+
+    def validated(self, period_years: tuple[int, int]) -> "CaseParams":
+        """Check the parameters against the extract; fill in the default years."""
+        sources = self._checked_sources()
         first_p, last_p = period_years
         years = self.years or (first_p, last_p)
         if years[0] > years[1]:

@@ -8,18 +8,25 @@ expressions), so the same code scales out of core to national extracts.
 
 Priority (the first failing check decides the reason; within a step, spec column order):
 
-1. ``fields``          — the CSV row has another number of fields than the header (pipeline
-                          code: the values cannot be assigned to columns)
-2. ``missing``         — a required value is empty
-3. ``date`` / ``number`` / ``enum`` — unparsable date or month, unparsable number, value
-                          outside the allowed set or pattern (``populatie.leeftijd`` 0–99)
-4. ``negative``        — negative amount or quantity on a line that is not a credit line
-5. ``period_order``    — ``einddatum`` before ``begindatum``
-6. ``out_of_period``   — a claims line entirely outside [period_start, period_end]
-7. ``unknown_person``  — ``persoon_id`` not among the accepted ``personen`` rows
-8. ``conflict``        — rows sharing the key but differing in content (all rows of the key)
-9. ``orphan_credit``   — a credit naming no non-credit line of the same file and person
-10. ``unknown_line``   — (``dot_zorgactiviteiten``, pipeline code) ``declaratie_id`` is no
+1. ``fields``          — the CSV row has another number of fields than the header, or malformed
+                          quoting (pipeline code: the values cannot be assigned to columns)
+2. ``header``          — the row is the header line again (pipeline code: files concatenated)
+3. ``characters``      — a value holds an invisible or control character inside it (pipeline
+                          code; such characters at the edge of a value are trimmed)
+4. ``missing``         — a required value is empty
+5. ``date`` / ``number`` / ``enum`` — unparsable date or month, a number that is not a finite
+                          number, value outside the allowed set, pattern or plausible range
+6. ``negative``        — negative amount or quantity on a line that is not a credit line
+7. ``period_order``    — ``einddatum`` before ``begindatum``
+8. ``implausible``     — (pipeline code) a date outside 1900-2099, a birth month after the
+                          extract period, a death before the birth month, a claims line longer
+                          than the table's ``max_line_days`` (366; Wmo/Jeugdwet 1827)
+9. ``out_of_period``   — a claims line entirely outside [period_start, period_end]; an activity
+                          dated outside it; a ``populatie`` year outside the period's years
+10. ``unknown_person`` — ``persoon_id`` not among the accepted ``personen`` rows
+11. ``conflict``       — rows sharing the key but differing in content (all rows of the key)
+12. ``orphan_credit``  — a credit naming no non-credit line of the same file and person
+13. ``unknown_line``   — (``dot_zorgactiviteiten``, pipeline code) ``declaratie_id`` is no
                           accepted ``dot`` line
 
 Conflicts and credit targets are judged on all rows of the file that could be split into
@@ -34,16 +41,15 @@ import datetime as dt
 import duckdb
 
 from . import spec
+from .readers import INVISIBLE_RE
 
 # Reasons of the spec plus the pipeline's own (documented above and in docs/ingest.md).
-PIPELINE_REASONS = ("fields", "unknown_line")
+PIPELINE_REASONS = ("fields", "header", "characters", "implausible", "unknown_line")
 REASON_PRIORITY = (
-    "fields", "missing", "date", "number", "enum", "negative", "period_order",
-    "out_of_period", "unknown_person", "conflict", "orphan_credit", "unknown_line",
+    "fields", "header", "characters", "missing", "date", "number", "enum", "negative", "period_order",
+    "implausible", "out_of_period", "unknown_person", "conflict", "orphan_credit", "unknown_line",
 )
 
-# Numeric ranges the spec states in prose rather than as a kind (reason `enum`).
-RANGES: dict[tuple[str, str], tuple[int, int]] = {("populatie", "leeftijd"): (0, 99)}
 # Quantities that may never be negative, although they are not credit-signed amounts.
 NON_NEGATIVE: dict[str, tuple[str, ...]] = {"populatie": ("aantal",), "dot_zorgactiviteiten": ("aantal",)}
 
@@ -71,27 +77,52 @@ def _shown(column: str) -> str:
     return f"'''' || left({_q(column)}, 40) || ''''"
 
 
+# Every number, date and month is parsed once per row (``_parsed_columns``, in the ``flagged``
+# step); the checks refer to the parsed value by these names.
 def _num(column: str) -> str:
-    return f"try_cast({_q(column)} as double)"
+    return _q(f"__num_{column}")
 
 
 def _date(column: str) -> str:
-    return f"cast(try_strptime({_q(column)}, '%Y-%m-%d') as date)"
+    return _q(f"__date_{column}")
+
+
+_month = _date
+
+
+def _parsed_columns(table: spec.Table) -> list[str]:
+    """SQL select items: the parsed value of every number, date and month column (NULL when it
+    does not parse)."""
+    items = []
+    for col in table.columns:
+        c = _q(col.name)
+        if col.kind == spec.DATE:
+            items.append(f"cast(try_strptime({c}, '%Y-%m-%d') as date) as {_date(col.name)}")
+        elif col.kind == spec.MONTH:
+            items.append(f"cast(try_strptime({c} || '-01', '%Y-%m-%d') as date) as {_date(col.name)}")
+        elif col.kind in (spec.DECIMAL, spec.INTEGER):
+            items.append(f"try_cast({c} as double) as {_num(col.name)}")
+    return items
+
+
+def _number_text(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:g}"
 
 
 def _parse_check(table: spec.Table, col: spec.Column) -> tuple[str, str, str] | None:
     """(condition that the value is bad, reason, detail SQL) for a column's kind and set."""
     c = _q(col.name)
     if col.kind == spec.DATE:
-        bad = f"not (regexp_full_match({c}, '{_DATE_RE}') and try_strptime({c}, '%Y-%m-%d') is not null)"
+        bad = f"not (regexp_full_match({c}, '{_DATE_RE}') and {_date(col.name)} is not null)"
         return bad, "date", f"{_shown(col.name)} || ' is not a date YYYY-MM-DD'"
     if col.kind == spec.MONTH:
-        bad = f"not (regexp_full_match({c}, '{_MONTH_RE}') and try_strptime({c} || '-01', '%Y-%m-%d') is not null)"
+        bad = f"not (regexp_full_match({c}, '{_MONTH_RE}') and {_date(col.name)} is not null)"
         return bad, "date", f"{_shown(col.name)} || ' is not a month YYYY-MM'"
     if col.kind in (spec.DECIMAL, spec.INTEGER):
         regex = _DECIMAL_RE if col.kind == spec.DECIMAL else _INTEGER_RE
         what = "a number with a decimal point" if col.kind == spec.DECIMAL else "a whole number"
-        bad = f"not (regexp_full_match({c}, '{regex}') and {_num(col.name)} is not null)"
+        # isfinite: '1e309' parses as a double, to infinity.
+        bad = f"not (regexp_full_match({c}, '{regex}') and coalesce(isfinite({_num(col.name)}), false))"
         return bad, "number", f"{_shown(col.name)} || ' is not {what}'"
     if col.allowed is not None:
         allowed = ", ".join(_lit(v) for v in col.allowed)
@@ -105,12 +136,63 @@ def _parse_check(table: spec.Table, col: spec.Column) -> tuple[str, str, str] | 
     return None
 
 
+def _implausible(table: spec.Table, period: tuple[dt.date, dt.date]) -> list[str]:
+    """WHEN clauses of the plausibility rules (reason ``implausible``), per column in spec order."""
+    start, end = period
+    whens: list[str] = []
+    lo, hi = spec.FIRST_DATE, spec.LAST_DATE
+    for col in table.columns:
+        if col.kind not in (spec.DATE, spec.MONTH):
+            continue
+        value = _date(col.name) if col.kind == spec.DATE else _month(col.name)
+        shown = _shown(col.name)
+        whens.append(
+            f"when {value} not between date '{lo}' and date '{hi}' then "
+            f"{_issue(col.name, 'implausible', shown + ' || ' + _lit(f' is outside {lo[:4]}-{hi[:4]}'))}"
+        )
+    if table.name == "personen":
+        end_month = end.replace(day=1)
+        whens.append(
+            f"when {_month('geboortemaand')} > date '{end_month}' then "
+            f"{_issue('geboortemaand', 'implausible', _shown('geboortemaand') + ' || ' + _lit(f' is after the extract period (ends {end})'))}"
+        )
+        whens.append(
+            f"when {_date('overlijdensdatum')} < {_month('geboortemaand')} then "
+            f"{_issue('overlijdensdatum', 'implausible', _shown('overlijdensdatum') + ' || ' + _lit(' is before the birth month ') + ' || geboortemaand')}"
+        )
+    if table.is_claims:
+        days = f"datediff('day', {_date('begindatum')}, {_date('einddatum')}) + 1"
+        detail = (
+            f"'line of ' || ({days}) || ' days (' || begindatum || ' to ' || einddatum || ') is longer than "
+            f"{table.max_line_days} days'"
+        )
+        whens.append(f"when {days} > {table.max_line_days} then {_issue('einddatum', 'implausible', detail)}")
+    return whens
+
+
 def _issue_case(table: spec.Table, period: tuple[dt.date, dt.date], n_header: str) -> str:
     """The CASE expression that returns the first issue of a row (struct) or NULL."""
     names = table.column_names
     whens: list[str] = []
-    fields_detail = "n_fields || " + _lit(" fields, header has ") + " || " + n_header
+    fields_detail = (
+        "case when bad_quotes then " + _lit("malformed quoting (text after a closing quote)")
+        + " else n_fields || " + _lit(" fields, header has ") + " || " + n_header + " end"
+    )
     whens.append(f"when not fields_ok then {_issue(None, 'fields', fields_detail)}")
+    first = names[:2]
+    whens.append(
+        "when " + " and ".join(f"{_q(n)} = {_lit(n)}" for n in first) + " then "
+        + _issue(None, "header", _lit("the header line again (two files concatenated?)"))
+    )
+    for col in table.columns:
+        whens.append(
+            f"when odd_chars and regexp_matches({_q(col.name)}, {_lit(INVISIBLE_RE)}) then "
+            + _issue(
+                col.name, "characters",
+                f"{_shown(col.name)} || ' holds the invisible or control character ' || "
+                f"printf('U+%04X', unicode(regexp_extract({_q(col.name)}, {_lit(INVISIBLE_RE)})))",
+            )
+        )
     for col in table.columns:
         if col.required:
             whens.append(f"when {_q(col.name)} is null then {_issue(col.name, 'missing', _lit('required value is empty'))}")
@@ -119,10 +201,10 @@ def _issue_case(table: spec.Table, period: tuple[dt.date, dt.date], n_header: st
         if check is not None:
             bad, reason, detail = check
             whens.append(f"when {_q(col.name)} is not null and {bad} then {_issue(col.name, reason, detail)}")
-        rng = RANGES.get((table.name, col.name))
-        if rng is not None:
-            lo, hi = rng
-            detail = _shown(col.name) + " || " + _lit(f" is outside {lo}-{hi}")
+        if col.low is not None and col.high is not None:
+            lo, hi = col.low, col.high
+            span = f"{lo:g}-{hi:g}" if lo >= 0 else f"{_number_text(lo)} to {_number_text(hi)}"
+            detail = _shown(col.name) + " || " + _lit(f" is outside {span}")
             whens.append(f"when {_num(col.name)} not between {lo} and {hi} then {_issue(col.name, 'enum', detail)}")
     for col in table.columns:
         if col.signed_on_credit:
@@ -141,8 +223,9 @@ def _issue_case(table: spec.Table, period: tuple[dt.date, dt.date], n_header: st
             f"when {_date('einddatum')} < {_date('begindatum')} then "
             f"{_issue('einddatum', 'period_order', _shown('einddatum') + ' || ' + _lit(' is before begindatum ') + ' || begindatum')}"
         )
+    whens.extend(_implausible(table, period))
+    start, end = period
     if table.is_claims:
-        start, end = period
         detail = (
             _lit("line ") + " || begindatum || " + _lit(" to ") + " || einddatum || "
             + _lit(f" lies entirely outside {start} to {end}")
@@ -151,14 +234,28 @@ def _issue_case(table: spec.Table, period: tuple[dt.date, dt.date], n_header: st
             f"when {_date('einddatum')} < date '{start}' or {_date('begindatum')} > date '{end}' then "
             f"{_issue('begindatum', 'out_of_period', detail)}"
         )
+    if table.name == "dot_zorgactiviteiten":
+        detail = _shown("datum") + " || " + _lit(f" lies outside the extract period {start} to {end}")
+        whens.append(
+            f"when {_date('datum')} not between date '{start}' and date '{end}' then "
+            f"{_issue('datum', 'out_of_period', detail)}"
+        )
+    if table.name == "populatie":
+        detail = _shown("jaar") + " || " + _lit(f" is outside the extract period's years {start.year}-{end.year}")
+        whens.append(
+            f"when {_num('jaar')} not between {start.year} and {end.year} then {_issue('jaar', 'out_of_period', detail)}"
+        )
     if table.person_column is not None:
         pc = table.person_column
         whens.append(
             f"when not known_person then {_issue(pc, 'unknown_person', _shown(pc) + ' || ' + _lit(' is not an accepted personen row'))}"
         )
     if table.key is not None:
+        key_cols = table.key_columns
+        shown_key = " || ', ' || ".join(f"coalesce({_shown(k)}, '')" for k in key_cols)
+        label = table.key if isinstance(table.key, str) else "(" + ", ".join(key_cols) + ")"
         whens.append(
-            f"when in_conflict then {_issue(table.key, 'conflict', _lit('rows sharing ' + table.key + ' ') + ' || ' + _shown(table.key) + ' || ' + _lit(' differ in content'))}"
+            f"when in_conflict then {_issue(key_cols[0], 'conflict', _lit('rows sharing ' + label + ' ') + ' || ' + shown_key + ' || ' + _lit(' differ in content'))}"
         )
     if table.is_claims:
         whens.append(
@@ -187,7 +284,12 @@ def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], 
     raw = f"{schema}.raw_{table.name}"
     names = table.column_names
     ctes = [f"raw as (\n        select * from {raw}\n    )"]
-    flags = ["raw.*"]
+    # One regular expression over the row's values finds the (rare) rows with an odd character;
+    # the CASE then looks for it column by column in those rows only. A line of printable ASCII
+    # (``plain``, from the reader) cannot hold one.
+    values = ", ".join(f"raw.{_q(n)}" for n in names)
+    flags = ["raw.*", f"not raw.plain and regexp_matches(concat({values}), {_lit(INVISIBLE_RE)}) as odd_chars"]
+    flags += _parsed_columns(table)
     if table.is_claims:
         flags.append("credit_voor_id is not null as is_credit")
     if table.person_column is not None:
@@ -198,18 +300,21 @@ def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], 
             f"coalesce({_q(table.person_column)} in (select persoon_id from persons), false) as known_person"
         )
     if table.key is not None:
-        key = _q(table.key)
+        key_cols = table.key_columns
+        # One column: the column itself; several (populatie's cell): a row of them.
+        key = _q(key_cols[0]) if len(key_cols) == 1 else "row(" + ", ".join(_q(k) for k in key_cols) + ")"
+        key_present = " and ".join(f"{_q(k)} is not null" for k in key_cols)
         content = ", ".join(_q(n) for n in names)
         # Rows that could not be split into columns take no part: their "key" is unreliable.
         # Most keys occur once; only repeated keys are compared in content.
         ctes.append(
-            f"repeated_keys as (\n        select {key} as k from raw where fields_ok and {key} is not null\n"
-            f"        group by {key} having count(*) > 1\n    )"
+            f"repeated_keys as (\n        select {key} as k from raw where fields_ok and {key_present}\n"
+            f"        group by k having count(*) > 1\n    )"
         )
         ctes.append(
             f"conflicting_keys as (\n        select {key} as k from raw\n"
             f"        where fields_ok and {key} in (select k from repeated_keys)\n"
-            f"        group by {key} having count(distinct row({content})) > 1\n    )"
+            f"        group by k having count(distinct row({content})) > 1\n    )"
         )
         flags.append(f"coalesce({key} in (select k from conflicting_keys), false) as in_conflict")
     if table.is_claims:

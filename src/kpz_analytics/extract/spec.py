@@ -20,6 +20,15 @@ INTEGER = "integer"
 FLAG = "flag"  # "0" / "1"
 
 
+# A declared hospital, Zvw or Wlz line covers at most a year: DBC/DOT subtrajecten close after
+# 120 or at most 365 days, and other Zvw and Wlz care is declared per period of at most a year.
+# Municipal lines (Wmo, Jeugdwet) may follow the decision (beschikking) they belong to, which
+# runs for up to five years. A longer line (e.g. ending 9999-12-31) would spread its amount over
+# the years it claims to cover (Table.max_line_days; reason `implausible`).
+MAX_LINE_DAYS = 366
+MAX_MUNICIPAL_LINE_DAYS = 1827
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -28,20 +37,35 @@ class Column:
     allowed: tuple[str, ...] | None = None  # closed set of values (reason `enum`)
     pattern: str | None = None  # regular expression the value must match (reason `enum`)
     signed_on_credit: bool = False  # negative only allowed on a credit line (reason `negative`)
+    # Plausible range of a number (reason `enum` outside it; a value that is not a finite number
+    # is `number`). The spec states only 0-99 for populatie.leeftijd; the other ranges are the
+    # pipeline's (docs/ingest.md, "Plausible values").
+    low: float | None = None
+    high: float | None = None
 
 
 @dataclass(frozen=True)
 class Table:
     name: str
     columns: tuple[Column, ...]
-    key: str | None = None  # rows sharing the key but differing in content are conflicts
+    # Rows sharing the key but differing in content are conflicts. One column, or several for
+    # a table whose grain is a combination (a populatie cell is year x age x sex x province).
+    key: str | tuple[str, ...] | None = None
     is_claims: bool = False  # has credit lines, period checks on begindatum/einddatum
+    max_line_days: int = MAX_LINE_DAYS  # longest plausible claims line, in days (both ends counted)
     person_column: str | None = "persoon_id"  # checked against accepted personen rows
     grain: str = ""
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The key as a tuple of column names (empty when the table has no key)."""
+        if self.key is None:
+            return ()
+        return (self.key,) if isinstance(self.key, str) else tuple(self.key)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -66,15 +90,25 @@ FLAGS = ("0", "1")
 _pid = Column("persoon_id")
 _credit = Column("credit_voor_id", required=False)
 
+# Plausible ranges (docs/ingest.md). An amount of more than EUR 10 million on one declared line
+# is a corrupted value (the most expensive single treatments cost about EUR 2 million); the same
+# bound holds for quantities, whose unit may be `euro` or `minuut` (a year has 525,600 minutes).
+MAX_AMOUNT = 10_000_000
+MAX_QUANTITY = 10_000_000
+MAX_ACTIVITIES = 10_000  # activities of one code on one hospital line
+MAX_CELL = 10_000_000  # persons in one populatie cell (a whole province has fewer than 4 million)
+# Dates before FIRST_DATE or after LAST_DATE are no dates of this domain (year 0, the 9999-12-31
+# "open end" placeholder: an open end is an empty field).
+FIRST_DATE = "1900-01-01"
+LAST_DATE = "2099-12-31"
 
-def _claims_tail(quantity: str) -> tuple[Column, ...]:
-    return (
-        Column("begindatum", DATE),
-        Column("einddatum", DATE),
-        Column(quantity, DECIMAL, signed_on_credit=True),
-        Column("eenheid", allowed=EENHEDEN),
-        Column("bedrag", DECIMAL, signed_on_credit=True),
-    )
+
+def _amount(name: str = "bedrag") -> Column:
+    return Column(name, DECIMAL, signed_on_credit=True, low=-MAX_AMOUNT, high=MAX_AMOUNT)
+
+
+def _quantity(name: str) -> Column:
+    return Column(name, DECIMAL, signed_on_credit=True, low=-MAX_QUANTITY, high=MAX_QUANTITY)
 
 
 TABLES: dict[str, Table] = {
@@ -103,12 +137,13 @@ TABLES: dict[str, Table] = {
         Table(
             "populatie",
             (
-                Column("jaar", INTEGER),
-                Column("leeftijd", INTEGER),
+                Column("jaar", INTEGER, low=1900, high=2099),
+                Column("leeftijd", INTEGER, low=0, high=99),
                 Column("geslacht", allowed=GESLACHT),
                 Column("provincie_code", allowed=PROVINCIES),
-                Column("aantal", INTEGER),
+                Column("aantal", INTEGER, low=-MAX_CELL, high=MAX_CELL),
             ),
+            key=("jaar", "leeftijd", "geslacht", "provincie_code"),
             person_column=None,
             grain="one row per year x age x sex x province (insured on 1 July)",
         ),
@@ -125,7 +160,7 @@ TABLES: dict[str, Table] = {
                 Column("zorgproduct_code", pattern=r"\d{9}"),
                 Column("begindatum", DATE),
                 Column("einddatum", DATE),
-                Column("bedrag", DECIMAL, signed_on_credit=True),
+                _amount(),
                 _credit,
             ),
             key="declaratie_id",
@@ -138,7 +173,7 @@ TABLES: dict[str, Table] = {
                 Column("declaratie_id"),
                 Column("zorgactiviteit_code", pattern=r"\d{6}"),
                 Column("datum", DATE),
-                Column("aantal", INTEGER),
+                Column("aantal", INTEGER, low=-MAX_ACTIVITIES, high=MAX_ACTIVITIES),
             ),
             person_column=None,
             grain="one row per activity within a subtraject",
@@ -152,9 +187,9 @@ TABLES: dict[str, Table] = {
                 Column("prestatie_code"),
                 Column("begindatum", DATE),
                 Column("einddatum", DATE),
-                Column("aantal", DECIMAL, signed_on_credit=True),
+                _quantity("aantal"),
                 Column("eenheid", allowed=EENHEDEN),
-                Column("bedrag", DECIMAL, signed_on_credit=True),
+                _amount(),
                 Column("leveringsvorm", allowed=LEVERINGSVORM_ZVW),
                 _credit,
             ),
@@ -185,9 +220,9 @@ TABLES: dict[str, Table] = {
                 Column("meerzorg", FLAG, allowed=FLAGS),
                 Column("begindatum", DATE),
                 Column("einddatum", DATE),
-                Column("aantal", DECIMAL, signed_on_credit=True),
+                _quantity("aantal"),
                 Column("eenheid", allowed=EENHEDEN),
-                Column("bedrag", DECIMAL, signed_on_credit=True),
+                _amount(),
                 _credit,
             ),
             key="declaratie_id",
@@ -205,14 +240,15 @@ TABLES: dict[str, Table] = {
                     Column("product_code"),
                     Column("begindatum", DATE),
                     Column("einddatum", DATE),
-                    Column("volume", DECIMAL, signed_on_credit=True),
+                    _quantity("volume"),
                     Column("eenheid", allowed=EENHEDEN),
-                    Column("bedrag", DECIMAL, signed_on_credit=True),
+                    _amount(),
                     Column("leveringsvorm", allowed=LEVERINGSVORM_ZVW),
                     _credit,
                 ),
                 key="declaratie_id",
                 is_claims=True,
+                max_line_days=MAX_MUNICIPAL_LINE_DAYS,
                 grain=f"one row per declared {law} line",
             )
             for law in ("wmo", "jeugdwet")

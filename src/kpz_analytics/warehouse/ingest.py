@@ -14,13 +14,26 @@ The warehouse is built in a temporary file next to the target and moved into pla
 half-written warehouse and re-running simply replaces the previous one. Raw text tables live
 in a separate scratch database that is deleted afterwards, so the warehouse holds no copy of
 the delivery as text.
+
+Paths and faults (``docs/ingest.md``): the target is checked before any work starts (not a
+directory, not inside the extract, writable, and when it exists a warehouse of this project:
+nothing else is ever overwritten). Every run holds a lock file next to the target; SIGTERM,
+SIGHUP and Ctrl-C stop it cleanly (its scratch files removed); the scratch files of a run that
+was killed outright (kill -9, power loss) are swept by the next run for the same target, whose
+lock tells it their owner is gone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
+import re
 import shutil
+import signal
+import stat
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,13 +44,24 @@ from tqdm.auto import tqdm
 from .. import __version__, config, provenance
 from ..errors import ExtractRefused, KpzError, TooManyBadRows
 from ..extract import spec
-from ..extract.manifest import Manifest, check_files, read_manifest
+from ..extract.manifest import Delivery, Manifest, check_files, read_manifest
 from ..extract.readers import load_raw
 from ..extract.rows import validate_table
 from . import dq
 
 SCRATCH = "scratch"
 LAYERS = (("staging", "stg"), ("core", "core"))
+# The files one run keeps next to its target: .<target name>.<pid>.<suffix>
+_RUN_FILE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<suffix>tmp|tmp\.wal|scratch\.duckdb|scratch\.duckdb\.wal|spill|lock)$")
+_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, n))
+
+
+class Interrupted(KpzError):
+    """The run was stopped by a signal; its scratch files were removed, nothing was written."""
+
+
+class TargetRefused(KpzError):
+    """The ``--warehouse`` path cannot or must not be written."""
 
 
 @dataclass
@@ -49,6 +73,7 @@ class IngestResult:
     dq_summary: pd.DataFrame
     quarantine_by_reason: pd.DataFrame
     extensions: pd.DataFrame
+    dq_checks: pd.DataFrame | None = None
 
 
 def _lit(value: str) -> str:
@@ -128,13 +153,194 @@ def _check_share(file: str, rows_in: int, bad: int, max_bad_share: float, con, s
 
 def _remove(*paths: Path) -> None:
     for p in paths:
-        if p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
+        try:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
-def _print_tables(summary: pd.DataFrame, by_reason: pd.DataFrame, extensions: pd.DataFrame) -> None:
+def is_warehouse(path: Path) -> bool:
+    """True when ``path`` is a DuckDB file with this project's ``meta_extract`` table."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+        if head[8:12] != b"DUCK":  # DuckDB's magic bytes: anything else is not a database
+            return False
+        con = duckdb.connect(str(path), read_only=True)
+    except (OSError, duckdb.Error):
+        return False
+    try:
+        cols = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_name = 'meta_extract'"
+        ).fetchall()}
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+    return {"extract_id", "manifest_sha256", "spec_version"} <= cols
+
+
+def check_target(target: Path, extract_dir: Path) -> Path:
+    """Check the warehouse path before any work starts; return it absolute.
+
+    Refused: a directory; a path inside the extract directory (raw data is immutable); an
+    existing file that is not a warehouse of this project (never overwritten); a place that
+    cannot be written (read-only, /proc, a parent that is a file). The spill directory
+    (``KPZ_DUCKDB_TEMP_DIR``) may not lie inside the extract either.
+
+    Raises
+    ------
+    TargetRefused
+        One line naming the path and the cause.
+    """
+    where = f"--warehouse {target}"
+    try:
+        target = Path(os.path.abspath(target))
+        resolved = target.resolve()
+        extract_roots = (Path(extract_dir).resolve(), Path(os.path.abspath(extract_dir)))
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise TargetRefused(f"{where}: not a usable path ({exc})") from None
+    extract_root = extract_roots[0]
+    if any(p.is_relative_to(r) for p in (resolved, target) for r in extract_roots):
+        raise TargetRefused(
+            f"{where} lies inside the extract directory {extract_dir}: raw data is never written to; "
+            "choose a path outside it"
+        )
+    spill = config.spill_directory(target.with_name(f".{target.name}.spill"))
+    if spill is not None and spill.resolve().is_relative_to(extract_root):
+        raise TargetRefused(f"KPZ_DUCKDB_TEMP_DIR {spill.parent} lies inside the extract directory {extract_dir}")
+    try:
+        st = os.stat(target) if os.path.lexists(target) else None
+    except OSError as exc:
+        raise TargetRefused(f"{where}: cannot be inspected ({exc.strerror or exc})") from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise TargetRefused(f"{where} is a directory; give the path of a warehouse file (e.g. {target}/warehouse.duckdb)")
+        if not stat.S_ISREG(st.st_mode):
+            raise TargetRefused(f"{where} exists and is not a regular file; it is not overwritten")
+        if not is_warehouse(target):
+            raise TargetRefused(
+                f"{where} exists and is not a kpz warehouse; it is not overwritten (remove it or choose another path)"
+            )
+    parent = target.parent
+    ancestor = parent
+    while not os.path.lexists(ancestor) and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if os.path.lexists(ancestor) and not ancestor.is_dir():
+        raise TargetRefused(f"{where}: {ancestor} is a file, not a directory")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = parent / f".{target.name}.{os.getpid()}.probe"
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise TargetRefused(f"{where}: cannot write in {parent}: {exc.strerror or exc}") from None
+    return target
+
+
+def _run_files(target: Path, pid: int) -> list[Path]:
+    stem = f".{target.name}.{pid}"
+    files = [target.with_name(stem + s) for s in (".tmp", ".tmp.wal", ".scratch.duckdb", ".scratch.duckdb.wal", ".spill")]
+    spill = config.spill_directory(target.with_name(stem + ".spill"))
+    if spill is not None and spill not in files:
+        files.append(spill)
+    return files
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def sweep_stale(target: Path) -> list[Path]:
+    """Remove the scratch files that killed runs for ``target`` left behind; return them.
+
+    A run's files belong to it while it holds the lock on ``.<name>.<pid>.lock``: a lock that
+    can be taken means its owner is gone (kill -9, power loss), whatever process now has that
+    pid. Files without a lock file (an older version) are removed when their pid is not alive.
+    Runs that are alive are never touched.
+    """
+    removed: list[Path] = []
+    pids: set[int] = set()
+    try:
+        for entry in os.scandir(target.parent):
+            m = _RUN_FILE.match(entry.name)
+            if m and m.group("name") == target.name and int(m.group("pid")) != os.getpid():
+                pids.add(int(m.group("pid")))
+    except OSError:
+        return removed
+    for pid in sorted(pids):
+        lock = target.with_name(f".{target.name}.{pid}.lock")
+        if lock.exists():
+            try:
+                fd = os.open(lock, os.O_RDWR)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue  # a live run holds it
+            try:
+                stale = [p for p in _run_files(target, pid) if os.path.lexists(p)]
+                _remove(*stale)
+                lock.unlink(missing_ok=True)
+                removed.extend(stale + [lock])
+            finally:
+                os.close(fd)
+        elif not _alive(pid):
+            stale = [p for p in _run_files(target, pid) if os.path.lexists(p)]
+            _remove(*stale)
+            removed.extend(stale)
+    return removed
+
+
+@contextmanager
+def _run_lock(target: Path):
+    """Hold ``.<name>.<pid>.lock`` next to the target for the run (see :func:`sweep_stale`)."""
+    lock = target.with_name(f".{target.name}.{os.getpid()}.lock")
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield lock
+    finally:
+        os.close(fd)
+        lock.unlink(missing_ok=True)
+
+
+@contextmanager
+def _stop_on_signals():
+    """SIGTERM, SIGHUP and SIGINT (Ctrl-C) raise :class:`Interrupted` in the main thread, so the
+    cleanup of the run happens; DuckDB interrupts a running query for it (it checks for pending
+    signals while it works)."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def handler(signum, frame):
+        received.append(signum)
+        raise Interrupted(f"interrupted by {signal.Signals(signum).name}")
+
+    previous = {s: signal.signal(s, handler) for s in _SIGNALS}
+    try:
+        yield received
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _print_tables(summary: pd.DataFrame, by_reason: pd.DataFrame, extensions: pd.DataFrame,
+                  checks: pd.DataFrame) -> None:
     print("\ndata quality per file (dq_summary):")
     print(summary.to_string(index=False))
     if len(by_reason):
@@ -145,10 +351,15 @@ def _print_tables(summary: pd.DataFrame, by_reason: pd.DataFrame, extensions: pd
     if len(extensions):
         print("\nextensions, not known to spec v1 (reported, ignored):")
         print(extensions.to_string(index=False))
+    warned = checks[checks.status != "pass"]
+    if len(warned):
+        print("\ndata-quality warnings (dq_checks):")
+        for row in warned.itertuples():
+            print(f"  {row.file}: {row.check_name}: {row.detail}")
 
 
 def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, progress: bool,
-           with_marts: bool = True):
+           with_marts: bool = True, delivery: Delivery | None = None):
     con.execute(
         "create table quarantine (file varchar, row_number bigint, column_name varchar, reason varchar, detail varchar)"
     )
@@ -158,7 +369,8 @@ def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, pr
     with tqdm(list(m.files.values()), desc="ingest", unit="file", disable=not progress) as bar:
         for entry in bar:
             bar.set_postfix_str(entry.name)
-            raw = load_raw(con, entry, SCRATCH)
+            raw = load_raw(con, entry, SCRATCH, delivery.source(entry.table) if delivery else None,
+                           delivery.plain(entry.table) if delivery else False)
             extensions.extend((entry.name, c) for c in raw.extensions)
             n_header = None
             if entry.fmt == "csv":
@@ -180,11 +392,14 @@ def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, pr
     define_macros(con)
     for layer, prefix in LAYERS:
         run_models(con, layer, prefix, progress=progress)
+    if delivery is not None:
+        delivery.check_unchanged()  # every file has been read (staging reads Parquet in place)
     con.execute("create table dq_extensions (file varchar, column_name varchar)")
     if extensions:
         con.executemany("insert into dq_extensions values (?, ?)", extensions)
     _write_meta(con, m)
     summary = dq.summarise(con, files, rows_in, bad)
+    dq.run_checks(con, files, (m.period_start, m.period_end))
 
     if with_marts:
         from . import marts  # looked up at call time, so tests can stand in for the marts
@@ -225,40 +440,53 @@ def ingest(
     if not 0 <= max_bad_share <= 1:
         raise KpzError(f"--max-bad-share must be between 0 and 1, got {max_bad_share}")
     m = read_manifest(extract_dir)
-    check_files(m, progress=progress)
-    target = Path(warehouse) if warehouse is not None else config.warehouse_path(m.extract_id)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    stem = f".{target.name}.{os.getpid()}"
-    tmp = target.with_name(stem + ".tmp")
-    scratch = target.with_name(stem + ".scratch.duckdb")
-    spill = target.with_name(stem + ".spill")
-    leftovers = (tmp, Path(str(tmp) + ".wal"), scratch, Path(str(scratch) + ".wal"), spill)
+    target = check_target(Path(warehouse) if warehouse is not None else config.warehouse_path(m.extract_id),
+                          extract_dir)
+    with _stop_on_signals() as received, _run_lock(target):
+        sweep_stale(target)
+        try:
+            summary, by_reason, extensions, checks = _ingest_into(target, m, max_bad_share, progress, build_marts)
+        except BaseException as exc:
+            if received and not isinstance(exc, Interrupted):  # DuckDB reports the interrupt its own way
+                raise Interrupted(f"interrupted by {signal.Signals(received[0]).name}") from None
+            raise
+    _print_tables(summary, by_reason, extensions, checks)
+    return IngestResult(
+        warehouse=target, extract_id=m.extract_id, dq_summary=summary,
+        quarantine_by_reason=by_reason, extensions=extensions, dq_checks=checks,
+    )
+
+
+def _ingest_into(target: Path, m: Manifest, max_bad_share: float, progress: bool, build_marts: bool):
+    tmp, tmp_wal, scratch, scratch_wal, spill, *extra = _run_files(target, os.getpid())
+    leftovers = (tmp, tmp_wal, scratch, scratch_wal, spill, *extra)
     _remove(*leftovers)
-    con = duckdb.connect(str(tmp))
+    con = None
     try:
-        config.configure_duckdb(con, temp_directory=spill)
-        # Out of core: large CREATE TABLE AS statements spill more easily without insertion order
-        # (the CSV reader keeps it where row numbers depend on it).
-        con.execute("set preserve_insertion_order = false")
-        con.execute(f"attach {_lit(str(scratch))} as {SCRATCH}")
-        summary = _build(con, m, max_bad_share, progress, with_marts=build_marts)
-        by_reason = dq.quarantine_by_reason(con)
-        extensions = con.execute("select * from dq_extensions order by file, column_name").df()
-        con.execute(f"detach {SCRATCH}")
-        con.execute("checkpoint")
-        con.close()
+        with check_files(m, progress=progress) as delivery:
+            con = duckdb.connect(str(tmp))
+            config.configure_duckdb(con, temp_directory=spill)
+            # Out of core: large CREATE TABLE AS statements spill more easily without insertion
+            # order (the CSV reader keeps it where row numbers depend on it).
+            con.execute("set preserve_insertion_order = false")
+            con.execute(f"attach {_lit(str(scratch))} as {SCRATCH}")
+            summary = _build(con, m, max_bad_share, progress, with_marts=build_marts, delivery=delivery)
+            by_reason = dq.quarantine_by_reason(con)
+            extensions = con.execute("select * from dq_extensions order by file, column_name").df()
+            checks = con.execute("select * from dq_checks").df()
+            con.execute(f"detach {SCRATCH}")
+            con.execute("checkpoint")
+            con.close()
+            con = None
         os.replace(tmp, target)
     except BaseException:
-        try:
-            con.close()
-        except duckdb.Error:
-            pass
+        if con is not None:
+            try:
+                con.close()
+            except duckdb.Error:
+                pass
         _remove(*leftovers)
         raise
     finally:
-        _remove(scratch, Path(str(scratch) + ".wal"), spill)
-    _print_tables(summary, by_reason, extensions)
-    return IngestResult(
-        warehouse=target, extract_id=m.extract_id, dq_summary=summary,
-        quarantine_by_reason=by_reason, extensions=extensions,
-    )
+        _remove(scratch, scratch_wal, spill, *extra)
+    return summary, by_reason, extensions, checks
