@@ -72,8 +72,8 @@ class LandscapeParams:
                           lookback=self.lookback, sources=self.sources).validated(period)
         if not case.age_min < self.adult_age <= case.age_max:
             raise ParameterError(
-                f"adult_age must lie above age_min and at most age_max ({case.age_min}-{case.age_max}), "
-                f"got {self.adult_age}")
+                f"the age range {case.age_min}-{case.age_max} must hold children and adults: need "
+                f"age_min < {self.adult_age} <= age_max (adult_age {self.adult_age})")
         ref = case.years[1] if self.reference_year is None else self.reference_year
         if isinstance(ref, bool) or not isinstance(ref, (int, np.integer)) \
                 or not case.years[0] <= ref <= case.years[1]:
