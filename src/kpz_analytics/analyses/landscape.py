@@ -287,7 +287,7 @@ def respite_by_region(py: pd.DataFrame, year: int, alpha: float, funnel_level: f
     1,000 at 95 % and at ``funnel_level`` (``lower_95``, ``upper_95``, ``lower_flag``,
     ``upper_flag``), the exact one-sided ``p_below`` and ``flag`` (``below`` / ``above`` the
     ``funnel_level`` limits, else ``within``). A row ``nik_region = national`` holds the band's
-    national figures. Persons with an unknown region count nationally only.
+    national figures; persons without a region are a row ``unknown`` outside the funnel.
     """
     ref = py[py["jaar"] == year]
     rows = []
@@ -307,6 +307,10 @@ def respite_by_region(py: pd.DataFrame, year: int, alpha: float, funnel_level: f
                              lower_flag=1000 * f[f"lower_{flag_tag}"].to_numpy(),
                              upper_flag=1000 * f[f"upper_{flag_tag}"].to_numpy(),
                              p_below=f["p_below"].to_numpy(), flag=f["flag"].to_numpy())
+        unknown = part[part["nik_region"].isna()]
+        if len(unknown):  # persons without a region: in the national figures, never in the funnel
+            reg = pd.concat([reg, share_table(unknown.assign(nik_region="unknown"), ["nik_region"], ["respite"],
+                                              alpha, method="beta").drop(columns="measure")], ignore_index=True)
         table = pd.concat([reg, nat], ignore_index=True).assign(age_band=band, jaar=year,
                                                                 national_rate_per_1000=1000 * target)
         rows.append(table)
