@@ -201,6 +201,10 @@ def pgb_share(py: pd.DataFrame, alpha: float) -> pd.DataFrame:
         flags.append(domain)
         denominators[domain] = users
     out = share_table(frame, ["jaar"], flags, alpha, denominators)
+    # every year × domain gets a row (0 users when nobody used the domain that year)
+    grid = pd.MultiIndex.from_product([sorted(py["jaar"].unique()), flags], names=["jaar", "measure"])
+    out = out.set_index(["jaar", "measure"]).reindex(grid).reset_index()
+    out[["n_persons", "n_using"]] = out[["n_persons", "n_using"]].fillna(0).astype(int)
     return out.rename(columns={"measure": "domain"})
 
 

@@ -246,7 +246,8 @@ def funnel_figure(region: pd.DataFrame, funnel_level: float) -> plt.Figure:
                 ax.plot(grid, 1000 * hi, color="grey", linestyle=style, linewidth=1)
             ax.axhline(1000 * rate, color="black", linewidth=1, label="landelijk")
         shown = regions[pd.to_numeric(regions["rate_per_1000"], errors="coerce").notna()]
-        colours = ["#c2410c" if f == "below" else "#2563eb" for f in shown["flag"].astype(str)]
+        flags = shown["flag"].astype(str) if "flag" in shown else pd.Series("within", index=shown.index)
+        colours = ["#c2410c" if f == "below" else "#2563eb" for f in flags]
         ax.scatter(pd.to_numeric(shown["n_persons"]), pd.to_numeric(shown["rate_per_1000"]), c=colours, zorder=3)
         for _, r in shown.iterrows():
             ax.annotate(str(r["nik_region"]), (float(r["n_persons"]), float(r["rate_per_1000"])), fontsize=7,

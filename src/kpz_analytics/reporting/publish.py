@@ -556,7 +556,7 @@ def landscape_specs(result) -> list[TableSpec]:
     specs.append(_share_spec("respite_by_year", t["respite_by_year"], [jaar, "age_band"], "respite"))
     reg = t["respite_by_region"].copy()
     reg["nik_region"] = reg["nik_region"].replace({"national": TOTAL})
-    reg = reg.drop(columns=["flag"])
+    reg = reg.drop(columns=["flag"], errors="ignore")
     spec = _share_spec("respite_by_region", reg, [jaar, non_add("age_band"), "nik_region"], "respite_region",
                        TOTAL, passthrough=("national_rate_per_1000",))
     derived = dict(spec.derived)
@@ -587,8 +587,9 @@ def protect_landscape(result, threshold: int = DEFAULT_THRESHOLD) -> Published:
     protected = protect(landscape_specs(result), threshold=threshold)
     tables = dict(protected.tables)
     reg = tables["respite_by_region"]
-    flags = result.tables["respite_by_region"]["flag"].to_numpy()
-    reg["flag"] = pd.Series(flags, index=reg.index).where(reg["n_using_status"].isin(["shown", "zero"]))
+    if "flag" in result.tables["respite_by_region"]:
+        flags = result.tables["respite_by_region"]["flag"].to_numpy()
+        reg["flag"] = pd.Series(flags, index=reg.index).where(reg["n_using_status"].isin(["shown", "zero"]))
     ind = tables["indicators"]
     last = ind[ind["jaar"] == ind["jaar"].max()]
     headline = {"jaar": int(ind["jaar"].max()),
