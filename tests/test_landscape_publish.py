@@ -136,3 +136,20 @@ def test_cli_writes_every_table_with_provenance_and_refuses_bad_parameters(small
         res = runner.invoke(app, ["landscape", str(small_warehouse.warehouse), "--out", str(out), *args])
         assert res.exit_code == 2 and match in res.output and "Traceback" not in res.output
         assert len(res.output.strip().splitlines()) == 1
+
+
+def test_export_writes_the_indicator_set_and_survives_its_own_attack(landscape_result, small_warehouse, tmp_path):
+    from kpz_analytics.reporting import exports
+    from kpz_analytics.warehouse.connect import extract_meta
+
+    con = connect(small_warehouse.warehouse)
+    try:
+        meta = extract_meta(con)
+    finally:
+        con.close()
+    published = protect_landscape(landscape_result)
+    res = exports.write_export({"landscape": published}, meta, {"landscape": {"windows": [30, 90]}}, tmp_path / "x")
+    ind = pd.read_csv(tmp_path / "x" / "landscape" / "indicators.csv")
+    assert {"numerator_status", "value_status"} <= set(ind.columns)
+    assert set(ind["indicator"]) == set(A.load_indicators()["indicator"])
+    assert len(res.attack) and res.attack["protected"].all()

@@ -129,7 +129,8 @@ def report(
 def export(
     warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
     out: Path = typer.Option(..., "--out", help="Directory for the export (CSV, kpz_export.xlsx, audit)."),
-    parts: str = typer.Option("prevalence,transition", help="Comma-separated: prevalence, transition."),
+    parts: str = typer.Option("prevalence,transition,landscape",
+                              help="Comma-separated: prevalence, transition, landscape."),
     threshold: int = typer.Option(10, help="Smallest count of persons that may be shown (default 10)."),
 ) -> None:
     """Export suppressed tables for policy discussions; refuses anything the attack can recover."""
