@@ -7,6 +7,8 @@ per person × calendar year in which the person is an LLC case. Their care is re
 (laws, financing streams, pgb domains, respite, end-of-life measures) by the SQL models in
 ``sql/landscape/``, executed as temporary tables:
 
+* ``landscape_a_measure_months`` — case person × month × measure (the matching of mart rows to
+  measures, done once);
 * ``landscape_care_year`` — person-year × measure: months with use and volume;
 * ``landscape_end_of_life`` — decedent × window (30/90 days before death) × measure;
 * ``landscape_hospital_type`` — person-year × institution type (umc, algemeen, categoraal).
@@ -32,7 +34,8 @@ from .transition import load_outcomes
 MEASURE_DEFINITION = "landscape_measures_v1"
 LAWS: tuple[str, ...] = ("zvw", "wlz", "wmo", "jeugdwet")
 #: The SQL models in execution order.
-MODELS: tuple[str, ...] = ("landscape_care_year", "landscape_end_of_life", "landscape_hospital_type")
+MODELS: tuple[str, ...] = ("landscape_a_measure_months", "landscape_care_year", "landscape_end_of_life",
+                          "landscape_hospital_type")
 
 
 @dataclass(frozen=True)
