@@ -192,7 +192,8 @@ display(view("respite_by_year", ["jaar", "age_band", "n_persons", "n_using", "ra
 # ## Type ziekenhuis
 # Het aandeel van de kinderen en jongvolwassenen met ziekenhuiszorg dat die (ook) in een UMC, een algemeen
 # ziekenhuis of een categoraal centrum kreeg, en sinds 2023 waar de palliatieve zorgactiviteiten
-# gedeclareerd werden. Eén persoon kan bij meerdere typen komen.
+# gedeclareerd werden, per jaar en in het laatste jaar per NIK-regio en diagnosegroep. Eén persoon kan
+# bij meerdere typen komen.
 
 # %%
 fig = R.hospital_type_figure(T["hospital_type"], confidence)
@@ -200,6 +201,12 @@ plt.show()
 ht = T["hospital_type"]
 display(view("hospital_type", ["jaar", "age_band", "measure", "n_persons", "n_using", "share", "ci_low",
                                "ci_high"], precision=2, frame=ht[ht["jaar"] == p.reference_year]))
+for group_by in ("nik_region", "diagnostic_group"):
+    d = T[f"hospital_by_{group_by}"]
+    d = d[d["measure"].isin(["umc", "algemeen", "palliative_algemeen"])]
+    display(Markdown(f"**Naar {R.L.LANDSCAPE_GROUP_BY[group_by]}, {p.reference_year}:**"))
+    display(view(f"hospital_by_{group_by}", [group_by, "measure", "n_persons", "n_using", "share", "ci_low",
+                                             "ci_high"], precision=2, frame=d))
 
 # %% [markdown]
 # ## Wie telt mee

@@ -222,6 +222,12 @@ def test_hospital_type_and_indicators(result):
     r = _row(ht, jaar=2023, age_band="0-17", measure="algemeen")
     assert (r["n_persons"], r["n_using"]) == (3, 2)  # J1, D1, D2; D1 and D2 general
     assert not (ht["measure"].str.startswith("palliative_") & (ht["jaar"] < 2023)).any()
+    by = result.tables["hospital_type_by_group"]  # reference year 2023: J1, D1, D2 in Utrecht
+    r = _row(by, group_by="nik_region", group="Utrecht", measure="algemeen")
+    assert (r["n_persons"], r["n_using"]) == (3, 2)
+    r = _row(by, group_by="diagnostic_group", group="neurology", measure="umc")
+    assert (r["n_persons"], r["n_using"]) == (3, 2)  # J1 and D2 at a UMC in 2023
+    assert _row(by, group_by="nik_region", group="Utrecht", measure="palliative_umc")["n_persons"] == 0
     ind = result.tables["indicators"].set_index(["jaar", "indicator"])
     expect = {(2022, "llc_0_19"): (3, 1000), (2023, "llc_0_19"): (4, 1000),
               (2023, "deaths_llc_0_19"): (2, 4), (2022, "three_laws_0_17"): (1, 3), (2023, "three_laws_0_17"): (0, 4),

@@ -90,15 +90,19 @@ def share_table(frame: pd.DataFrame, keys: list[str], flags: list[str], alpha: f
 
     ``frame`` has one row per person (or person-year) with 0/1 columns ``flags``; a measure in
     ``denominators`` counts only among rows whose column ``denominators[measure]`` is 1 (e.g. the
-    pgb share among users of the domain). Output columns: ``*keys, measure, n_persons, n_using,
+    pgb share among users of the domain); every group of ``frame`` gets a row (0 persons when
+    none of it is in the denominator). Output columns: ``*keys, measure, n_persons, n_using,
     share, ci_low, ci_high`` (Wilson, or Clopper–Pearson with ``method="beta"``).
     """
     denominators = denominators or {}
     parts = []
     for flag in flags:
         base = frame if flag not in denominators else frame[frame[denominators[flag]] == 1]
-        if keys:
-            g = base.groupby(keys, observed=True)[flag].agg(["size", "sum"]).reset_index()
+        if keys:  # every group of the frame gets a row, also when no row of it is in the denominator
+            index = pd.MultiIndex.from_frame(frame[keys].drop_duplicates())
+            g = base.groupby(keys, observed=True)[flag].agg(["size", "sum"])
+            g = g.reindex(index, fill_value=0).reset_index() if len(keys) > 1 else \
+                g.reindex(index.get_level_values(0), fill_value=0).rename_axis(keys[0]).reset_index()
         else:
             g = pd.DataFrame({"size": [len(base)], "sum": [base[flag].sum()]})
         parts.append(g.rename(columns={"size": "n_persons", "sum": "n_using"}).assign(measure=flag))
@@ -168,23 +172,30 @@ def law_combinations(py: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return out.sort_values(["jaar", "age_band", "n_using"], ascending=[True, True, False]).reset_index(drop=True)
 
 
-def laws_by_group(py: pd.DataFrame, groups: pd.DataFrame, year: int, alpha: float) -> pd.DataFrame:
-    """In the reference year: law use by age, age band, diagnostic group, NIK region and need.
+def by_group(frame: pd.DataFrame, groups: pd.DataFrame, year: int, flags: list[str], alpha: float,
+             group_by: tuple[str, ...] = GROUP_BY, denominators: dict[str, str] | None = None) -> pd.DataFrame:
+    """Shares of ``flags`` in the reference year per group of each grouping in ``group_by``.
 
-    Columns ``group_by, group, measure, n_persons, n_using, share, ci_low, ci_high``. A child with
-    several diagnostic groups counts in each (the groups are not additive).
+    ``frame`` has one row per case-year with the grouping columns; ``diagnostic_group`` comes from
+    ``groups`` (a child with several diagnostic groups counts in each: not additive). Columns
+    ``group_by, group, measure, n_persons, n_using, share, ci_low, ci_high``.
     """
-    ref = py[py["jaar"] == year]
+    ref = frame[frame["jaar"] == year]
     parts = []
-    for group_by in GROUP_BY:
-        if group_by == "diagnostic_group":
-            frame = ref.merge(groups[groups["jaar"] == year][["persoon_id", "diagnostic_group"]], on="persoon_id")
+    for name in group_by:
+        if name == "diagnostic_group":
+            part = ref.merge(groups[groups["jaar"] == year][["persoon_id", "diagnostic_group"]], on="persoon_id")
         else:
-            frame = ref
-        frame = frame.assign(group=frame[group_by].astype("string").fillna("unknown"))
-        parts.append(share_table(frame, ["group"], list(LAW_MEASURES), alpha).assign(group_by=group_by))
+            part = ref
+        part = part.assign(group=part[name].astype("string").fillna("unknown"))
+        parts.append(share_table(part, ["group"], flags, alpha, denominators).assign(group_by=name))
     out = pd.concat(parts, ignore_index=True)
     return out[["group_by", "group", *[c for c in out.columns if c not in ("group_by", "group")]]]
+
+
+def laws_by_group(py: pd.DataFrame, groups: pd.DataFrame, year: int, alpha: float) -> pd.DataFrame:
+    """In the reference year: law use by age, age band, diagnostic group, NIK region and need (:func:`by_group`)."""
+    return by_group(py, groups, year, list(LAW_MEASURES), alpha)
 
 
 def pgb_share(py: pd.DataFrame, alpha: float) -> pd.DataFrame:
@@ -325,6 +336,38 @@ def respite_by_region(py: pd.DataFrame, year: int, alpha: float, funnel_level: f
 
 
 # --------------------------------------------------------------------------- part 3: hospital type
+def hospital_flags(cohort: C.LandscapeCohort, py: pd.DataFrame) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
+    """Per case-year: hospital care at all, per institution type, palliative activity per type.
+
+    Returns the frame (``py``'s key, age band, region and need columns plus 0/1 ``with_hospital``,
+    ``with_palliative``, ``<type>``, ``palliative_<type>``), the flags and their denominators.
+    """
+    h = cohort.hospital
+    frame = py[["persoon_id", "jaar", "age_band", "nik_region", "leeftijd", "palliative_need"]].copy()
+    key = pd.MultiIndex.from_frame(frame[["persoon_id", "jaar"]])
+
+    def has(rows: pd.DataFrame) -> np.ndarray:
+        return key.isin(pd.MultiIndex.from_frame(rows[["persoon_id", "jaar"]])).astype(int)
+
+    pal = h[h["palliative_activities"] > 0]
+    frame["with_hospital"] = has(h)
+    frame["with_palliative"] = has(pal)
+    flags, denominators = [], {}
+    for t in INSTITUTION_TYPES:
+        frame[t] = has(h[h["institution_type"] == t])
+        frame[f"palliative_{t}"] = has(pal[pal["institution_type"] == t])
+        flags += [t, f"palliative_{t}"]
+        denominators[t] = "with_hospital"
+        denominators[f"palliative_{t}"] = "with_palliative"
+    return frame, flags, denominators
+
+
+def _palliative_years(out: pd.DataFrame) -> pd.DataFrame:
+    """Drop the palliative-activity rows of years before they could be claimed."""
+    return out[~(out["measure"].str.startswith("palliative_") & (out["jaar"] < PALLIATIVE_FROM))] \
+        .reset_index(drop=True)
+
+
 def hospital_type_table(cohort: C.LandscapeCohort, py: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Per year × age band: among LLC case-years with hospital care, the share with care per type.
 
@@ -333,26 +376,17 @@ def hospital_type_table(cohort: C.LandscapeCohort, py: pd.DataFrame, alpha: floa
     activity (from 2023), the share with one at that type. Columns ``jaar, age_band, measure,
     n_persons, n_using, share, ci_low, ci_high``.
     """
-    h = cohort.hospital
-    frame = py[["persoon_id", "jaar", "age_band"]].copy()
-    key = pd.MultiIndex.from_frame(frame[["persoon_id", "jaar"]])
-    any_h = pd.MultiIndex.from_frame(h[["persoon_id", "jaar"]].drop_duplicates())
-    frame["with_hospital"] = key.isin(any_h).astype(int)
-    pal = h[h["palliative_activities"] > 0]
-    frame["with_palliative"] = key.isin(pd.MultiIndex.from_frame(pal[["persoon_id", "jaar"]])).astype(int)
-    flags, denominators = [], {}
-    for t in INSTITUTION_TYPES:
-        sel = h[h["institution_type"] == t]
-        frame[t] = key.isin(pd.MultiIndex.from_frame(sel[["persoon_id", "jaar"]])).astype(int)
-        sel = pal[pal["institution_type"] == t]
-        frame[f"palliative_{t}"] = key.isin(pd.MultiIndex.from_frame(sel[["persoon_id", "jaar"]])).astype(int)
-        flags += [t, f"palliative_{t}"]
-        denominators[t] = "with_hospital"
-        denominators[f"palliative_{t}"] = "with_palliative"
+    frame, flags, denominators = hospital_flags(cohort, py)
     both = pd.concat([frame, frame.assign(age_band="all")], ignore_index=True)
-    out = share_table(both, ["jaar", "age_band"], flags, alpha, denominators)
-    return out[~(out["measure"].str.startswith("palliative_") & (out["jaar"] < PALLIATIVE_FROM))] \
-        .reset_index(drop=True)
+    return _palliative_years(share_table(both, ["jaar", "age_band"], flags, alpha, denominators))
+
+
+def hospital_type_by_group(cohort: C.LandscapeCohort, py: pd.DataFrame, year: int, alpha: float) -> pd.DataFrame:
+    """The hospital-type shares of the reference year per NIK region and diagnostic group (:func:`by_group`)."""
+    frame, flags, denominators = hospital_flags(cohort, py)
+    if year < PALLIATIVE_FROM:
+        flags = [f for f in flags if not f.startswith("palliative_")]
+    return by_group(frame, cohort.groups, year, flags, alpha, ("nik_region", "diagnostic_group"), denominators)
 
 
 # --------------------------------------------------------------------------- part 6: indicators
@@ -510,6 +544,7 @@ def compute_landscape(con: duckdb.DuckDBPyConnection, params: C.LandscapeParams 
         tables["respite_by_year"] = respite_by_year(py, p.alpha)
         tables["respite_by_region"] = respite_by_region(py, p.reference_year, p.alpha, p.funnel_level)
         tables["hospital_type"] = hospital_type_table(cohort, py, p.alpha)
+        tables["hospital_type_by_group"] = hospital_type_by_group(cohort, py, p.reference_year, p.alpha)
         steps.update()
         steps.set_postfix_str("indicatoren")
         tables["indicators"] = indicator_table(cohort, py, eol, population_0_19(con, p.years), p.alpha, definition)

@@ -539,17 +539,19 @@ def landscape_specs(result) -> list[TableSpec]:
         "law_combinations", comb, dims=[jaar, non_add("age_band"), "combination"], counts=["n_using"],
         derived={"share": "n_using", "ci_low": "n_using", "ci_high": "n_using"},
         quantities={"n_using": "combination_persons"}, total_code=TOTAL, passthrough=["n_laws"]))
-    grp = t["laws_by_group"]
-    ref_total = t["laws_by_year"]
-    ref_total = ref_total[(ref_total["jaar"] == result.cohort.params.reference_year)
-                          & (ref_total["age_band"] == "all")]
-    for group_by in grp["group_by"].unique():
-        part = grp[grp["group_by"] == group_by].drop(columns="group_by").rename(columns={"group": group_by})
-        part[group_by] = part[group_by].astype(str)
-        total = ref_total.drop(columns=["jaar", "age_band"]).assign(**{group_by: TOTAL})
-        part = pd.concat([part, total[part.columns]], ignore_index=True)
-        dim = Dim(group_by, additive=False, covering=True) if group_by == "diagnostic_group" else group_by
-        specs.append(_share_spec(f"laws_by_{group_by}", part, [dim, non_add("measure")], f"laws_{group_by}", TOTAL))
+    year = result.cohort.params.reference_year
+    for prefix, by_group, by_year in (("laws", "laws_by_group", "laws_by_year"),
+                                      ("hospital", "hospital_type_by_group", "hospital_type")):
+        grp = t[by_group]
+        ref_total = t[by_year][(t[by_year]["jaar"] == year) & (t[by_year]["age_band"] == "all")]
+        for group_by in grp["group_by"].unique():
+            part = grp[grp["group_by"] == group_by].drop(columns="group_by").rename(columns={"group": group_by})
+            part[group_by] = part[group_by].astype(str)
+            total = ref_total.drop(columns=["jaar", "age_band"]).assign(**{group_by: TOTAL})
+            part = pd.concat([part, total[part.columns]], ignore_index=True)
+            dim = Dim(group_by, additive=False, covering=True) if group_by == "diagnostic_group" else group_by
+            specs.append(_share_spec(f"{prefix}_by_{group_by}", part, [dim, non_add("measure")],
+                                     f"{prefix}_{group_by}", TOTAL))
     specs.append(_share_spec("pgb_share", t["pgb_share"], [jaar, non_add("domain")], "pgb"))
     specs.append(_share_spec("end_of_life", _all_to_total(t["end_of_life"], "age_band"),
                              [non_add("window_days"), "age_band", non_add("measure")], "eol", TOTAL))
