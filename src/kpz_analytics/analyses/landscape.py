@@ -61,6 +61,9 @@ EOL_MEASURES: tuple[str, ...] = ("hospital", "admissions", "intensive_care", "em
 HIGH_INTENSITY: dict[str, float] = {"intensive_care": 1, "emergency": 2, "admissions": 2}
 GROUP_BY: tuple[str, ...] = ("age_band", "leeftijd", "diagnostic_group", "nik_region", "palliative_need")
 INSTITUTION_TYPES: tuple[str, ...] = ("umc", "algemeen", "categoraal")
+#: Windows (days) of the end-of-life indicators of ``landscape_indicators_v1`` (high intensity in
+#: the last 30 days, palliative activity in the last 90): fixed by the definition, not by the run.
+EOL_INDICATOR_WINDOWS: tuple[int, int] = (30, 90)
 #: First year in which hospitals can claim paediatric palliative care activities (NZa).
 PALLIATIVE_FROM = 2023
 
@@ -224,8 +227,8 @@ def decedent_flags(cohort: C.LandscapeCohort) -> pd.DataFrame:
     """One row per LLC decedent × window with 0/1 use and the volume of every end-of-life measure.
 
     Columns: the decedent's columns, ``window_days``, ``<measure>`` (0/1), ``<measure>_volume``,
-    ``high_intensity`` (shortest window only, NaN in the others: a measure of
-    :data:`HIGH_INTENSITY` reaching its minimum) and ``hospital_death_month`` (hospital care —
+    ``high_intensity`` (a measure of :data:`HIGH_INTENSITY` reaching its minimum in the window;
+    the literature's window is 30 days) and ``hospital_death_month`` (hospital care —
     a DOT line or a nursing day — in the calendar month of death; the same in every window).
     """
     p = cohort.params
@@ -239,12 +242,9 @@ def decedent_flags(cohort: C.LandscapeCohort) -> pd.DataFrame:
         for m in EOL_MEASURES:
             d[m] = d["persoon_id"].map(hit[m] if m in hit else pd.Series(dtype=float)).fillna(0).astype(int)
             d[f"{m}_volume"] = d["persoon_id"].map(vol[m] if m in vol else pd.Series(dtype=float)).fillna(0.0)
-        if w == min(p.windows):
-            d["high_intensity"] = np.zeros(len(d), dtype=int)
-            for m, minimum in HIGH_INTENSITY.items():
-                d["high_intensity"] |= (d[f"{m}_volume"] >= minimum).astype(int)
-        else:
-            d["high_intensity"] = np.nan
+        d["high_intensity"] = np.zeros(len(d), dtype=int)
+        for m, minimum in HIGH_INTENSITY.items():
+            d["high_intensity"] |= (d[f"{m}_volume"] >= minimum).astype(int)
         rows.append(d)
     out = pd.concat(rows, ignore_index=True)
     death_month = eol[eol["in_death_month"] & eol["measure"].isin(["hospital", "admissions"])]
@@ -255,7 +255,7 @@ def decedent_flags(cohort: C.LandscapeCohort) -> pd.DataFrame:
 def end_of_life_table(flags: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Per window × age band at death (and ``all``) × measure: share of LLC decedents with that care.
 
-    Measures: :data:`EOL_MEASURES`, ``high_intensity`` (shortest window only) and
+    Measures: :data:`EOL_MEASURES`, ``high_intensity`` and
     ``hospital_death_month``; ``palliative_activity`` among decedents who died from 2023 on
     (``n_persons`` is then smaller). Columns ``window_days, age_band, measure, n_persons, n_using,
     share, ci_low, ci_high``.
@@ -263,9 +263,7 @@ def end_of_life_table(flags: pd.DataFrame, alpha: float) -> pd.DataFrame:
     both = pd.concat([flags, flags.assign(age_band="all")], ignore_index=True)
     parts = []
     for w, part in both.groupby("window_days"):
-        measures = [*EOL_MEASURES, "hospital_death_month"]
-        if part["high_intensity"].notna().any():
-            measures.append("high_intensity")
+        measures = [*EOL_MEASURES, "high_intensity", "hospital_death_month"]
         pal = part[part["jaar"] >= PALLIATIVE_FROM]
         parts.append(share_table(part.drop(columns="palliative_activity"), ["age_band"],
                                  [m for m in measures if m != "palliative_activity"], alpha)
@@ -470,8 +468,8 @@ def indicator_table(cohort: C.LandscapeCohort, py: pd.DataFrame, eol: pd.DataFra
         on=["persoon_id", "jaar"], how="inner")
     hosp["algemeen"] = hosp["algemeen"].fillna(0).astype(int) if "algemeen" in hosp else 0
     ctx = {"py": frame, "years": years, "bands": C.age_bands(p), "population": population,
-           "eol_short": eol[eol["window_days"] == min(p.windows)],
-           "eol_long": eol[eol["window_days"] == max(p.windows)], "hosp": hosp}
+           "eol_short": eol[eol["window_days"] == EOL_INDICATOR_WINDOWS[0]],
+           "eol_long": eol[eol["window_days"] == EOL_INDICATOR_WINDOWS[1]], "hosp": hosp}
     parts = []
     for row in definition.itertuples(index=False):
         d = _INDICATORS[row.indicator](ctx)
@@ -552,6 +550,9 @@ def compute_landscape(con: duckdb.DuckDBPyConnection, params: C.LandscapeParams 
     finally:
         steps.close()
     notes = []
+    missing = [w for w in EOL_INDICATOR_WINDOWS if w not in p.windows]
+    if missing:
+        notes.append(f"windows {missing} are not in this run: the end-of-life indicators that use them are empty")
     if cohort.decedents.empty:
         notes.append("no LLC case died in the years of the run: the end-of-life tables are empty")
     return LandscapeResult(tables=tables, metadata=_metadata(con, p), cohort=cohort, warnings=notes)
