@@ -189,6 +189,28 @@ display(view("respite_by_year", ["jaar", "age_band", "n_persons", "n_using", "ra
                                  "ci_high"]))
 
 # %% [markdown]
+# ## Indicaties: duur, verlenging en hiaten
+# De gegevens bevatten geen Wmo- of Jeugdwetindicaties, alleen de declaraties eronder. Een **episode** is
+# daarom een reeks aaneengesloten kalendermaanden met zorg uit een wet (of intensieve kindzorg / MKV). De
+# duur telt alleen voor episodes die helemaal in beeld zijn (niet afgekapt door het begin of einde van de
+# gegevens, verzekering of overlijden). **Te late verlenging** rond de jaarwisseling: van wie in december
+# zorg had en in het nieuwe jaar weer, het aandeel bij wie die zorg pas na januari hervatte.
+
+# %%
+ep = T["episodes"]
+display(view("episodes", ["law", "n_persons", "n_episodes", "n_complete", "median_length_months",
+                          "p25_length_months", "p75_length_months", "n_followed", "median_gap_months"],
+             frame=ep[ep["nik_region"] == TOTAL]))
+display(Markdown("**Jeugdwet naar NIK-regio** (regio van de persoon in het laatste jaar):"))
+display(view("episodes", ["nik_region", "n_persons", "n_episodes", "n_complete", "median_length_months",
+                          "n_followed", "median_gap_months"],
+             frame=ep[(ep["law"] == "jeugdwet") & (ep["nik_region"] != TOTAL)]))
+rn = T["renewals"]
+display(Markdown("**Te late verlenging rond de jaarwisseling** (Jeugdwet en Wmo):"))
+display(view("renewals", ["jaar", "age_band", "law", "n_persons", "n_using", "share", "ci_low", "ci_high"],
+             precision=2, frame=rn[rn["law"].isin(["jeugdwet", "wmo"]) & (rn["age_band"] == TOTAL)]))
+
+# %% [markdown]
 # ## Type ziekenhuis
 # Het aandeel van de kinderen en jongvolwassenen met ziekenhuiszorg dat die (ook) in een UMC, een algemeen
 # ziekenhuis of een categoraal centrum kreeg, en sinds 2023 waar de palliatieve zorgactiviteiten

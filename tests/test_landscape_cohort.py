@@ -241,6 +241,24 @@ def test_hospital_type_and_indicators(result):
     assert ind.loc[(2023, "eol_high_intensity"), "value"] == pytest.approx(100.0)
 
 
+def test_episodes_and_renewals(result):
+    # Jeugdwet: K4 March 2022 (one month); J1 July 2022 and February 2023 (a gap of 6 months);
+    # all inside each person's observed months, so complete
+    ep = A.care_episodes(result.cohort)
+    jw = ep[ep["law"] == "jeugdwet"].sort_values(["persoon_id", "start"])
+    assert jw[["persoon_id", "length"]].values.tolist() == [["J1", 1], ["J1", 1], ["K4", 1]]
+    assert jw["complete"].all() and jw["gap_to_next"].dropna().tolist() == [6]
+    table = result.tables["episodes"]
+    r = _row(table, law="jeugdwet", nik_region="all")
+    assert (r["n_persons"], r["n_episodes"], r["n_complete"], r["n_followed"]) == (2, 3, 3, 1)
+    assert (r["median_length_months"], r["median_gap_months"]) == (1.0, 6.0)
+    # D1's IKZ in January 2023 ends before the month of death (March): complete
+    assert _row(table, law="ikz_mkv", nik_region="all")["n_complete"] == 1
+    # nobody had care of a law in December 2022 and again in 2023: no renewal to judge
+    rn = result.tables["renewals"]
+    assert set(rn["jaar"]) == {2023} and rn["n_persons"].eq(0).all()
+
+
 def test_bad_parameters_are_one_line_errors(warehouse):
     con = connect(warehouse)
     try:

@@ -85,6 +85,17 @@ def test_pgb_share_recovers_the_planted_person_level_choice(landscape_result):
         se = np.sqrt(p * (1 - p) / len(ever))
         assert len(ever) >= 100 and abs(ever[pgb_col].mean() - p) <= 4 * se, (domain, ever[pgb_col].mean(), p)
 
+def test_late_jeugdwet_renewals_recover_the_planted_share(landscape_result):
+    # the generator starts a child's Jeugdwet year late in LATE_RENEWAL (20 %) of active years, by
+    # 30-120 days (uniform); a whole January without care needs at least 31 days: 90 of 91 gaps
+    planted = P.LATE_RENEWAL * 90 / 91
+    rn = landscape_result.tables["renewals"]
+    jw = rn[(rn["law"] == "jeugdwet") & (rn["age_band"] == "0-17")]
+    n, x = jw["n_persons"].sum(), jw["n_using"].sum()
+    assert n >= 300
+    assert abs(x / n - planted) <= 4 * np.sqrt(planted * (1 - planted) / n), (x / n, planted)
+
+
 def test_decedents_are_planted_llc_deaths(landscape_result, truth):
     persons = pd.read_csv(truth / "persons.csv", dtype=str)
     deaths = persons[(persons["llc"] == "1") & persons["death"].notna()].set_index("persoon_id")["death"]

@@ -387,6 +387,101 @@ def hospital_type_by_group(cohort: C.LandscapeCohort, py: pd.DataFrame, year: in
     return by_group(frame, cohort.groups, year, flags, alpha, ("nik_region", "diagnostic_group"), denominators)
 
 
+# --------------------------------------------------------------------------- part 2: indications
+#: Laws (and IKZ/MKV episodes) of the indication tables: measure of landscape_measures_v1.
+EPISODE_MEASURES: dict[str, str] = {"jeugdwet": "law_jeugdwet", "wmo": "law_wmo", "wlz": "law_wlz",
+                                    "ikz_mkv": "ikz_mkv"}
+
+
+def _month_index(months: pd.Series) -> np.ndarray:
+    m = pd.to_datetime(months)
+    return (m.dt.year * 12 + m.dt.month - 1).to_numpy()
+
+
+def care_episodes(cohort: C.LandscapeCohort) -> pd.DataFrame:
+    """Runs of consecutive months with care of a law (or IKZ/MKV) per case person, over the period.
+
+    The marts carry no Wmo or Jeugdwet indication (only the claims under it), so an *episode* is a
+    run of calendar months with at least one claim line of the law. Columns ``law, persoon_id,
+    start, end`` (month numbers), ``length`` (months), ``complete`` (the run starts after the
+    person's first observed month and ends before the last: its length is not cut by the period,
+    insurance or death), ``gap_to_next`` (months without care before the person's next episode of
+    the law; NaN for the last).
+    """
+    obs = cohort.observed.set_index("persoon_id")
+    first, last = _month_index(obs["first_month"]), _month_index(obs["last_month"])
+    first, last = pd.Series(first, index=obs.index), pd.Series(last, index=obs.index)
+    rows = []
+    for law, measure in EPISODE_MEASURES.items():
+        u = cohort.months[cohort.months["measure"] == measure]
+        if u.empty:
+            continue
+        m = pd.DataFrame({"persoon_id": u["persoon_id"].to_numpy(), "m": _month_index(u["month"])})
+        m = m.sort_values(["persoon_id", "m"])
+        new = (m["persoon_id"] != m["persoon_id"].shift()) | (m["m"] != m["m"].shift() + 1)
+        ep = m.assign(ep=new.cumsum()).groupby("ep").agg(persoon_id=("persoon_id", "first"), start=("m", "min"),
+                                                         end=("m", "max"))
+        ep["length"] = ep["end"] - ep["start"] + 1
+        ep["complete"] = (ep["start"] > ep["persoon_id"].map(first)) & (ep["end"] < ep["persoon_id"].map(last))
+        ep["gap_to_next"] = ep.groupby("persoon_id")["start"].shift(-1) - ep["end"] - 1
+        rows.append(ep.assign(law=law))
+    cols = ["law", "persoon_id", "start", "end", "length", "complete", "gap_to_next"]
+    return pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
+
+
+def episode_table(episodes: pd.DataFrame, cohort: C.LandscapeCohort) -> pd.DataFrame:
+    """Per law (and per law × NIK region): episode lengths and what follows an episode.
+
+    Columns ``law, nik_region`` (``all`` for the whole country; the person's region in the
+    reference year, or the last year the person is a case), ``n_persons``, ``n_episodes``,
+    ``n_complete`` (episodes not cut by the period, insurance or death), median, 25th and 75th
+    percentile of their length in months, ``n_followed`` (episodes followed by another episode of
+    the same law: a renewal after a gap) and the median gap in months.
+    """
+    region = cohort.cases.sort_values("jaar").groupby("persoon_id")["nik_region"].last()
+    ep = episodes.assign(nik_region=episodes["persoon_id"].map(region).fillna("unknown").astype(str))
+    rows = []
+    for (law, reg), e in pd.concat([ep, ep.assign(nik_region="all")]).groupby(["law", "nik_region"]):
+        done = e[e["complete"]]
+        followed = e[e["gap_to_next"].notna()]
+        q = done["length"].quantile([0.25, 0.5, 0.75]) if len(done) else pd.Series([np.nan] * 3, [0.25, 0.5, 0.75])
+        rows.append(dict(law=law, nik_region=reg, n_persons=e["persoon_id"].nunique(), n_episodes=len(e),
+                         n_complete=len(done), median_length_months=float(q[0.5]),
+                         p25_length_months=float(q[0.25]), p75_length_months=float(q[0.75]),
+                         n_followed=len(followed),
+                         median_gap_months=float(followed["gap_to_next"].median()) if len(followed) else np.nan))
+    return pd.DataFrame(rows)
+
+
+def renewal_table(cohort: C.LandscapeCohort, py: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Renewal at the turn of the year: how often care of a law resumes late in January.
+
+    Indications (Jeugdwet, Wmo) are mostly for a calendar year. Among LLC case-years Y (not the
+    first year of the extract) with care of the law in December of Y−1 and in some month of Y
+    (``n_persons``: the care continues), ``n_using`` = those whose first month with care in Y is
+    after January (a month or more without care at the renewal: a late renewal), with the
+    share and its Wilson interval, per year × age band (and ``all``) × law.
+    """
+    frame = py[["persoon_id", "jaar", "age_band"]].copy()
+    flags = []
+    for law, measure in EPISODE_MEASURES.items():
+        u = cohort.months[cohort.months["measure"] == measure]
+        m = pd.to_datetime(u["month"])
+        dec = set(zip(u["persoon_id"][m.dt.month == 12], m.dt.year[m.dt.month == 12] + 1))
+        first = pd.DataFrame({"persoon_id": u["persoon_id"], "jaar": m.dt.year, "mo": m.dt.month}) \
+            .groupby(["persoon_id", "jaar"])["mo"].min()
+        key = list(zip(frame["persoon_id"], frame["jaar"]))
+        f = pd.Series(key).map(first).to_numpy()
+        frame[f"cont_{law}"] = np.array([k in dec for k in key]) & ~np.isnan(f.astype(float))
+        frame[f"cont_{law}"] = frame[f"cont_{law}"].astype(int)
+        frame[law] = ((frame[f"cont_{law}"] == 1) & (f.astype(float) > 1)).astype(int)
+        flags.append(law)
+    frame = frame[frame["jaar"] > cohort.params.years[0]]
+    both = pd.concat([frame, frame.assign(age_band="all")], ignore_index=True)
+    out = share_table(both, ["jaar", "age_band"], flags, alpha, {law: f"cont_{law}" for law in flags})
+    return out.rename(columns={"measure": "law"})
+
+
 # --------------------------------------------------------------------------- part 6: indicators
 def load_indicators(name: str = INDICATOR_DEFINITION) -> pd.DataFrame:
     """The versioned indicator list (``codelists/<name>.csv``): one row per indicator."""
@@ -543,6 +638,8 @@ def compute_landscape(con: duckdb.DuckDBPyConnection, params: C.LandscapeParams 
         tables["respite_by_region"] = respite_by_region(py, p.reference_year, p.alpha, p.funnel_level)
         tables["hospital_type"] = hospital_type_table(cohort, py, p.alpha)
         tables["hospital_type_by_group"] = hospital_type_by_group(cohort, py, p.reference_year, p.alpha)
+        tables["episodes"] = episode_table(care_episodes(cohort), cohort)
+        tables["renewals"] = renewal_table(cohort, py, p.alpha)
         steps.update()
         steps.set_postfix_str("indicatoren")
         tables["indicators"] = indicator_table(cohort, py, eol, population_0_19(con, p.years), p.alpha, definition)

@@ -114,6 +114,10 @@ class LandscapeCohort:
         age_band, nik_region``.
     end_of_life : ``persoon_id, window_days, measure, n_months, volume, in_death_month``.
     hospital : ``persoon_id, jaar, institution_type, n_months, palliative_activities``.
+    months : ``persoon_id, month, measure`` for the law and ``ikz_mkv`` measures over the whole
+        period (``landscape_a_measure_months``): the runs of care behind the episode tables.
+    observed : ``persoon_id, first_month, last_month``: the first and last month the case person
+        is insured and alive within the period (``mart_person``).
     measures : the measure definition (one row per component).
     params : validated parameters.
     """
@@ -124,6 +128,8 @@ class LandscapeCohort:
     decedents: pd.DataFrame
     end_of_life: pd.DataFrame
     hospital: pd.DataFrame
+    months: pd.DataFrame
+    observed: pd.DataFrame
     measures: pd.DataFrame
     params: LandscapeParams
     notes: list[str] = field(default_factory=list)
@@ -198,5 +204,18 @@ def build_cohort(con: duckdb.DuckDBPyConnection, params: LandscapeParams | None 
     care = con.execute("select * from landscape_care_year order by persoon_id, jaar, measure").df()
     eol = con.execute("select * from landscape_end_of_life order by persoon_id, window_days, measure").df()
     hospital = con.execute("select * from landscape_hospital_type order by persoon_id, jaar, institution_type").df()
+    months = con.execute("""
+        select persoon_id, month, measure from landscape_a_measure_months
+        where measure like 'law\\_%' escape '\\' or measure = 'ikz_mkv'
+        order by persoon_id, measure, month
+    """).df()
+    observed = con.execute("""
+        select p.persoon_id, date_trunc('month', p.insured_from) as first_month,
+            date_trunc('month', p.insured_to) as last_month
+        from mart_person as p
+        where p.persoon_id in (select persoon_id from _kpz_landscape_cases) and p.insured_from is not null
+        order by p.persoon_id
+    """).df()
     return LandscapeCohort(cases=cases.reset_index(drop=True), groups=groups, care=care, decedents=decedents,
-                           end_of_life=eol, hospital=hospital, measures=definition, params=p)
+                           end_of_life=eol, hospital=hospital, months=months, observed=observed,
+                           measures=definition, params=p)

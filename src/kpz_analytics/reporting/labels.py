@@ -263,6 +263,7 @@ ATTRITION_STEP = {
 
 # Care landscape (issue 17): laws, measures, domains, indicators, table columns.
 LANDSCAPE_LAW = {"zvw": "Zvw", "wlz": "Wlz", "wmo": "Wmo", "jeugdwet": "Jeugdwet", "none": "geen",
+                 "ikz_mkv": "intensieve kindzorg / MKV",
                  "three_laws": "drie of meer wetten", "three_streams": "drie of meer financieringsstromen"}
 PGB_DOMAIN = {"zvw_home": "Zvw thuis (wijkverpleging, IKZ, MKV)", "wlz": "Wlz", "wmo": "Wmo", "jeugdwet": "Jeugdwet"}
 EOL_MEASURE = {"hospital": "ziekenhuiszorg", "admissions": "opname", "intensive_care": "IC-dag",
@@ -299,5 +300,8 @@ LANDSCAPE_COLUMNS = {
     "national_rate_per_1000": "landelijk per 1.000", "expected": "verwacht", "lower_flag": "trechter onder",
     "upper_flag": "trechter boven", "lower_95": "95%-grens onder", "upper_95": "95%-grens boven",
     "p_below": "p (lager)", "flag": "oordeel", "indicator": "indicator", "numerator": "teller",
-    "denominator": "noemer", "value": "waarde", "unit": "eenheid", "group": "groep",
+    "denominator": "noemer", "value": "waarde", "unit": "eenheid", "group": "groep", "law": "wet",
+    "n_episodes": "episodes", "n_complete": "volledig gezien", "median_length_months": "mediane duur (mnd)",
+    "p25_length_months": "duur p25", "p75_length_months": "duur p75", "n_followed": "gevolgd door nieuwe",
+    "median_gap_months": "mediaan hiaat (mnd)",
 }

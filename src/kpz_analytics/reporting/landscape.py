@@ -292,7 +292,7 @@ def table_nl(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Select ``columns`` and give them Dutch names and values (laws, measures, regions, flags…)."""
     out = df[[c for c in columns if c in df.columns]].copy()
     for column, mapping in (("measure", {**L.LANDSCAPE_LAW, **L.EOL_MEASURE, **L.INSTITUTION_TYPE}),
-                            ("domain", L.PGB_DOMAIN), ("indicator", L.INDICATOR), ("unit", L.UNIT_INDICATOR),
+                            ("domain", L.PGB_DOMAIN), ("indicator", L.INDICATOR), ("law", L.LANDSCAPE_LAW), ("unit", L.UNIT_INDICATOR),
                             ("flag", L.FUNNEL_FLAG), ("diagnostic_group", L.DIAGNOSTIC_GROUP),
                             ("palliative_need", {"True": "ja", "False": "nee"}),
                             ("nik_region", {"unknown": "onbekend"})):

@@ -569,6 +569,18 @@ def landscape_specs(result) -> list[TableSpec]:
                            passthrough=spec.passthrough))
     specs.append(_share_spec("hospital_type", _all_to_total(t["hospital_type"], "age_band"),
                              [jaar, "age_band", non_add("measure")], "hospital", TOTAL))
+    ep = t["episodes"]
+    if not ep.empty:  # a person can have episodes of several laws and regions are per person
+        specs.append(TableSpec(
+            "episodes", _all_to_total(ep, "nik_region"), dims=[non_add("law"), "nik_region"],
+            counts=["n_persons", "n_episodes", "n_complete", "n_followed"],
+            derived={"median_length_months": "n_complete", "p25_length_months": "n_complete",
+                     "p75_length_months": "n_complete", "median_gap_months": "n_followed"},
+            quantities={"n_persons": "episode_persons", "n_episodes": "episodes",
+                        "n_complete": "episodes_complete", "n_followed": "episodes_followed"},
+            total_code=TOTAL))
+    specs.append(_share_spec("renewals", _all_to_total(t["renewals"], "age_band"),
+                             [jaar, "age_band", non_add("law")], "renewal", TOTAL))
     ind = t["indicators"]
     specs.append(TableSpec(
         "indicators", ind, dims=[jaar, non_add("indicator")], counts=["numerator", "denominator"],
