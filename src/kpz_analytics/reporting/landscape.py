@@ -188,7 +188,7 @@ def pgb_figure(pgb: pd.DataFrame, confidence: int = 95) -> plt.Figure:
                 label=L.PGB_DOMAIN.get(domain, domain))
     ax.yaxis.set_major_formatter(PERCENT_AXIS)
     ax.set_ylim(bottom=0)
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=6))
     ax.set_xlabel("jaar")
     ax.set_ylabel("aandeel met pgb")
     ax.set_title(f"Aandeel pgb onder gebruikers per domein ({confidence}%-BI)")
@@ -267,7 +267,7 @@ def funnel_figure(region: pd.DataFrame, funnel_level: float) -> plt.Figure:
 def hospital_type_figure(hospital: pd.DataFrame, confidence: int = 95) -> plt.Figure:
     """Share of LLC case-years with hospital care per institution type, over the years (all ages)."""
     d = hospital[hospital["age_band"].astype(str) == TOTAL]
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, ax = plt.subplots(figsize=(10, 4))
     colours = {"umc": "#7c3aed", "algemeen": "#059669", "categoraal": "#c2410c", "palliative_umc": "#7c3aed",
                "palliative_algemeen": "#059669", "palliative_categoraal": "#c2410c"}
     for measure, part in d.groupby("measure", sort=False):
@@ -278,11 +278,11 @@ def hospital_type_figure(hospital: pd.DataFrame, confidence: int = 95) -> plt.Fi
                 label=L.INSTITUTION_TYPE.get(measure, measure))
     ax.yaxis.set_major_formatter(PERCENT_AXIS)
     ax.set_ylim(0, 1.02)
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True, nbins=6))
     ax.set_xlabel("jaar")
     ax.set_ylabel("aandeel")
-    ax.set_title("Waar kinderen met een LBA ziekenhuiszorg krijgen (doorgetrokken: alle ziekenhuiszorg; "
-                 "gestreept: palliatieve zorgactiviteiten)", fontsize=9)
+    ax.set_title("Type ziekenhuis (lijn: alle ziekenhuiszorg; gestreept: palliatieve zorgactiviteiten)",
+                 fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
