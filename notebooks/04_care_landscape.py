@@ -205,6 +205,12 @@ display(Markdown("**Jeugdwet naar NIK-regio** (regio van de persoon in het laats
 display(view("episodes", ["nik_region", "n_persons", "n_episodes", "n_complete", "median_length_months",
                           "n_followed", "median_gap_months"],
              frame=ep[(ep["law"] == "jeugdwet") & (ep["nik_region"] != TOTAL)]))
+if "wlz_indications" in T:
+    display(Markdown("**Wlz-indicaties (CIZ)**: duur van indicaties die helemaal in beeld zijn, en hoe vaak een "
+                     "nieuwe indicatie volgt:"))
+    display(view("wlz_indications", ["severe", "n_persons", "n_indications", "n_complete", "median_length_months",
+                                     "p25_length_months", "p75_length_months", "n_followed", "n_seamless",
+                                     "median_gap_months"]))
 rn = T["renewals"]
 display(Markdown("**Te late verlenging rond de jaarwisseling** (Jeugdwet en Wmo):"))
 display(view("renewals", ["jaar", "age_band", "law", "n_persons", "n_using", "share", "ci_low", "ci_high"],

@@ -9,7 +9,8 @@ Persons (province → NIK region: PV26 Utrecht, PV20 Noordoost)
 - K4 (born 2015-05, PV26; age 7 in 2022): in March 2022 one line of each law — DOT at a UMC
   (Zvw), Wlz verblijf (in kind), Wmo begeleiding (pgb), Jeugdwet ambulant (in kind): all four
   laws in one month, four financing streams. No care in 2023: a case by lookback with no law
-  (combination ``none``).
+  (combination ``none``). Wlz indications (VG7, not severe) 2022-02-01 … 12-31 (complete, 334
+  days) and from 2023-02-01, open (cut by the period end); a gap of 31 days between them.
 - J1 (born 2010-01, PV26; 12): 2022 DOT at a general hospital + Jeugdwet respite (pgb);
   2023 DOT at a UMC + Jeugdwet ambulant (in kind).
 - Y20 (born 2002-03, PV20; 20 in 2022): 2022 DOT at a UMC, wijkverpleging as pgb, Wmo respite
@@ -32,7 +33,7 @@ import pandas as pd
 import pytest
 
 from extract_builder import activity, build_extract, dot_line, insured, municipal_line, person, population, \
-    wlz_line, zvw_line
+    wlz_indication, wlz_line, zvw_line
 from kpz_analytics.analyses import landscape as A
 from kpz_analytics.cohorts.landscape import LandscapeParams, build_cohort
 from kpz_analytics.errors import ParameterError
@@ -86,6 +87,10 @@ def tables():
                  leveringsvorm="pgb"),
         zvw_line("zD1", "D1", zorgsoort="intensieve_kindzorg", begindatum="2023-01-01", einddatum="2023-01-31"),
     ]
+    # K4: a Wlz indication 2022-02-01 … 2022-12-31 (complete: 334 days) and one from 2023-02-01, open
+    # (clipped to the period end: not complete); 31 days without an indication in between
+    t["wlz_indicaties"] = [wlz_indication("iK4a", "K4", begindatum="2022-02-01", einddatum="2022-12-31"),
+                           wlz_indication("iK4b", "K4", begindatum="2023-02-01", einddatum=None)]
     t["wlz_declaraties"] = [wlz_line("wK4", "K4", begindatum="2022-03-01", einddatum="2022-03-31"),
                             wlz_line("wD1", "D1", begindatum="2022-11-01", einddatum="2022-11-30")]
     t["wmo"] = [_mun("mK4", "K4", "02", "2022-03-01", "2022-03-31", "pgb"),
@@ -257,6 +262,12 @@ def test_episodes_and_renewals(result):
     # nobody had care of a law in December 2022 and again in 2023: no renewal to judge
     rn = result.tables["renewals"]
     assert set(rn["jaar"]) == {2023} and rn["n_persons"].eq(0).all()
+    wi = result.tables["wlz_indications"].set_index("severe")
+    assert set(wi.index) == {"all", "no"}  # VG7 is not flagged severe
+    r = wi.loc["all"]
+    assert (r["n_persons"], r["n_indications"], r["n_complete"], r["n_followed"], r["n_seamless"]) == (1, 2, 1, 1, 0)
+    assert r["median_length_months"] == pytest.approx(334 / 30.44)
+    assert r["median_gap_months"] == pytest.approx(31 / 30.44)
 
 
 def test_bad_parameters_are_one_line_errors(warehouse):

@@ -453,6 +453,34 @@ def episode_table(episodes: pd.DataFrame, cohort: C.LandscapeCohort) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def wlz_indication_table(cohort: C.LandscapeCohort) -> pd.DataFrame:
+    """Length and renewal of the Wlz indications (CIZ) of the persons with an LLC case-year.
+
+    Per ``severe`` (``yes``/``no``: zorgprofiel flagged severe multiple disability; ``unknown``
+    when the profile is not in the reference data) and ``all``: ``n_persons``, ``n_indications``,
+    ``n_complete`` (not cut by the period, insurance or death) with the median, 25th and 75th
+    percentile of their length in months (days / 30.44), ``n_followed`` (followed by another
+    indication of the person), ``n_seamless`` (the next one starts at most one day after the end)
+    and the median gap in months among the followed.
+    """
+    w = cohort.wlz_indications
+    if w.empty:
+        return pd.DataFrame()
+    sev = w["severe_multiple_disability"].map({True: "yes", False: "no"}).fillna("unknown")
+    w = w.assign(severe=sev.astype(str), months=w["length_days"] / 30.44, gap_months=w["gap_days"] / 30.44)
+    rows = []
+    for severe, e in pd.concat([w, w.assign(severe="all")]).groupby("severe"):
+        done = e[e["complete"].astype(bool)]
+        followed = e[e["gap_days"].notna()]
+        q = done["months"].quantile([0.25, 0.5, 0.75]) if len(done) else pd.Series([np.nan] * 3, [0.25, 0.5, 0.75])
+        rows.append(dict(severe=severe, n_persons=e["persoon_id"].nunique(), n_indications=len(e),
+                         n_complete=len(done), median_length_months=float(q[0.5]),
+                         p25_length_months=float(q[0.25]), p75_length_months=float(q[0.75]),
+                         n_followed=len(followed), n_seamless=int((followed["gap_days"] <= 0).sum()),
+                         median_gap_months=float(followed["gap_months"].median()) if len(followed) else np.nan))
+    return pd.DataFrame(rows)
+
+
 def renewal_table(cohort: C.LandscapeCohort, py: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Renewal at the turn of the year: how often care of a law resumes late in January.
 
@@ -640,6 +668,7 @@ def compute_landscape(con: duckdb.DuckDBPyConnection, params: C.LandscapeParams 
         tables["hospital_type_by_group"] = hospital_type_by_group(cohort, py, p.reference_year, p.alpha)
         tables["episodes"] = episode_table(care_episodes(cohort), cohort)
         tables["renewals"] = renewal_table(cohort, py, p.alpha)
+        tables["wlz_indications"] = wlz_indication_table(cohort)
         steps.update()
         steps.set_postfix_str("indicatoren")
         tables["indicators"] = indicator_table(cohort, py, eol, population_0_19(con, p.years), p.alpha, definition)

@@ -11,7 +11,8 @@ per person × calendar year in which the person is an LLC case. Their care is re
   measures, done once);
 * ``landscape_care_year`` — person-year × measure: months with use and volume;
 * ``landscape_end_of_life`` — decedent × window (30/90 days before death) × measure;
-* ``landscape_hospital_type`` — person-year × institution type (umc, algemeen, categoraal).
+* ``landscape_hospital_type`` — person-year × institution type (umc, algemeen, categoraal);
+* ``landscape_wlz_indication`` — the case persons' Wlz indications: length, completeness, gap.
 
 Decedents are LLC case-years with a death in the year (the case definition, so a child who
 dies within ``lookback`` years of its last qualifying claim counts). ``docs/landscape.md`` has
@@ -35,7 +36,7 @@ MEASURE_DEFINITION = "landscape_measures_v1"
 LAWS: tuple[str, ...] = ("zvw", "wlz", "wmo", "jeugdwet")
 #: The SQL models in execution order.
 MODELS: tuple[str, ...] = ("landscape_a_measure_months", "landscape_care_year", "landscape_end_of_life",
-                          "landscape_hospital_type")
+                          "landscape_hospital_type", "landscape_wlz_indication")
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class LandscapeCohort:
     hospital : ``persoon_id, jaar, institution_type, n_months, palliative_activities``.
     months : ``persoon_id, month, measure`` for the law and ``ikz_mkv`` measures over the whole
         period (``landscape_a_measure_months``): the runs of care behind the episode tables.
+    wlz_indications : ``landscape_wlz_indication`` (one row per Wlz indication of a case person).
     observed : ``persoon_id, first_month, last_month``: the first and last month the case person
         is insured and alive within the period (``mart_person``).
     measures : the measure definition (one row per component).
@@ -129,6 +131,7 @@ class LandscapeCohort:
     end_of_life: pd.DataFrame
     hospital: pd.DataFrame
     months: pd.DataFrame
+    wlz_indications: pd.DataFrame
     observed: pd.DataFrame
     measures: pd.DataFrame
     params: LandscapeParams
@@ -217,5 +220,8 @@ def build_cohort(con: duckdb.DuckDBPyConnection, params: LandscapeParams | None 
         order by p.persoon_id
     """).df()
     return LandscapeCohort(cases=cases.reset_index(drop=True), groups=groups, care=care, decedents=decedents,
-                           end_of_life=eol, hospital=hospital, months=months, observed=observed,
+                           end_of_life=eol, hospital=hospital, months=months,
+                           wlz_indications=con.execute("select * from landscape_wlz_indication "
+                                                       "order by persoon_id, begindatum").df(),
+                           observed=observed,
                            measures=definition, params=p)

@@ -303,5 +303,6 @@ LANDSCAPE_COLUMNS = {
     "denominator": "noemer", "value": "waarde", "unit": "eenheid", "group": "groep", "law": "wet",
     "n_episodes": "episodes", "n_complete": "volledig gezien", "median_length_months": "mediane duur (mnd)",
     "p25_length_months": "duur p25", "p75_length_months": "duur p75", "n_followed": "gevolgd door nieuwe",
-    "median_gap_months": "mediaan hiaat (mnd)",
+    "median_gap_months": "mediaan hiaat (mnd)", "severe": "ernstig meervoudig beperkt (zorgprofiel)",
+    "n_indications": "indicaties", "n_seamless": "naadloos verlengd",
 }

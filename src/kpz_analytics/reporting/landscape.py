@@ -295,7 +295,8 @@ def table_nl(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
                             ("domain", L.PGB_DOMAIN), ("indicator", L.INDICATOR), ("law", L.LANDSCAPE_LAW), ("unit", L.UNIT_INDICATOR),
                             ("flag", L.FUNNEL_FLAG), ("diagnostic_group", L.DIAGNOSTIC_GROUP),
                             ("palliative_need", {"True": "ja", "False": "nee"}),
-                            ("nik_region", {"unknown": "onbekend"})):
+                            ("nik_region", {"unknown": "onbekend"}),
+                            ("severe", {"yes": "ja", "no": "nee", "unknown": "onbekend"})):
         if column in out:
             out[column] = out[column].map(lambda v, m=mapping: m.get(v, v) if isinstance(v, str) else v)
     if "combination" in out:

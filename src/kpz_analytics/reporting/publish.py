@@ -579,6 +579,15 @@ def landscape_specs(result) -> list[TableSpec]:
             quantities={"n_persons": "episode_persons", "n_episodes": "episodes",
                         "n_complete": "episodes_complete", "n_followed": "episodes_followed"},
             total_code=TOTAL))
+    wi = t.get("wlz_indications")
+    if wi is not None and not wi.empty:  # severe yes/no/unknown partition the indications; a person
+        # with indications of both kinds counts in both, so the categories cover the total
+        specs.append(TableSpec(
+            "wlz_indications", _all_to_total(wi, "severe"), dims=[Dim("severe", additive=False, covering=True)],
+            counts=["n_persons", "n_indications", "n_complete", "n_followed", "n_seamless"],
+            derived={"median_length_months": "n_complete", "p25_length_months": "n_complete",
+                     "p75_length_months": "n_complete", "median_gap_months": "n_followed"},
+            quantities={"n_persons": "wlz_persons"}, total_code=TOTAL))
     specs.append(_share_spec("renewals", _all_to_total(t["renewals"], "age_band"),
                              [jaar, "age_band", non_add("law")], "renewal", TOTAL))
     ind = t["indicators"]
