@@ -1,6 +1,6 @@
 """Rendered reports: the project's kernel, one-line failures, languages, index, and a real browser.
 
-The full reports (data quality and prevalence) are rendered once on the small synthetic
+The full reports (data quality, prevalence and the care landscape) are rendered once on the small synthetic
 warehouse and opened in headless Chromium: no console error, no network request, every figure
 present with a Dutch description, no "nan"/"None"/traceback in the text, a synthetic-data
 banner and provenance; a screenshot is kept in ``test-artifacts/`` (not committed).
@@ -22,7 +22,7 @@ from kpz_analytics.errors import KpzError
 from kpz_analytics.reporting.render import render_reports
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-REPORTS = ["01_data_quality", "02_prevalence", "03_transition_gap"]
+REPORTS = ["01_data_quality", "02_prevalence", "03_transition_gap", "04_care_landscape"]
 
 
 def _notebook(directory: Path, name: str, cells: list) -> Path:
@@ -166,6 +166,19 @@ def test_reports_are_dutch_self_contained_and_protected(rendered):
                     cell = row.find_all("td")[j].get_text(strip=True)
                     if cell.replace(".", "").isdigit():
                         assert int(cell.replace(".", "")) == 0 or int(cell.replace(".", "")) >= 10
+    land = BeautifulSoup((out / "04_care_landscape.html").read_text(encoding="utf-8"), "html.parser")
+    text = land.get_text(" ")
+    assert "Herkomst van de cijfers" in text and "landscape_indicators_v1" in text
+    assert "financieringswetten" in text and "trechter" in text and "Traceback" not in text
+    for table in land.find_all("table"):
+        head = [th.get_text(strip=True) for th in table.find_all("th")]
+        for col in ("personen", "met deze zorg", "teller"):
+            if col in head:
+                j = head.index(col)
+                for row in table.find("tbody").find_all("tr"):
+                    cell = row.find_all("td")[j].get_text(strip=True).replace(".", "")
+                    if cell.isdigit():
+                        assert int(cell) == 0 or int(cell) >= 10, (col, cell)
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Prevalentie" in index and "leefden naar schatting" in index
 

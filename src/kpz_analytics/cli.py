@@ -158,7 +158,8 @@ def report(
 def export(
     warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
     out: Path = typer.Option(..., "--out", help="Directory for the export (CSV, kpz_export.xlsx, audit)."),
-    parts: str = typer.Option("prevalence,transition", help="Comma-separated: prevalence, transition."),
+    parts: str = typer.Option("prevalence,transition,landscape",
+                              help="Comma-separated: prevalence, transition, landscape."),
     threshold: int = typer.Option(10, help="Smallest count of persons that may be shown (default 10)."),
 ) -> None:
     """Export suppressed tables for policy discussions; refuses anything the attack can recover."""
@@ -250,6 +251,46 @@ def transition(
             f"LLC cohort: {h['n_supported']} persons with home or social support before 18; "
             f"{h['gap_share']:.1%} (95% CI {h['gap_ci_low']:.1%}-{h['gap_ci_high']:.1%}) had a gap "
             f"of >= {params.gap_length} months without it after 18")
+    typer.echo(f"tables written to {out}")
+
+
+@app.command()
+def landscape(
+    warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
+    out: Path = typer.Option(..., "--out", help="Directory for the result tables (CSV)."),
+    years: Optional[str] = typer.Option(None, help="Years, e.g. 2018-2024 (default: every year of the extract)."),
+    reference_year: Optional[int] = typer.Option(None, help="Year of the tables by group and region (default: last year)."),
+    age_min: int = typer.Option(0, help="Youngest age on 1 July (default 0)."),
+    age_max: int = typer.Option(25, help="Oldest age on 1 July (default 25)."),
+    lookback: int = typer.Option(2, help="Case-definition lookback in years (default 2)."),
+    sources: Optional[str] = typer.Option(None, help="Comma-separated LLC case-finding sources (default all)."),
+    windows: str = typer.Option("30,90", help="End-of-life windows in days before death, comma-separated."),
+    funnel_level: float = typer.Option(0.998, help="Level of the funnel limits that flag a region (default 0.998)."),
+    alpha: float = typer.Option(0.05, help="1 - confidence level of every interval."),
+) -> None:
+    """The care landscape: the four laws per child, pgb, last months of life, respite per region, indicators."""
+    from .analyses.landscape import run_landscape
+    from .cohorts.cases import SOURCES
+    from .cohorts.landscape import LandscapeParams
+
+    try:
+        days = tuple(int(w) for w in windows.split(",") if w.strip())
+    except ValueError:
+        typer.echo(f"error: --windows must be whole numbers of days separated by commas, got {windows!r}", err=True)
+        raise typer.Exit(2) from None
+    params = LandscapeParams(
+        years=_run(_parse_years, years) if years else None, reference_year=reference_year,
+        age_min=age_min, age_max=age_max, lookback=lookback,
+        sources=tuple(s.strip() for s in sources.split(",") if s.strip()) if sources else SOURCES,
+        windows=days, funnel_level=funnel_level, alpha=alpha)
+    result = _run(run_landscape, warehouse, out, params)
+    for note in result.warnings:
+        typer.echo(f"note: {note}", err=True)
+    ind = result.tables["indicators"]
+    last = ind[ind["jaar"] == ind["jaar"].max()]
+    for row in last.itertuples(index=False):
+        typer.echo(f"{row.jaar} {row.indicator}: {row.numerator}/{row.denominator} = {row.value:.1f} {row.unit} "
+                   f"(95% CI {row.ci_low:.1f}-{row.ci_high:.1f})".replace("95%", f"{100 * (1 - alpha):g}%"))
     typer.echo(f"tables written to {out}")
 
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .. import config
 from ..errors import KpzError, ParameterError
 from ..refdata import load_codelist
+from . import models
 from .cases import SOURCE_DEFINITIONS, SOURCES, ensure_cohort_tables, load_definition
 
 OUTCOME_DEFINITION = "transition_outcomes_v1"
@@ -256,17 +256,11 @@ def found_sql(sources: tuple[str, ...] = SOURCES) -> str:
 # --------------------------------------------------------------------------- building
 def sql_dir() -> Path:
     """Directory of the transition SQL models."""
-    return Path(config.SQL_DIR) / "transition"
+    return models.sql_dir("transition")
 
 
 def _run_model(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    path = sql_dir() / f"{name}.sql"
-    if not path.exists():
-        raise KpzError(f"missing SQL model {path}")
-    try:
-        con.execute(f"create or replace temp table {name} as\n{path.read_text(encoding='utf-8')}")
-    except duckdb.Error as exc:
-        raise KpzError(f"sql/transition/{name}.sql failed: {str(exc).splitlines()[0]}") from None
+    models.run_model(con, "transition", name)
 
 
 def _set_variables(con: duckdb.DuckDBPyConnection, **values: int) -> None:
@@ -352,12 +346,7 @@ def build_cohort(con: duckdb.DuckDBPyConnection, params: TransitionParams | None
     p = validated_params(con, params)
     definition = load_outcomes(p.outcome_definition)
     definition = definition[definition["outcome"].isin(p.outcomes)]
-    view = definition.assign(subdomain=definition["subdomain"].replace("", None),
-                             financing=definition["financing"].replace("", None))
-    con.register("_kpz_transition_outcomes_df", view)
-    con.execute("create or replace temp table _kpz_transition_outcomes as "
-                "select * from _kpz_transition_outcomes_df")
-    con.unregister("_kpz_transition_outcomes_df")
+    models.definition_table(con, "_kpz_transition_outcomes", definition)
     _set_variables(con, months_before=p.months_before, months_after=p.months_after,
                    found_by=p.found_by, comparison_size=p.comparison_size, seed=p.seed)
     say("kohort: bronnen per maand")

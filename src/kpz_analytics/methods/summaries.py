@@ -1,6 +1,6 @@
 """Shares and means with intervals, for tables of persons (event-time curves, gap shares).
 
-- :func:`proportion_ci` — a binomial proportion with the Wilson score interval.
+- :func:`proportion_ci` — a binomial proportion with the Wilson score (or exact Clopper–Pearson) interval.
 - :func:`mean_ci` — a mean with the normal-approximation interval of its standard error.
 
 Both work on arrays of groups at once and return NaN where a value is undefined (no persons),
@@ -22,7 +22,7 @@ def _z(alpha: float) -> float:
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
-def proportion_ci(n_events, n, alpha: float = 0.05):
+def proportion_ci(n_events, n, alpha: float = 0.05, method: str = "wilson"):
     r"""Share :math:`\hat p = x/n` with the Wilson score interval.
 
     Estimand: the probability that a person of the group has the event. The Wilson interval
@@ -40,11 +40,15 @@ def proportion_ci(n_events, n, alpha: float = 0.05):
     ----------
     n_events, n : array-like of counts (0 <= n_events <= n).
     alpha : 1 − confidence level.
+    method : ``"wilson"`` (default) or ``"beta"``: the exact Clopper–Pearson interval from beta
+        quantiles (R's ``binom.test``), conservative, for rates of rare events per 1,000.
 
     Returns
     -------
     share, ci_low, ci_high : numpy arrays; NaN where ``n`` is 0.
     """
+    if method not in ("wilson", "beta"):
+        raise ParameterError(f"proportion_ci: method must be wilson or beta, got {method!r}")
     x = np.asarray(n_events, dtype=float)
     m = np.asarray(n, dtype=float)
     _z(alpha)
@@ -55,7 +59,7 @@ def proportion_ci(n_events, n, alpha: float = 0.05):
     low = np.full(np.shape(m), np.nan)
     high = np.full(np.shape(m), np.nan)
     share[ok] = x[ok] / m[ok]
-    lo, hi = proportion_confint(x[ok], m[ok], alpha=alpha, method="wilson")
+    lo, hi = proportion_confint(x[ok], m[ok], alpha=alpha, method=method)
     # exact bounds at the edges (the formula leaves rounding dust such as 1e-19 there)
     low[ok] = np.where(x[ok] == 0, 0.0, np.clip(lo, 0.0, 1.0))
     high[ok] = np.where(x[ok] == m[ok], 1.0, np.clip(hi, 0.0, 1.0))

@@ -3,7 +3,8 @@
 What leaves the research environment here is exactly what the reports show, protected the
 same way (:mod:`kpz_analytics.reporting.publish`, :func:`~kpz_analytics.methods.disclosure.protect`):
 the prevalence tables (by year, age, sex, province, NIK region, diagnostic group, …) and the
-transition tables (jump at 18, zorgval shares, care use per month around 18).
+transition tables (jump at 18, zorgval shares, care use per month around 18) and the care-landscape
+tables with the yearly indicator set (`landscape_indicators`).
 
 An export directory holds
 
@@ -45,7 +46,7 @@ from . import header
 from . import labels as L
 from .publish import Published, protect_prevalence, shown
 
-PARTS = ("prevalence", "transition")
+PARTS = ("prevalence", "transition", "landscape")
 WORKBOOK = "kpz_export.xlsx"
 #: Sheet names (at most 31 characters) and a sentence on what each table holds.
 SHEETS = {
@@ -129,6 +130,15 @@ def publications(con, parts=PARTS, threshold: int = DEFAULT_THRESHOLD, progress:
             if result.warnings:
                 notes.append(f"prevalence: {len(result.warnings)} technical note(s) of the analysis "
                              "(see the report's results directory)")
+        elif part == "landscape":
+            from ..analyses.landscape import compute_landscape
+            from ..cohorts.landscape import LandscapeParams
+            from .publish import protect_landscape
+
+            result = compute_landscape(con, LandscapeParams(), progress=progress)
+            out[part] = protect_landscape(result, threshold=threshold)
+            parameters[part] = {k: (list(v) if isinstance(v, tuple) else v)
+                                for k, v in result.metadata["parameters"].items()}
         else:
             try:
                 from ..analyses.transition import compute_transition
@@ -156,6 +166,7 @@ def _csv_frame(df: pd.DataFrame, stamp: dict) -> pd.DataFrame:
 
 def _sheet_frame(part: str, name: str, df: pd.DataFrame) -> pd.DataFrame:
     """A published table for people: markers in hidden cells, Dutch names, no provenance columns."""
+    from . import landscape as LS
     from . import transition as R
     from .publish import PROVENANCE_COLUMNS
 
@@ -163,6 +174,8 @@ def _sheet_frame(part: str, name: str, df: pd.DataFrame) -> pd.DataFrame:
     view = view[[c for c in view.columns if c not in PROVENANCE_COLUMNS]]
     if part == "prevalence":
         return L.labelled(view, list(view.columns))
+    if part == "landscape":
+        return LS.table_nl(view, list(view.columns))
     return R.table_nl(view, list(view.columns))
 
 
@@ -245,7 +258,8 @@ def _toelichting(meta: dict, parameters: dict, published: dict[str, Published], 
             rows.append((f"parameter {part}: {k}", json.dumps(v, default=str, ensure_ascii=False)))
     lists = header.definition_versions(["llc_fraser_v1", "palliative_need_v1", "source_hospital_llc_code_v1",
                                         "source_palliative_activity_v1", "source_ikz_mkv_v1",
-                                        "source_wlz_severe_v1", "transition_outcomes_v1", "regions"])
+                                        "source_wlz_severe_v1", "transition_outcomes_v1", "landscape_measures_v1",
+                                        "landscape_indicators_v1", "regions"])
     for k, v in lists.items():
         rows.append((f"code-lijst {k}", v))
     rows += [("openbaarmakingscontrole",
@@ -268,6 +282,8 @@ def _toelichting(meta: dict, parameters: dict, published: dict[str, Published], 
 def _sheet_name(part: str, name: str) -> str:
     if part == "prevalence":
         return SHEETS.get(name, (name[:31], ""))[0]
+    if part == "landscape":
+        return f"zl {name}"[:31]
     return TRANSITION_SHEETS.get(name, f"18 {name}")[:31]
 
 
@@ -288,7 +304,8 @@ def export(warehouse: str | Path, out: str | Path, threshold: int = DEFAULT_THRE
     warehouse : a warehouse built by ``kpz ingest``.
     out : directory to write (created; files of an earlier export there are replaced).
     threshold : smallest person count shown (default 10).
-    parts : ``prevalence`` and/or ``transition``.
+    parts : any of ``prevalence``, ``transition`` and ``landscape`` (the care landscape with its
+        yearly indicator set).
     progress : show progress.
 
     Raises

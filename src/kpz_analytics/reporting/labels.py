@@ -259,3 +259,50 @@ ATTRITION_STEP = {
     "seeded_order": "onderzocht in de vaste willekeurige volgorde",
     "subset": "vergelijkingsgroep (ten hoogste het ingestelde aantal)",
 }
+
+
+# Care landscape (issue 17): laws, measures, domains, indicators, table columns.
+LANDSCAPE_LAW = {"zvw": "Zvw", "wlz": "Wlz", "wmo": "Wmo", "jeugdwet": "Jeugdwet", "none": "geen",
+                 "ikz_mkv": "intensieve kindzorg / MKV",
+                 "three_laws": "drie of meer wetten", "three_streams": "drie of meer financieringsstromen"}
+PGB_DOMAIN = {"zvw_home": "Zvw thuis (wijkverpleging, IKZ, MKV)", "wlz": "Wlz", "wmo": "Wmo", "jeugdwet": "Jeugdwet"}
+EOL_MEASURE = {"hospital": "ziekenhuiszorg", "admissions": "opname", "intensive_care": "IC-dag",
+               "emergency": "SEH-bezoek", "palliative_activity": "palliatieve zorgactiviteit (vanaf 2023)",
+               "wijkverpleging": "wijkverpleging", "ikz_mkv": "intensieve kindzorg / MKV", "wlz": "Wlz-zorg",
+               "high_intensity": "hoog-intensieve zorg (IC, ≥2 SEH-bezoeken of ≥2 opnames)",
+               "hospital_death_month": "ziekenhuiszorg in de maand van overlijden"}
+INSTITUTION_TYPE = {"umc": "UMC (academisch)", "algemeen": "algemeen ziekenhuis", "categoraal": "categoraal centrum",
+                    "palliative_umc": "palliatieve zorgactiviteit in een UMC",
+                    "palliative_algemeen": "palliatieve zorgactiviteit in een algemeen ziekenhuis",
+                    "palliative_categoraal": "palliatieve zorgactiviteit in een categoraal centrum"}
+LANDSCAPE_GROUP_BY = {"age_band": "leeftijdsgroep", "leeftijd": "leeftijd op 1 juli",
+                      "diagnostic_group": "diagnosegroep", "nik_region": "NIK-regio",
+                      "palliative_need": "behoefte aan palliatieve zorg"}
+INDICATOR = {
+    "llc_0_19": "kinderen (0–19) met een LBA, per 10.000 kinderen",
+    "palliative_need_0_19": "kinderen (0–19) met behoefte aan palliatieve zorg, per 10.000 kinderen",
+    "deaths_llc_0_19": "overleden kinderen (0–19) met een LBA, per 1.000",
+    "three_laws_0_17": "kinderen (0–17) met zorg uit drie of meer wetten (%)",
+    "pgb_support": "ondersteunde kinderen en jongvolwassenen met een pgb (%)",
+    "respite_0_17": "kinderen (0–17) met logeeropvang, per 1.000",
+    "respite_18_25": "jongvolwassenen (18–25) met logeeropvang, per 1.000",
+    "eol_high_intensity": "overledenen met hoog-intensieve zorg in de laatste 30 dagen (%)",
+    "eol_palliative_activity": "overledenen met een palliatieve zorgactiviteit in de laatste 90 dagen (%)",
+    "hospital_general_0_17": "kinderen (0–17) met ziekenhuiszorg die (ook) in een algemeen ziekenhuis kwamen (%)",
+}
+UNIT_INDICATOR = {"per_10000": "per 10.000", "per_1000": "per 1.000", "percent": "%"}
+FUNNEL_FLAG = {"below": "lager dan landelijk", "above": "hoger dan landelijk", "within": "binnen de trechter"}
+LANDSCAPE_COLUMNS = {
+    "jaar": "jaar", "age_band": "leeftijdsgroep", "measure": "zorg", "n_persons": "personen",
+    "n_using": "met deze zorg", "share": "aandeel", "ci_low": "BI laag", "ci_high": "BI hoog",
+    "combination": "combinatie van wetten", "n_laws": "aantal wetten", "domain": "domein",
+    "window_days": "venster (dagen)", "nik_region": "NIK-regio", "rate_per_1000": "per 1.000",
+    "national_rate_per_1000": "landelijk per 1.000", "expected": "verwacht", "lower_flag": "trechter onder",
+    "upper_flag": "trechter boven", "lower_95": "95%-grens onder", "upper_95": "95%-grens boven",
+    "p_below": "p (lager)", "flag": "oordeel", "indicator": "indicator", "numerator": "teller",
+    "denominator": "noemer", "value": "waarde", "unit": "eenheid", "group": "groep", "law": "wet",
+    "n_episodes": "episodes", "n_complete": "volledig gezien", "median_length_months": "mediane duur (mnd)",
+    "p25_length_months": "duur p25", "p75_length_months": "duur p75", "n_followed": "gevolgd door nieuwe",
+    "median_gap_months": "mediaan hiaat (mnd)", "severe": "ernstig meervoudig beperkt (zorgprofiel)",
+    "n_indications": "indicaties", "n_seamless": "naadloos verlengd",
+}

@@ -486,3 +486,135 @@ def protect_quality(care: pd.DataFrame, population: pd.DataFrame,
     """Protect the person counts of the data-quality report together (:func:`quality_specs`)."""
     protected = protect(quality_specs(care, population), threshold=threshold)
     return Published(tables=dict(protected.tables), audit=protected.audit, headline={}, protected=protected)
+
+
+# --------------------------------------------------------------------------- landscape
+#: Funnel columns of the respite table: derived from the region's persons (limits, expected) or
+#: from its users (p-value); the flag is blanked with its users' count.
+_FUNNEL_FROM_PERSONS = ("expected", "lower_95", "upper_95", "lower_flag", "upper_flag")
+
+
+def _share_spec(name: str, df: pd.DataFrame, dims: list, quantity: str, total_code: str | None = None,
+                passthrough: tuple[str, ...] = ()) -> TableSpec:
+    """A table of ``n_persons``, ``n_using`` and a share (or rate) with its interval."""
+    value = "share" if "share" in df else "rate_per_1000"
+    return TableSpec(
+        name, df, dims=dims, counts=["n_persons", "n_using"], denominators={"n_using": "n_persons"},
+        derived={value: "n_using", "ci_low": "n_using", "ci_high": "n_using"},
+        quantities={"n_persons": f"{quantity}_persons", "n_using": f"{quantity}_using"},
+        total_code=total_code, passthrough=list(passthrough))
+
+
+def _all_to_total(df: pd.DataFrame, column: str, code: str = "all") -> pd.DataFrame:
+    return df.assign(**{column: df[column].astype(str).replace({code: TOTAL})})
+
+
+def landscape_specs(result) -> list[TableSpec]:
+    """The declarations of every table the landscape report publishes.
+
+    Counts are persons per calendar year (a person-year of the LLC cohort) or decedents. Age
+    bands add up to their total (``Totaal``: the analysis' ``all``); laws, streams, measures,
+    institution types and indicators overlap (non-additive); combinations of laws partition
+    the case-years of a year and band (each table carries that total); regions partition the
+    band's LLC persons (``Totaal`` = national, persons without a region in ``unknown``);
+    diagnostic groups overlap but cover every case-year.
+    """
+    t = result.tables
+    non_add = lambda name, **kw: Dim(name, additive=False, **kw)  # noqa: E731
+    jaar = non_add("jaar")
+    specs = [TableSpec("cohort", t["cohort"], dims=[jaar, "age_band"], counts=["n_persons"],
+                       quantities={"n_persons": "case_years"}, total_code=None),
+             TableSpec("decedents", t["decedents"], dims=[jaar, "age_band"], counts=["n_persons"],
+                       quantities={"n_persons": "decedents"}, total_code=None)]
+    specs.append(_share_spec("laws_by_year", _all_to_total(t["laws_by_year"], "age_band"),
+                             [jaar, "age_band", non_add("measure")], "laws", TOTAL))
+    # every case-year has one combination: the combinations of a year and band add up to its
+    # total row; the share's denominator is that total, so only n_using is a count here
+    comb = t["law_combinations"]
+    totals = comb.groupby(["jaar", "age_band"], as_index=False)["n_persons"].first()
+    totals = totals.assign(combination=TOTAL, n_laws=-1, n_using=totals["n_persons"], share=1.0, ci_low=1.0,
+                           ci_high=1.0)
+    comb = pd.concat([comb, totals], ignore_index=True).drop(columns="n_persons")
+    specs.append(TableSpec(
+        "law_combinations", comb, dims=[jaar, non_add("age_band"), "combination"], counts=["n_using"],
+        derived={"share": "n_using", "ci_low": "n_using", "ci_high": "n_using"},
+        quantities={"n_using": "combination_persons"}, total_code=TOTAL, passthrough=["n_laws"]))
+    year = result.cohort.params.reference_year
+    for prefix, by_group, by_year in (("laws", "laws_by_group", "laws_by_year"),
+                                      ("hospital", "hospital_type_by_group", "hospital_type")):
+        grp = t[by_group]
+        ref_total = t[by_year][(t[by_year]["jaar"] == year) & (t[by_year]["age_band"] == "all")]
+        for group_by in grp["group_by"].unique():
+            part = grp[grp["group_by"] == group_by].drop(columns="group_by").rename(columns={"group": group_by})
+            part[group_by] = part[group_by].astype(str)
+            total = ref_total.drop(columns=["jaar", "age_band"]).assign(**{group_by: TOTAL})
+            part = pd.concat([part, total[part.columns]], ignore_index=True)
+            dim = Dim(group_by, additive=False, covering=True) if group_by == "diagnostic_group" else group_by
+            specs.append(_share_spec(f"{prefix}_by_{group_by}", part, [dim, non_add("measure")],
+                                     f"{prefix}_{group_by}", TOTAL))
+    specs.append(_share_spec("pgb_share", t["pgb_share"], [jaar, non_add("domain")], "pgb"))
+    specs.append(_share_spec("end_of_life", _all_to_total(t["end_of_life"], "age_band"),
+                             [non_add("window_days"), "age_band", non_add("measure")], "eol", TOTAL))
+    specs.append(_share_spec("respite_by_year", t["respite_by_year"], [jaar, "age_band"], "respite"))
+    reg = t["respite_by_region"].copy()
+    reg["nik_region"] = reg["nik_region"].replace({"national": TOTAL})
+    reg = reg.drop(columns=["flag"], errors="ignore")
+    spec = _share_spec("respite_by_region", reg, [jaar, non_add("age_band"), "nik_region"], "respite_region",
+                       TOTAL, passthrough=("national_rate_per_1000",))
+    derived = dict(spec.derived)
+    derived.update({c: "n_persons" for c in _FUNNEL_FROM_PERSONS if c in reg})
+    derived.update({"p_below": "n_using"} if "p_below" in reg else {})
+    specs.append(TableSpec(spec.name, reg, dims=spec.dims, counts=spec.counts, denominators=spec.denominators,
+                           derived=derived, quantities=spec.quantities, total_code=TOTAL,
+                           passthrough=spec.passthrough))
+    specs.append(_share_spec("hospital_type", _all_to_total(t["hospital_type"], "age_band"),
+                             [jaar, "age_band", non_add("measure")], "hospital", TOTAL))
+    ep = t["episodes"]
+    if not ep.empty:  # a person can have episodes of several laws and regions are per person
+        specs.append(TableSpec(
+            "episodes", _all_to_total(ep, "nik_region"), dims=[non_add("law"), "nik_region"],
+            counts=["n_persons", "n_episodes", "n_complete", "n_followed"],
+            derived={"median_length_months": "n_complete", "p25_length_months": "n_complete",
+                     "p75_length_months": "n_complete", "median_gap_months": "n_followed"},
+            quantities={"n_persons": "episode_persons", "n_episodes": "episodes",
+                        "n_complete": "episodes_complete", "n_followed": "episodes_followed"},
+            total_code=TOTAL))
+    wi = t.get("wlz_indications")
+    if wi is not None and not wi.empty:  # severe yes/no/unknown partition the indications; a person
+        # with indications of both kinds counts in both, so the categories cover the total
+        specs.append(TableSpec(
+            "wlz_indications", _all_to_total(wi, "severe"), dims=[Dim("severe", additive=False, covering=True)],
+            counts=["n_persons", "n_indications", "n_complete", "n_followed", "n_seamless"],
+            derived={"median_length_months": "n_complete", "p25_length_months": "n_complete",
+                     "p75_length_months": "n_complete", "median_gap_months": "n_followed"},
+            quantities={"n_persons": "wlz_persons"}, total_code=TOTAL))
+    specs.append(_share_spec("renewals", _all_to_total(t["renewals"], "age_band"),
+                             [jaar, "age_band", non_add("law")], "renewal", TOTAL))
+    ind = t["indicators"]
+    specs.append(TableSpec(
+        "indicators", ind, dims=[jaar, non_add("indicator")], counts=["numerator", "denominator"],
+        denominators={"numerator": "denominator"},
+        derived={c: ["numerator", "denominator"] for c in ("value", "ci_low", "ci_high")},
+        quantities={"numerator": "indicator_numerator", "denominator": "indicator_denominator"},
+        total_code=None))
+    return specs
+
+
+def protect_landscape(result, threshold: int = DEFAULT_THRESHOLD) -> Published:
+    """Protect every table of the landscape report together (:func:`landscape_specs`).
+
+    The respite funnel's ``flag`` is put back only where the region's count of users is shown
+    (a flag beside a hidden count would hint at it). The headline holds the last year's
+    indicators as published.
+    """
+    protected = protect(landscape_specs(result), threshold=threshold)
+    tables = dict(protected.tables)
+    reg = tables["respite_by_region"]
+    if "flag" in result.tables["respite_by_region"]:
+        flags = result.tables["respite_by_region"]["flag"].to_numpy()
+        reg["flag"] = pd.Series(flags, index=reg.index).where(reg["n_using_status"].isin(["shown", "zero"]))
+    ind = tables["indicators"]
+    last = ind[ind["jaar"] == ind["jaar"].max()]
+    headline = {"jaar": int(ind["jaar"].max()),
+                **{row.indicator: (row.value, row.ci_low, row.ci_high) for row in last.itertuples(index=False)}}
+    return Published(tables=tables, audit=protected.audit, headline=headline, protected=protected)

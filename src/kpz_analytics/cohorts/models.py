@@ -1,0 +1,48 @@
+"""Running the SQL models of an analysis (``sql/<folder>/<name>.sql``) as temporary tables.
+
+The transition and landscape cohorts are built by SQL files that read the marts and a few
+temporary tables of parameters and definitions; these helpers load such a table from a data
+frame and run a model, with a one-line error naming the file when it fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .. import config
+from ..errors import KpzError
+
+
+def sql_dir(folder: str) -> Path:
+    """Directory of the SQL models of ``folder`` (``sql/transition``, ``sql/landscape``)."""
+    return Path(config.SQL_DIR) / folder
+
+
+def run_model(con: duckdb.DuckDBPyConnection, folder: str, name: str) -> None:
+    """Create or replace temp table ``name`` from ``sql/<folder>/<name>.sql``."""
+    path = sql_dir(folder) / f"{name}.sql"
+    if not path.exists():
+        raise KpzError(f"missing SQL model {path}")
+    try:
+        con.execute(f"create or replace temp table {name} as\n{path.read_text(encoding='utf-8')}")
+    except duckdb.Error as exc:
+        raise KpzError(f"sql/{folder}/{name}.sql failed: {str(exc).splitlines()[0]}") from None
+
+
+def temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Create or replace temp table ``name`` holding ``frame``."""
+    view = f"{name}_df"
+    con.register(view, frame)
+    try:
+        con.execute(f"create or replace temp table {name} as select * from {view}")
+    finally:
+        con.unregister(view)
+
+
+def definition_table(con: duckdb.DuckDBPyConnection, name: str, definition: pd.DataFrame) -> None:
+    """Temp table ``name`` of an outcome/measure definition, empty subdomain/financing as NULL."""
+    temp_table(con, name, definition.assign(subdomain=definition["subdomain"].replace("", None),
+                                            financing=definition["financing"].replace("", None)))
