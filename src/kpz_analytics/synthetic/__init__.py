@@ -41,9 +41,11 @@ ORDINARY_ICD = ["J18.9", "S06.0", "R10.4", "J06.9", "A09.9", "K35.8", "S52.5", "
 __all__ = ["write_extract", "extract_id"]
 
 
-def extract_id(seed: int, design: str, scale: float) -> str:
-    """``synthetic-seed42-cohort_sample-s1`` (scale written without trailing zeros)."""
-    return f"synthetic-seed{seed}-{design}-s{scale:g}"
+def extract_id(seed: int, design: str, scale: float, capture_scenario: str = "base") -> str:
+    """``synthetic-seed42-cohort_sample-s1`` (scale without trailing zeros; a capture scenario
+    other than ``base`` is appended, e.g. ``...-s0.05-heterogeneous``)."""
+    suffix = "" if capture_scenario == "base" else f"-{capture_scenario}"
+    return f"synthetic-seed{seed}-{design}-s{scale:g}{suffix}"
 
 
 def _codes() -> Codes:
@@ -69,7 +71,10 @@ def _codes() -> Codes:
                  institutions=np.array(institutions))
 
 
-def _validate(design, fmt, scale, years):
+def _validate(design, fmt, scale, years, capture_scenario="base"):
+    if capture_scenario not in P.CAPTURE_SCENARIOS:
+        raise KpzError(f"unknown capture scenario {capture_scenario!r} "
+                       f"(use {', '.join(P.CAPTURE_SCENARIOS)})")
     if design not in spec.DESIGNS:
         raise KpzError(f"unknown design {design!r} (use {' or '.join(spec.DESIGNS)})")
     if fmt not in FORMATS:
@@ -93,7 +98,8 @@ def _clear(out: Path) -> None:
 
 def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", fmt: str = "csv",
                   scale: float = 1.0, years: tuple[int, int] = (2015, 2024),
-                  faults: bool = False, progress: bool = True) -> dict:
+                  faults: bool = False, progress: bool = True,
+                  capture_scenario: str = "base") -> dict:
     """Write a synthetic spec-v1 extract to ``out`` and its planted truth to ``out/_truth``.
 
     Parameters
@@ -106,12 +112,14 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     scale : persons relative to the Netherlands (1 = about 3.8 million aged 0-19).
     years : first and last calendar year of the period.
     faults : append malformed rows of every quarantine reason (listed in ``_truth/faults.csv``).
+    capture_scenario : ``base`` (capture-recapture correctly specified), ``heterogeneous`` or
+        ``time_varying`` (violations for validation; ``parameters.CAPTURE_SCENARIOS``).
 
     Returns
     -------
     dict : the manifest written to ``out/manifest.json``.
     """
-    _validate(design, fmt, scale, years)
+    _validate(design, fmt, scale, years, capture_scenario)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _clear(out)
@@ -126,7 +134,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     writers = {t: TableWriter(out, t, fmt) for t in spec.TABLE_ORDER}
     counters = {t: 1 for t in spec.CLAIMS_TABLES} | {"wlz_indicaties": 1}
     pop = np.zeros(ny * 26 * 3 * 12, dtype=np.int64)
-    truth = Truth(years)
+    truth = Truth(years, capture_scenario)
     templates: dict[str, dict] = {}
     chunks = range(0, n, P.CHUNK_PERSONS)
     for ci, lo in enumerate(tqdm(chunks, desc="kpz synth", unit="chunk", disable=not progress)):
@@ -145,7 +153,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
         universe = np.maximum(persons.ins_start, P0) <= np.minimum.reduce(
             [persons.ins_end, np.full(len(b26), P1), b26 - 1])
         persons.llc &= universe  # LLC outside the universe is never observed
-        ly = llc_years(rng, persons, years)
+        ly = llc_years(rng, persons, years, capture_scenario)
         selected = np.zeros(len(universe), bool)
         selected[ly.person[ly.captured.any(axis=1)]] = True
         if design == "population":
@@ -182,7 +190,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     files = {t: w.close() for t, w in writers.items()}
     manifest = {
         "spec_version": spec.SPEC_VERSION,
-        "extract_id": extract_id(seed, design, scale),
+        "extract_id": extract_id(seed, design, scale, capture_scenario),
         "period_start": f"{years[0]}-01-01",
         "period_end": f"{years[1]}-12-31",
         "design": design,
