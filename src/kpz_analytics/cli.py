@@ -132,6 +132,12 @@ def prevalence(
         "palliative_activity,ikz_mkv,wlz_severe)."),
     criterion: str = typer.Option(
         "full", help="Capture-recapture model: full (all two-way interactions, default), or selection by aic or bic."),
+    basis: str = typer.Option(
+        "period", help="Counting basis of numerator and denominator: period (alive and insured on a day "
+        "of the year, default) or point (on 1 July, as populatie)."),
+    need_accuracy: Optional[Path] = typer.Option(
+        None, help="CSV with PPV and sensitivity of the need definitions from a validation sample "
+        "(default: the synthetic calibration, which applies to synthetic extracts only)."),
 ) -> None:
     """LLC prevalence and need for palliative care per year, with capture-recapture."""
     from .cohorts.cases import SOURCES, CaseParams
@@ -141,8 +147,9 @@ def prevalence(
         years=_run(_parse_years, years) if years else None, age_min=age_min, age_max=age_max,
         lookback=lookback,
         sources=tuple(s.strip() for s in sources.split(",") if s.strip()) if sources else SOURCES,
+        basis=basis,
     )
-    result = _run(run_prevalence, warehouse, out, params, criterion=criterion)
+    result = _run(run_prevalence, warehouse, out, params, criterion=criterion, need_accuracy=need_accuracy)
     for note in result.warnings:
         typer.echo(f"note: {note}", err=True)
     typer.echo(result.headline["sentence_en"])
