@@ -22,11 +22,16 @@
 # * **levensbeperkende aandoening (LBA)** — kinderen die in het jaar leven en verzekerd zijn, met een
 #   LBA-code of een andere case-finding-bron in het jaar of de jaren ervoor (terugkijkperiode);
 # * **behoefte aan palliatieve zorg** — kinderen met een LBA die in het jaar tekenen tonen van een
-#   instabiele, verslechterende of stervensfase (palliatieve zorgactiviteit, IC-dagen, reeks
-#   SEH-bezoeken of opnamedagen, intensieve kindzorg, overlijden).
+#   instabiele, verslechterende of stervensfase (definitie v2: IC-dagen, een reeks SEH-bezoeken of
+#   opnamedagen, overlijden). Het aantal gemarkeerde kinderen is een ruwe telling: sommige
+#   gemarkeerde kinderen zijn stabiel en veel kinderen met behoefte worden niet gemarkeerd. Het
+#   getal dat we noemen is daarom **gecorrigeerd voor misclassificatie** (gemarkeerd × positief
+#   voorspellende waarde / sensitiviteit), met een interval dat de onzekerheid van beide meeneemt.
 #
-# Intervallen zijn 95%-betrouwbaarheidsintervallen (exact Poisson). Het aantal kinderen dat door geen
-# enkele bron wordt gezien, is geschat met capture–recapture (log-lineaire modellen).
+# Teller en noemer hebben dezelfde basis (standaard: iedereen die op een dag van het jaar leeft en
+# verzekerd is; als optie de peildatum 1 juli). Het aantal kinderen dat door geen enkele bron wordt
+# gezien, is geschat met capture–recapture (log-lineaire modellen); een stratum waarvoor de tabel
+# geen schatting toelaat, wordt zo gemeld en nooit als "niemand gemist".
 
 # %% tags=["parameters"]
 warehouse = "../data/processed/synthetic-default.duckdb"
@@ -35,6 +40,9 @@ age_min = 0
 age_max = 19
 lookback = 2
 sources = None  # lijst van bronnen, of None voor alle bronnen
+basis = "period"  # "period" (een dag van het jaar) of "point" (peildatum 1 juli)
+alpha = 0.05  # 1 - betrouwbaarheidsniveau van elk interval
+need_accuracy = ""  # CSV met PPV en sensitiviteit uit een validatiesteekproef; leeg: standaard
 language = "nl"
 results_dir = ""  # map voor de resultaattabellen (CSV), leeg: niet wegschrijven
 
@@ -50,22 +58,26 @@ from kpz_analytics.analyses import prevalence as P
 from kpz_analytics.cohorts.cases import SOURCES, CaseParams
 from kpz_analytics.reporting.display import dutch
 from kpz_analytics.reporting.labels import DIAGNOSTIC_GROUP as DIAGNOSTIC_GROUP_NL
+from kpz_analytics.reporting.labels import BASIS as BASIS_NL
 from kpz_analytics.reporting.labels import MEASURE as MEASURE_NL
+from kpz_analytics.reporting.labels import NEED_DEFINITION as NEED_DEFINITION_NL
 from kpz_analytics.reporting.labels import labelled
 from kpz_analytics.warehouse.connect import connect
 
 sns.set_theme(style="whitegrid")
 pd.set_option("display.max_rows", 200)
 params = CaseParams(years=tuple(years) if years else None, age_min=age_min, age_max=age_max,
-                    lookback=lookback, sources=tuple(sources) if sources else SOURCES)
+                    lookback=lookback, sources=tuple(sources) if sources else SOURCES, basis=basis)
 con = connect(warehouse)
-result = P.compute_prevalence(con, params, progress=False)
+result = P.compute_prevalence(con, params, alpha=alpha, need_accuracy=need_accuracy or None,
+                              progress=False)
 con.close()
 if results_dir:
     P.write_results(result, Path(results_dir) / "prevalence")
 T = result.tables
 h = result.headline
 last = h["jaar"]
+conf = f"{100 * (1 - alpha):g}%"
 
 
 fmt = dutch
@@ -78,7 +90,9 @@ fmt = dutch
 display(Markdown(f"**{h['sentence_nl'] if language == 'nl' else h['sentence_en']}**"))
 display(Markdown(
     f"Extract `{result.metadata['extract_id']}`, leeftijd {age_min}–{age_max} jaar op 1 juli, "
-    f"terugkijkperiode {result.metadata['lookback']} jaar, bronnen: {', '.join(result.metadata['sources'])}."))
+    f"terugkijkperiode {result.metadata['lookback']} jaar, bronnen: {', '.join(result.metadata['sources'])}, "
+    f"basis: {BASIS_NL[basis]}. Behoefte aan palliatieve zorg: "
+    f"{'gecorrigeerd voor misclassificatie' if h['need_quoted'].startswith('corrected') else 'ruwe telling (geen geldige PPV en sensitiviteit voor dit extract)'}."))
 
 # %% [markdown]
 # ## Beide maten per jaar
@@ -100,31 +114,71 @@ if len(incomplete):
                label="terugkijkperiode onvolledig")
 ax.set_xlabel("jaar")
 ax.set_ylabel(f"per 10.000 kinderen ({age_min}–{age_max} jaar)")
-ax.set_title("Prevalentie per jaar met 95%-betrouwbaarheidsinterval")
+ax.set_title(f"Prevalentie per jaar met {conf}-betrouwbaarheidsinterval (gemarkeerde behoefte: ruw)")
 ax.legend()
 plt.show()
+
+# %% [markdown]
+# ## Behoefte aan palliatieve zorg: gemarkeerd en gecorrigeerd
+# Het gecorrigeerde aantal is gemarkeerd × PPV / sensitiviteit (sensitiviteit ten opzichte van
+# álle kinderen met behoefte, ook wie geen bron ziet). PPV en sensitiviteit komen uit een
+# geversioneerd bestand met hun herkomst; het interval neemt hun onzekerheid en die van de telling
+# mee. Vanaf 2023 staat er een tweede schatting naast, met de palliatieve zorgactiviteiten als extra
+# bron: beide schatten hetzelfde aantal.
+
+# %%
+corr = T["palliative_need_corrected"]
+display(fmt(labelled(corr, ["jaar", "definition", "flagged", "ppv", "sensitivity", "n_estimated",
+                            "ci_low", "ci_high", "rate_per_10000"], language)))
+ok = corr[corr["n_estimated"].notna()]
+if not ok.empty:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for d, g in ok.groupby("definition"):
+        ax.errorbar(g["jaar"], g["n_estimated"], yerr=[g["n_estimated"] - g["ci_low"],
+                                                       g["ci_high"] - g["n_estimated"]],
+                    marker="o", capsize=3, label=f"gecorrigeerd: {NEED_DEFINITION_NL[d]}")
+    raw = corr[corr["definition"] == result.metadata["need_definition"]]
+    ax.plot(raw["jaar"], raw["flagged"], marker="s", linestyle=":", label="gemarkeerd (ruw)")
+    ax.set_xlabel("jaar")
+    ax.set_ylabel("aantal kinderen")
+    ax.set_title(f"Behoefte aan palliatieve zorg met {conf}-interval")
+    ax.legend(fontsize=8)
+    plt.show()
+change = T["palliative_need_change"]
+if not change.empty:
+    display(Markdown("Verandering ten opzichte van het jaar ervoor (gecorrigeerd aantal):"))
+    display(fmt(labelled(change, ["definition", "jaar_from", "jaar_to", "change", "ci_low", "ci_high"],
+                         language)))
+else:
+    display(Markdown("Geen gecorrigeerde aantallen: " + "; ".join(sorted(set(corr["status"])))))
 
 # %% [markdown]
 # ## Gezien en geschat totaal (capture–recapture)
 # Per jaar telt een kind mee in een bron als die bron het kind in dát jaar ziet (zonder
 # terugkijkperiode). Geschat per stratum (kinderen die op een dag van het jaar jonger dan 18 zijn,
 # en jongeren die het hele jaar 18 of ouder zijn, omdat intensieve kindzorg na de 18e verjaardag
-# niet bestaat; palliatieve zorgactiviteiten bestaan pas sinds 2023) en opgeteld.
+# niet bestaat; palliatieve zorgactiviteiten bestaan pas sinds 2023) en opgeteld. Het interval van
+# het totaal is het profielaannemelijkheidsinterval van de som; de opgetelde grenzen per stratum
+# (ruimer) staan ernaast. Laat de tabel van een stratum geen model toe, dan valt de schatting terug op
+# een eenvoudiger model of op de samengevoegde tabel, en de kolom status zegt dat.
 
 # %%
 cr = T.get("capture_recapture", pd.DataFrame())
 if not cr.empty:
-    display(fmt(labelled(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high"],
-                           language)))
+    display(fmt(labelled(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high",
+                              "ci_low_summed", "ci_high_summed", "status"], language)))
+    per = T["capture_recapture_strata"]
+    display(fmt(labelled(per, ["jaar", "stratum", "n_observed", "n_estimated", "ci_low", "ci_high",
+                               "status", "sources"], language)))
     llc = by_year[by_year["measure"] == "llc"]
     fig, ax = plt.subplots(figsize=(8, 4))
-    ax.fill_between(cr["jaar"], cr["ci_low"], cr["ci_high"], alpha=0.25, label="geschat totaal (95%-BI)")
+    ax.fill_between(cr["jaar"], cr["ci_low"], cr["ci_high"], alpha=0.25, label=f"geschat totaal ({conf}-BI)")
     ax.plot(cr["jaar"], cr["n_estimated"], marker="o", label="geschat totaal")
     ax.plot(cr["jaar"], cr["n_observed"], marker="s", label="gezien in het jaar")
     ax.plot(llc["jaar"], llc["n_cases"], marker="^",
             label=f"gezien incl. terugkijkperiode ({result.metadata['lookback']} jaar)")
-    need = by_year[by_year["measure"] == "palliative_need"]
-    ax.plot(need["jaar"], need["n_cases"], marker="v", label="behoefte aan palliatieve zorg")
+    need = corr[corr["definition"] == result.metadata["need_definition"]]
+    ax.plot(need["jaar"], need["n_estimated"], marker="v", label="behoefte aan palliatieve zorg (gecorrigeerd)")
     ax.set_xlabel("jaar")
     ax.set_ylabel("aantal kinderen")
     ax.set_title("Gezien versus geschat aantal kinderen met een LBA")
@@ -160,6 +214,32 @@ g = sns.catplot(data=plot, y="groep", x="n_cases", hue="maat", kind="bar", heigh
 g.set_axis_labels("aantal kinderen", "")
 g.figure.suptitle(f"Naar diagnosegroep, {last}", y=1.02)
 plt.show()
+
+# %% [markdown]
+# Gevoeligheid van de indeling: taaislijmziekte (E84) valt volgens het ICD-10-hoofdstuk onder
+# metabool; orgaansysteem-indelingen plaatsen haar onder luchtwegen.
+
+# %%
+var = T["prevalence_by_diagnostic_group_variants"]
+var_last = var[(var["jaar"] == last) & (var["measure"] == "llc")
+               & var["diagnostic_group"].isin(["metabolic", "respiratory"])]
+base = dg[(dg["jaar"] == last) & (dg["measure"] == "llc")
+          & dg["diagnostic_group"].isin(["metabolic", "respiratory"])].assign(grouping="hoofdstukregel")
+display(fmt(labelled(pd.concat([base, var_last]), ["grouping", "diagnostic_group", "n_cases",
+                                                   "rate_per_10000"], language)))
+
+# %% [markdown]
+# ## Andere definitie: complexe chronische aandoeningen (Feudtner, CCC v2)
+# Kinderen met een diagnosecode uit Feudtners lijst van complexe chronische aandoeningen (de
+# WHO-ICD-10-versie van ECHILD, alleen diagnosecodes), geteld zoals de LBA-codes in het ziekenhuis. De
+# overlap laat zien hoeveel kinderen onder beide definities vallen. (Op synthetische data zegt dat
+# weinig: de generator plant geen CCC-aandoeningen buiten de LBA-codes.)
+
+# %%
+display(fmt(labelled(T["prevalence_ccc"], ["jaar", "measure", "n_cases", "population",
+                                           "rate_per_10000", "ci_low", "ci_high"], language)))
+display(fmt(labelled(T["llc_ccc_overlap"], ["jaar", "llc_definition", "n_llc", "n_ccc", "n_both",
+                                            "n_llc_only", "n_ccc_only"], language)))
 
 # %% [markdown]
 # ## Regionaal (NIK-regio's en provincies)

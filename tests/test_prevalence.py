@@ -279,6 +279,7 @@ def test_headline_sentences(fake_cr):
     assert h["need_quoted"].startswith("flagged (raw count")
     assert "2 (95% CI 0–7) were flagged as needing palliative care (raw count, not corrected" in h["sentence_en"]
     assert "95%-BI" in h["sentence_nl"] and "levensbeperkende aandoening" in h["sentence_nl"]
+    assert "; 2 (95%-BI 0–7) kinderen waren gemarkeerd als kind met behoefte" in h["sentence_nl"]
     assert h["n_observed"] == res.tables["capture_recapture"].set_index("jaar").loc[2021, "n_observed"]
     corr = res.tables["palliative_need_corrected"]
     assert corr["n_estimated"].isna().all() and corr["status"].str.contains("do not apply to fixture-1").all()
@@ -307,6 +308,8 @@ def test_headline_quotes_the_corrected_need(fake_cr, tmp_path):
     h = res.headline
     assert h["n_need"] == pytest.approx(2 * 0.9 / 0.5) and h["need_quoted"].startswith("corrected")
     assert "an estimated 4 (95% CI" in h["sentence_en"] and "2 flagged in claims, corrected" in h["sentence_en"]
+    assert "; naar schatting 4 (95%-BI" in h["sentence_nl"]
+    assert "kinderen hadden palliatieve zorg nodig (2 gemarkeerd" in h["sentence_nl"]
     corr = res.tables["palliative_need_corrected"].set_index("jaar")
     assert corr.loc[2021, "n_estimated"] == pytest.approx(3.6)
     assert len(res.tables["palliative_need_change"]) == 4

@@ -778,14 +778,15 @@ def make_headline(tables: dict[str, pd.DataFrame], params: C.CaseParams, year: i
         need_en = (f"an estimated {en(h['n_need'])} ({conf}% CI {en(h['need_ci_low'])}–"
                    f"{en(h['need_ci_high'])}) needed palliative care ({en(f)} flagged in claims, "
                    f"corrected for misclassification)")
-        need_nl = (f"hadden naar schatting {nl(h['n_need'])} ({conf}%-BI {nl(h['need_ci_low'])}–"
-                   f"{nl(h['need_ci_high'])}) palliatieve zorg nodig ({nl(f)} gemarkeerd in de "
-                   f"declaraties, gecorrigeerd voor misclassificatie)")
+        need_nl = (f"naar schatting {nl(h['n_need'])} ({conf}%-BI {nl(h['need_ci_low'])}–"
+                   f"{nl(h['need_ci_high'])}) kinderen hadden palliatieve zorg nodig ({nl(f)} "
+                   f"gemarkeerd in de declaraties, gecorrigeerd voor misclassificatie)")
     else:
         need_en = (f"{en(f)} ({conf}% CI {en(m_low)}–{en(m_high)}) were flagged as needing "
                    f"palliative care (raw count, not corrected for misclassification)")
-        need_nl = (f"waren {nl(f)} ({conf}%-BI {nl(m_low)}–{nl(m_high)}) gemarkeerd als "
-                   f"behoefte aan palliatieve zorg (ruwe telling, niet gecorrigeerd voor misclassificatie)")
+        need_nl = (f"{nl(f)} ({conf}%-BI {nl(m_low)}–{nl(m_high)}) kinderen waren gemarkeerd als "
+                   f"kind met behoefte aan palliatieve zorg (ruwe telling, niet gecorrigeerd voor "
+                   f"misclassificatie)")
     if "n_estimated" in h and np.isfinite(h["n_estimated"]):
         h["sentence_en"] = (
             f"In {year} an estimated {en(h['n_estimated'])} ({conf}% CI "
