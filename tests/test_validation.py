@@ -135,3 +135,16 @@ def test_small_replication_recovers_planted_truth(tmp_path):
 def test_calibration_refuses_bad_options(tmp_path):
     assert validation_main(["--calibrate", str(tmp_path / "acc.csv"), "--replications", "0"]) == 2
     assert not (tmp_path / "acc.csv").exists()
+
+
+def test_summarise_trend_against_planted_apc():
+    per_year = pd.DataFrame({"jaar": [2022], "llc_observed_period": [5], "llc_ci_low_period": [1],
+                             "llc_ci_high_period": [9], "ascertained_period": [5]})
+    trend = pd.DataFrame({"scenario": "base", "seed": [1, 2], "measure": "llc_consistent",
+                          "years": "2021-2024", "apc": [3.0, 5.0], "apc_ci_low": [1.0, 4.0],
+                          "apc_ci_high": [5.0, 6.0], "planted_apc": [2.5, 2.5]})
+    s, _ = V.summarise(per_year, trend=trend)
+    r = s[s["estimator"] == "trend[llc_consistent]"].iloc[0]
+    assert r["jaar"] == "2021-2024" and r["n_cells"] == 2 and r["coverage"] == 0.5
+    assert r["mean_estimate"] == 4.0 and r["mean_truth"] == 2.5 and r["bias"] == 1.5
+    assert r["miss_above"] == 0.5

@@ -54,7 +54,8 @@ from ..warehouse.connect import connect
 
 NONSTABLE = ("unstable", "deteriorating", "dying")
 SCENARIOS = SP.CAPTURE_SCENARIOS
-NEED_DEFINITIONS = (C.NEED_DEFINITION, C.NEED_PLUS_ACTIVITY)
+#: Need definitions compared with the planted phases (v1 for its raw count only: no accuracy).
+NEED_DEFINITIONS = (C.NEED_DEFINITION, C.NEED_PLUS_ACTIVITY, "palliative_need_v1")
 CR_STRATA = tuple(name for name, _ in P.CR_STRATA)
 
 
@@ -140,6 +141,7 @@ class Replication:
     need: pd.DataFrame  # definition × basis × year: flagged, true positives, truth, corrected
     need_change: pd.DataFrame  # definition × basis × consecutive years: change vs planted change
     variants: pd.DataFrame  # need-definition variants: flagged, true positives
+    trend: pd.DataFrame = field(default_factory=pd.DataFrame)  # APC observed vs planted
     seconds: float = 0.0
 
 
@@ -216,6 +218,7 @@ def replicate(seed: int, workdir: Path, *, scale: float = 0.05, years: tuple[int
                         per_year[f"cr_{stratum}_n_observed"] = g["n_observed"]
                 if variants:
                     variant_rows = _variants(con, table, truth_rows, seed)
+                trend = _trends(con, table, truth, alpha, seed, scenario)
             else:
                 per_year = per_year.join(df)
             need, change = _need(con, table, truth_rows, truth, accuracy, alpha, seed, scenario)
@@ -233,7 +236,44 @@ def replicate(seed: int, workdir: Path, *, scale: float = 0.05, years: tuple[int
     return Replication(seed=seed, scenario=scenario, per_year=per_year,
                        need=pd.concat(need_rows, ignore_index=True),
                        need_change=pd.concat(change_rows, ignore_index=True),
-                       variants=variant_rows, seconds=seconds)
+                       variants=variant_rows, trend=trend, seconds=seconds)
+
+
+CONSISTENT_SOURCES = ("hospital_llc_code", "ikz_mkv", "wlz_severe")
+
+
+def _trends(con, table: C.CaseTable, truth: pd.DataFrame, alpha: float, seed: int,
+            scenario: str) -> pd.DataFrame:
+    """Annual % change of observed LLC counts (all sources; the consistent sources without the
+    2023 palliative activities) against the APC of the planted totals, over the years with a
+    complete lookback, each with the same denominators (``rates.poisson_trend``)."""
+    p = table.params
+    first_period = C.period_years(con)[0]
+    years = [y for y in range(p.years[0], p.years[1] + 1) if y - p.lookback >= first_period]
+    if len(years) < 3:
+        return pd.DataFrame()
+    pop = P.denominators(con, p)[["jaar", "population"]].set_index("jaar")["population"]
+    llc = C.llc_cases(table)
+    consistent = llc[C._gap_over(llc, [s for s in CONSISTENT_SOURCES if s in p.sources]) <= p.lookback]
+    t = truth.set_index("jaar")
+    series = {"llc_observed": llc.groupby("jaar").size(),
+              "llc_consistent": consistent.groupby("jaar").size(),
+              "true_total": t["true_total"], "true_ascertained": t["ascertained"]}
+    fits = {}
+    for name, counts in series.items():
+        df = pd.DataFrame({"jaar": years, "n_cases": [int(counts.get(y, 0)) for y in years],
+                           "population": [float(pop[y]) for y in years]})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fits[name] = rates.poisson_trend(df, alpha=alpha).iloc[0]
+    planted = float(fits["true_total"]["apc"])
+    rows = []
+    for name in ("llc_observed", "llc_consistent", "true_ascertained"):
+        f = fits[name]
+        rows.append(dict(scenario=scenario, seed=seed, measure=name, years=f"{years[0]}-{years[-1]}",
+                         apc=float(f["apc"]), apc_ci_low=float(f["apc_ci_low"]),
+                         apc_ci_high=float(f["apc_ci_high"]), planted_apc=planted))
+    return pd.DataFrame(rows)
 
 
 def _need(con, table: C.CaseTable, truth_rows: pd.DataFrame, truth: pd.DataFrame,
@@ -350,7 +390,7 @@ def _specs(per_year: pd.DataFrame):
 
 def summarise(per_year: pd.DataFrame, need: pd.DataFrame | None = None,
               need_change: pd.DataFrame | None = None, variants: pd.DataFrame | None = None,
-              by_year: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+              by_year: bool = True, trend: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Coverage, bias and interval width per estimator (overall and per year); need variants.
 
     ``coverage`` = share of cells (year × replication) whose interval contains the truth, with
@@ -372,6 +412,8 @@ def summarise(per_year: pd.DataFrame, need: pd.DataFrame | None = None,
         for jaar, d in groups:
             for spec in _specs(py):
                 name, est, lo, hi, truth, what = spec
+                if not all(c in d for c in (est, lo, hi, truth)):
+                    continue
                 r = _summary_row(name, what, d, est, lo, hi, truth)
                 if r:
                     rows.append(dict(scenario=scenario, jaar=jaar, **r))
@@ -389,6 +431,9 @@ def summarise(per_year: pd.DataFrame, need: pd.DataFrame | None = None,
                 r = _change_row(f"need_change[{definition},{basis}]",
                                 f"change {a}->{b} of the corrected need count vs the planted change", g)
                 rows.append(dict(scenario=scenario, jaar=f"{a}->{b}", **r))
+        if trend is not None and not trend.empty:
+            for (measure, years), g in trend[trend["scenario"] == scenario].groupby(["measure", "years"]):
+                rows.append(dict(scenario=scenario, jaar=years, **_trend_row(measure, g)))
     summary = pd.DataFrame(rows)
     if variants is None or variants.empty:
         return summary, pd.DataFrame()
@@ -409,6 +454,19 @@ def _change_row(name: str, what: str, g: pd.DataFrame) -> dict:
                 median_rel_bias=np.nan, width=float((g["ci_high"] - g["ci_low"]).mean()),
                 rel_width=np.nan, median_rel_width=np.nan, exact=np.nan,
                 mean_truth=float(g["true_change"].mean()))
+
+
+def _trend_row(measure: str, g: pd.DataFrame) -> dict:
+    cover = (g["apc_ci_low"] <= g["planted_apc"]) & (g["planted_apc"] <= g["apc_ci_high"])
+    return dict(estimator=f"trend[{measure}]",
+                description="annual % change of the observed count vs of the planted total",
+                n_cells=len(g), n_not_estimable=0, n_unbounded=0, coverage=float(cover.mean()),
+                miss_below=float((g["apc_ci_high"] < g["planted_apc"]).mean()),
+                miss_above=float((g["apc_ci_low"] > g["planted_apc"]).mean()),
+                bias=float((g["apc"] - g["planted_apc"]).mean()), rel_bias=np.nan, median_rel_bias=np.nan,
+                width=float((g["apc_ci_high"] - g["apc_ci_low"]).mean()), rel_width=np.nan,
+                median_rel_width=np.nan, exact=np.nan, mean_truth=float(g["planted_apc"].mean()),
+                mean_estimate=float(g["apc"].mean()))
 
 
 def _need_cells(need: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -443,6 +501,7 @@ class ValidationResult:
     need_change: pd.DataFrame
     variants_raw: pd.DataFrame
     metadata: dict = field(default_factory=dict)
+    trend: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _check(replications, scale, scenarios):
@@ -496,7 +555,9 @@ def run_validation(replications: int = 10, scale: float = 0.05, seed: int = 1,
     variants = pd.concat([r.variants.assign(scenario=r.scenario) for r in reps if len(r.variants)],
                          ignore_index=True)
     base_variants = variants[variants["scenario"] == scenarios[0]] if len(variants) else variants
-    summary, need_summary = summarise(per_year, need, need_change, base_variants)
+    trends = [r.trend for r in reps if not r.trend.empty]
+    trend = pd.concat(trends, ignore_index=True) if trends else pd.DataFrame()
+    summary, need_summary = summarise(per_year, need, need_change, base_variants, trend=trend)
     meta = dict(replications=replications, scenarios=list(scenarios), scale=scale,
                 seeds=f"{seed}-{seed + replications - 1}", years=f"{years[0]}-{years[1]}",
                 criteria=list(criteria), alpha=alpha,
@@ -505,7 +566,7 @@ def run_validation(replications: int = 10, scale: float = 0.05, seed: int = 1,
                 seconds_per_replication=round(float(np.mean([r.seconds for r in reps])), 1),
                 finished_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     result = ValidationResult(summary=summary, need=need_summary, per_year=per_year, need_counts=need,
-                              need_change=need_change, variants_raw=variants, metadata=meta)
+                              need_change=need_change, variants_raw=variants, metadata=meta, trend=trend)
     if out_dir:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -514,6 +575,7 @@ def run_validation(replications: int = 10, scale: float = 0.05, seed: int = 1,
         per_year.to_csv(out / "validation_per_year.csv", index=False)
         need.to_csv(out / "validation_need_counts.csv", index=False)
         need_change.to_csv(out / "validation_need_change.csv", index=False)
+        trend.to_csv(out / "validation_trend.csv", index=False)
         (out / "validation_report.md").write_text(format_markdown(result), encoding="utf-8")
     return result
 
@@ -536,6 +598,7 @@ def run_calibration(out_csv: str | Path, replications: int = 40, scale: float = 
     reps = run_replications(replications, scale, seed, years, params, (), 0.05, ("base",), workdir,
                             progress, accuracy=None, variants=False)
     need = pd.concat([r.need for r in reps], ignore_index=True)
+    need = need[need["definition"].isin((C.NEED_DEFINITION, C.NEED_PLUS_ACTIVITY))]
     g = need.groupby(["definition", "basis", "years_available", "need_sources"], sort=False)[
         ["flagged", "true_positive", "true_need"]].sum().reset_index()
     minutes = (time.perf_counter() - started) / 60
@@ -578,6 +641,11 @@ def format_result(result: ValidationResult) -> str:
             lines += ["\nYear-to-year change of the corrected need count vs the planted change:",
                       ch[["scenario", "estimator", "jaar", "n_cells", "coverage", "bias", "width"]]
                       .to_string(index=False)]
+        tr = s[s["estimator"].str.startswith("trend[")]
+        if not tr.empty:
+            lines += ["\nAnnual % change of observed counts vs of the planted total:",
+                      tr[["scenario", "estimator", "jaar", "n_cells", "mean_estimate", "mean_truth",
+                          "coverage"]].to_string(index=False)]
         if not result.need.empty:
             lines += ["\nPalliative-need definition variants against planted phases (first scenario, pooled):",
                       result.need[["variant", "flagged", "ppv", "sensitivity_among_cases",
@@ -619,6 +687,11 @@ def format_markdown(result: ValidationResult) -> str:
             out.append(f"\n### Scenario `{scenario}`: per year\n")
             out.append(_md_table(key, ["estimator", "jaar", "n_cells", "coverage", "rel_bias",
                                        "median_rel_width"]))
+        tr = g[g["estimator"].str.startswith("trend[")]
+        if not tr.empty:
+            out.append(f"\n### Scenario `{scenario}`: trend (annual % change) vs the planted total\n")
+            out.append(_md_table(tr, ["estimator", "jaar", "n_cells", "mean_estimate", "mean_truth",
+                                      "bias", "coverage", "width"]))
         ch = g[g["estimator"].str.startswith("need_change")]
         if not ch.empty:
             out.append(f"\n### Scenario `{scenario}`: change of the corrected need count\n")
