@@ -9,6 +9,7 @@ EXTRACT ?= data/raw/synthetic-default
 
 WAREHOUSE ?= data/processed/synthetic-default.duckdb
 SCALE ?= 1
+VALIDATE_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup data warehouse report test validate lab strip clean
@@ -38,8 +39,8 @@ report: warehouse ## Render the reports (HTML in reports/) on the built-in synth
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest -q
 
-validate: setup ## Replicated validation of the estimators against planted truth (coverage, bias, width)
-	$(BIN)/python -m kpz_analytics.validation
+validate: setup ## Quick replicated validation against planted truth (VALIDATE_ARGS= for the full run)
+	$(BIN)/python -m kpz_analytics.validation $(VALIDATE_ARGS)
 
 lab: setup ## Start JupyterLab on the notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
