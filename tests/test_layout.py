@@ -19,8 +19,9 @@ import kpz_analytics
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = Path(kpz_analytics.__file__).resolve().parent
-STAGES = ("extract", "warehouse", "cohorts", "methods", "analyses", "reporting", "synthetic", "validation")
-TOP_LEVEL = {"__init__.py", "cli.py", "config.py", "errors.py", "refdata.py"}
+STAGES = ("extract", "warehouse", "cohorts", "methods", "analyses", "reporting", "synthetic", "validation",
+          "benchmark")
+TOP_LEVEL = {"__init__.py", "cli.py", "config.py", "errors.py", "provenance.py", "refdata.py"}
 
 
 def _lint_imports(root: Path, src: Path) -> subprocess.CompletedProcess:

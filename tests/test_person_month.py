@@ -226,3 +226,23 @@ def test_real_reference_changes_labels_not_amounts(panel, monkeypatch):
         "select distinct subdomain from mart_person_month where domain = 'hospital' "
         "and persoon_id = 'P2'"
     ).fetchall() == [("paediatrics",)]
+
+
+def test_built_in_parts_by_person_gives_the_same_panel(monkeypatch):
+    """At national scale the mart is built in parts by person; the parts add up to the same table."""
+    from kpz_analytics import config
+    from kpz_analytics.warehouse import marts
+
+    monkeypatch.setattr(config, "LINES_PER_PART", 2)  # 20 claim lines -> 10 parts
+    con = duckdb.connect()
+    build(con, monkeypatch, dot=DOT, dot_zorgactiviteiten=ACTIVITIES, zvw_overig=ZVW,
+          wlz_declaraties=WLZ, jeugdwet=JEUGDWET, wmo=WMO)
+    assert marts.model_parts(con) == 10
+    got = con.execute(
+        "select * from mart_person_month order by persoon_id, month, domain, subdomain, financing, institution_type"
+    ).fetchall()
+    con.close()
+    assert [r[:7] for r in got] == [r[:7] for r in EXPECTED]
+    for row, exp in zip(got, EXPECTED):
+        for value, expected in zip(row[7:], exp[7:]):
+            assert (value is None) if expected is None else value == pytest.approx(expected, rel=1e-12)

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import SCALE
 from kpz_analytics.reporting import realism
-from kpz_analytics.warehouse.ingest import ingest
-from kpz_analytics.reporting.render import render_reports
-from kpz_analytics.synthetic import write_extract
 from kpz_analytics.warehouse.connect import connect
-
-SCALE = 0.05
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pipeline")
-    write_extract(root / "extract", seed=7, design="cohort_sample", fmt="csv", scale=SCALE,
-                  years=(2019, 2024), faults=False, progress=False)
-    result = ingest(root / "extract", warehouse=root / "w.duckdb", progress=False)
-    return result
+def warehouse(small_warehouse):
+    return small_warehouse
 
 
 def test_generated_extract_is_ingested_without_quarantine(warehouse):
@@ -43,7 +35,12 @@ def test_realism_figures_from_the_extract_alone(warehouse):
     assert 0.05 < values["jeugdwet_after_18"] < 0.6
     assert 0 < values["pgb_share"] < 1
     table = realism.realism_table(warehouse.warehouse, year=2022)
-    assert list(table.columns) == ["kengetal", "levering 2022", "referentie", "bron"]
+    assert list(table.columns) == ["kengetal", "levering 2022", "referentie", "binnen referentie", "bron"]
+    # a 5 % extract has 5 % of the national population: flagged, not silently shown
+    flags = table.set_index("kengetal")["binnen referentie"]
+    assert flags["bevolking 0-19 jaar (1 juli)"] == "nee"
+    assert flags["aandeel pgb in kosten Wlz, Wmo en Jeugdwet"] == "–"
+    assert set(flags) <= {"ja", "nee", "–"}
     assert len(table) == len(realism.REFERENCE)
     assert not table["levering 2022"].str.contains("nan").any()
 
@@ -53,17 +50,3 @@ def test_realism_rejects_year_outside_extract(warehouse):
 
     with pytest.raises(KpzError, match="outside the extract period 2019-2024"):
         realism.realism_table(warehouse.warehouse, year=2010)
-
-
-def test_reports_render_to_dutch_html_without_code(warehouse, tmp_path):
-    written = render_reports(warehouse.warehouse, out_dir=tmp_path / "reports")
-    names = [p.name for p in written]
-    assert names == ["01_data_quality.html", "02_prevalence.html"]
-    dq = (tmp_path / "reports" / "01_data_quality.html").read_text(encoding="utf-8")
-    prev = (tmp_path / "reports" / "02_prevalence.html").read_text(encoding="utf-8")
-    assert "Datakwaliteit van de levering" in dq and "Geen rijen in quarantaine" in dq
-    assert "kinderen van 0–19 jaar met een levensbeperkende aandoening" in prev
-    for html in (dq, prev):
-        assert "Traceback" not in html and "Error" not in html.split("</style>")[-1]
-        assert "import " not in html.split("</style>")[-1]  # code cells are hidden
-    assert (tmp_path / "reports" / "results" / "prevalence" / "prevalence_by_year.csv").exists()

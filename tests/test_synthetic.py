@@ -62,7 +62,8 @@ def test_same_seed_same_bytes_and_other_seed_differs(tmp_path):
     b = write_extract(tmp_path / "b", seed=5, **kw)
     c = write_extract(tmp_path / "c", seed=6, **kw)
     assert a == b
-    for name in ("persons.csv", "person_year.csv", "faults.csv", "by_year_age.csv"):
+    for name in ("persons.csv", "person_year.csv", "faults.csv", "by_year_age.csv", "transition_persons.csv",
+                 "transition_curves.csv", "truth.json"):
         assert (tmp_path / "a" / "_truth" / name).read_bytes() == (tmp_path / "b" / "_truth" / name).read_bytes()
     differing = [t for t in a["files"] if a["files"][t]["sha256"] != c["files"][t]["sha256"]]
     assert set(differing) >= {"personen", "dot", "zvw_overig", "jeugdwet", "populatie"}

@@ -18,6 +18,9 @@ with
 
 insured as (
     select persoon_id, begindatum, einddatum from mart_insured_period
+    -- the part of the persons being built (warehouse/marts.py builds this table in parts at
+    -- national scale; unset, it is one part)
+    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 persons as (

@@ -21,7 +21,6 @@ final as (
         bedrag,
         nullif(upper(replace(icd10, '.', '')), '') as icd10_norm  -- G71.0 -> G710
     from net
-    order by row_number
 )
 
 select * from final

@@ -24,7 +24,6 @@ final as (
         deduplicated.aantal
     from deduplicated
     inner join net_lines on net_lines.declaratie_id = deduplicated.declaratie_id
-    order by deduplicated.row_number
 )
 
 select * from final

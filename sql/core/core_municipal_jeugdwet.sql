@@ -20,7 +20,6 @@ final as (
         bedrag,
         leveringsvorm
     from net
-    order by row_number
 )
 
 select * from final

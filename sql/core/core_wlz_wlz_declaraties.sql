@@ -19,7 +19,6 @@ final as (
         eenheid,
         bedrag
     from net
-    order by row_number
 )
 
 select * from final

@@ -26,12 +26,23 @@
 --      reference tables.
 --   2. Classify each line into domain/subdomain/financing/institution_type with its volume
 --      and cost (hospital volume = the line's days, so its pro-rata share is its days in M).
---   3. Keep lines overlapping the extract period; clip their dates to it.
---   4. Expand every line to the months it overlaps (generate_series per line) with the days
---      of the clipped line in each month, and take the pro-rata share.
+--   3. Keep lines overlapping the extract period; clip their dates to it and number the first
+--      and last month they touch (month_no = year * 12 + month - 1, integer arithmetic).
+--   4. Most lines lie within one month and are not expanded; a line spanning several months
+--      becomes one row per month (range over month numbers) with the days of the clipped line
+--      in that month, and the pro-rata share.
 --   5. Activities are point events: one row in the month of datum, within the period.
---   6. Aggregate line-months and activities to the grain.
---   7. Keep only person-months with an insured (and therefore alive) day.
+--   6. Aggregate line-months and activities to the grain (a hash aggregate that spills to disk
+--      when it does not fit in memory; nothing here needs a sort or a window).
+--   7. Keep only person-months with an insured (and therefore alive) day: an insured period
+--      covers month_no when its first month <= month_no <= its last month.
+--
+-- Parts: at national scale the table is built in parts by person (warehouse/marts.py sets
+-- kpz_parts and kpz_part; unset, it is one part): steps 3 and 5 keep the persons with
+-- hash(persoon_id) % kpz_parts = kpz_part, so every aggregate stays small enough to spill.
+--
+-- Every CTE is read once (so DuckDB streams it rather than materialising it), except the
+-- one-row extract period.
 
 with
 
@@ -57,6 +68,11 @@ dot_lines as (
 dot_activities as (
     select declaratie_id, persoon_id, zorgactiviteit_code, datum, aantal
     from core_dot_zorgactiviteiten
+),
+
+activity_lines as (
+    select declaratie_id, instelling_type
+    from core_dot
 ),
 
 zvw_lines as (
@@ -174,7 +190,7 @@ classified_lines as (
         on pc.law = 'jeugdwet' and pc.productcategorie = j.productcategorie
 ),
 
--- 3. clip to the extract period
+-- 3. clip to the extract period, number the months
 
 clipped_lines as (
     select
@@ -191,23 +207,35 @@ clipped_lines as (
     from classified_lines as l
     cross join extract as e
     where l.begindatum <= e.period_end and l.einddatum >= e.period_start
+        -- the part of the persons being built (warehouse/marts.py builds this table in parts)
+        and hash(l.persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+),
+
+numbered_lines as (
+    select
+        *,
+        year(clip_begin) * 12 + month(clip_begin) - 1 as first_month_no,
+        year(clip_end) * 12 + month(clip_end) - 1 as last_month_no
+    from clipped_lines
 ),
 
 -- 4. one row per line x month it overlaps
 
-line_month_starts as (
+line_month_numbers as (
     select
         *,
-        cast(unnest(generate_series(
-            date_trunc('month', clip_begin), date_trunc('month', clip_end), interval 1 month
-        )) as date) as month
-    from clipped_lines
+        -- a line within one month keeps its row; a longer one gets a row per month
+        unnest(case
+            when first_month_no = last_month_no then [first_month_no]
+            else range(first_month_no, last_month_no + 1)
+        end) as month_no
+    from numbered_lines
 ),
 
 line_months as (
     select
         persoon_id,
-        month,
+        month_no,
         domain,
         subdomain,
         financing,
@@ -215,9 +243,12 @@ line_months as (
         volume,
         cost,
         line_days,
-        datediff('day', greatest(clip_begin, month), least(clip_end, last_day(month))) + 1
-            as days_in_month
-    from line_month_starts
+        datediff(
+            'day',
+            greatest(clip_begin, make_date(month_no // 12, month_no % 12 + 1, 1)),
+            least(clip_end, last_day(make_date(month_no // 12, month_no % 12 + 1, 1)))
+        ) + 1 as days_in_month
+    from line_month_numbers
 ),
 
 -- 5. activities: point events in the month of datum
@@ -225,7 +256,7 @@ line_months as (
 activity_events as (
     select
         a.persoon_id,
-        cast(date_trunc('month', a.datum) as date) as month,
+        year(a.datum) * 12 + month(a.datum) - 1 as month_no,
         'hospital_activity' as domain,
         coalesce(c.category, 'other') as subdomain,
         cast(null as varchar) as financing,
@@ -234,8 +265,9 @@ activity_events as (
     from dot_activities as a
     cross join extract as e
     left join activity_codes as c on c.zorgactiviteit_code = a.zorgactiviteit_code
-    left join dot_lines as d on d.declaratie_id = a.declaratie_id
+    left join activity_lines as d on d.declaratie_id = a.declaratie_id
     where a.datum between e.period_start and e.period_end
+        and hash(a.persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 -- 6. aggregate to the grain
@@ -243,7 +275,7 @@ activity_events as (
 care_months as (
     select
         persoon_id,
-        month,
+        month_no,
         domain,
         subdomain,
         financing,
@@ -252,13 +284,13 @@ care_months as (
         sum(volume * days_in_month / line_days) as volume,
         sum(cost * days_in_month / line_days) as cost
     from line_months
-    group by persoon_id, month, domain, subdomain, financing, institution_type
+    group by persoon_id, month_no, domain, subdomain, financing, institution_type
 
     union all
 
     select
         persoon_id,
-        month,
+        month_no,
         domain,
         subdomain,
         financing,
@@ -267,15 +299,23 @@ care_months as (
         sum(volume) as volume,
         cast(null as double) as cost
     from activity_events
-    group by persoon_id, month, domain, subdomain, financing, institution_type
+    group by persoon_id, month_no, domain, subdomain, financing, institution_type
 ),
 
 -- 7. censor by insurance and death
 
+insured_months as (
+    select
+        persoon_id,
+        year(begindatum) * 12 + month(begindatum) - 1 as first_month_no,
+        year(einddatum) * 12 + month(einddatum) - 1 as last_month_no
+    from insured_periods
+),
+
 final as (
     select
         cm.persoon_id,
-        cm.month,
+        make_date(cm.month_no // 12, cm.month_no % 12 + 1, 1) as month,
         cm.domain,
         cm.subdomain,
         cm.financing,
@@ -284,13 +324,9 @@ final as (
         cm.volume,
         cm.cost
     from care_months as cm
-    where exists (
-        select 1
-        from insured_periods as ip
-        where ip.persoon_id = cm.persoon_id
-            and ip.begindatum <= last_day(cm.month)
-            and ip.einddatum >= cm.month
-    )
+    semi join insured_months as im
+        on im.persoon_id = cm.persoon_id
+        and cm.month_no between im.first_month_no and im.last_month_no
 )
 
 select * from final

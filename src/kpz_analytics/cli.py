@@ -90,6 +90,11 @@ def ingest(
     """Validate an extract and build its DuckDB warehouse (staging, core, marts)."""
     from .warehouse.ingest import ingest as run_ingest
 
+    if not config.SQL_DIR.is_dir():
+        typer.echo(f"error: no SQL models in {config.SQL_DIR}: kpz-analytics runs from a checkout of its "
+                   "repository (make setup), or set KPZ_HOME to one", err=True)
+        raise typer.Exit(2)
+
     result = _run(run_ingest, extract_dir, warehouse=warehouse, max_bad_share=max_bad_share)
     typer.echo(f"warehouse written: {result.warehouse}")
 
@@ -111,12 +116,34 @@ def report(
     warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
     out: Optional[Path] = typer.Option(None, help="Output directory (default reports/<extract_id>/)."),
     only: Optional[list[str]] = typer.Option(None, help="Render only these notebooks (stem, repeatable)."),
+    lang: str = typer.Option("nl", "--lang", help="Language of the reports: nl (default) or en."),
 ) -> None:
-    """Render the Dutch HTML reports (all notebooks/NN_*.ipynb) on a warehouse."""
+    """Render the HTML reports (all notebooks/NN_*.ipynb) on a warehouse, with an index page."""
     from .reporting.render import render_reports
 
-    for html in _run(render_reports, warehouse, out_dir=out, only=only):
+    written = _run(render_reports, warehouse, out_dir=out, only=only, language=lang)
+    for html in written[:-1]:
         typer.echo(f"rapport: {html}")
+    typer.echo(f"index: {written[-1]}")
+
+
+@app.command()
+def export(
+    warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
+    out: Path = typer.Option(..., "--out", help="Directory for the export (CSV, kpz_export.xlsx, audit)."),
+    parts: str = typer.Option("prevalence,transition", help="Comma-separated: prevalence, transition."),
+    threshold: int = typer.Option(10, help="Smallest count of persons that may be shown (default 10)."),
+) -> None:
+    """Export suppressed tables for policy discussions; refuses anything the attack can recover."""
+    from .reporting.exports import export as run_export
+
+    chosen = tuple(p.strip() for p in parts.split(",") if p.strip())
+    result = _run(run_export, warehouse, out, threshold=threshold, parts=chosen)
+    for line in result.summary_lines():
+        typer.echo(line)
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(f"export written to {out}")
 
 
 @app.command()
@@ -156,6 +183,53 @@ def prevalence(
     typer.echo(f"tables written to {out}")
 
 
+@app.command()
+def transition(
+    warehouse: Path = typer.Argument(..., help="Warehouse built by `kpz ingest`."),
+    out: Path = typer.Option(..., "--out", help="Directory for the result tables (CSV)."),
+    months_before: int = typer.Option(24, help="Event months before the 18th-birthday month in the panel."),
+    months_after: int = typer.Option(24, help="Event months from the 18th-birthday month on (0 … N-1)."),
+    found_by: int = typer.Option(-6, help="Latest event month of LLC case finding (-6 = age 17½)."),
+    support_window: int = typer.Option(6, help="Months -N … -1 in which support before 18 is looked for."),
+    gap_window: int = typer.Option(12, help="Months 0 … N-1 in which a gap after 18 is looked for."),
+    gap_length: int = typer.Option(3, help="Consecutive months without support that make a gap."),
+    rate_window: int = typer.Option(12, help="Months before and after 18 compared in rate ratios and shares."),
+    comparison_size: int = typer.Option(20_000, help="At most this many comparison persons (seeded subset)."),
+    seed: int = typer.Option(1, help="Seed of the comparison subset."),
+    outcomes: Optional[str] = typer.Option(None, help="Comma-separated outcomes (default: all of "
+                                           "codelists/transition_outcomes_v1.csv)."),
+    rd_outcomes: Optional[str] = typer.Option(None, help="Outcomes whose jump at 18 is estimated: comma-"
+                                              "separated, 'all', or empty for the report's main outcomes."),
+    sources: Optional[str] = typer.Option(None, help="Comma-separated LLC case-finding sources (default all)."),
+    alpha: float = typer.Option(0.05, help="1 - confidence level of every interval."),
+) -> None:
+    """Care around the 18th birthday and the zorgval: event-time panel, jump at 18, gaps, time to adult care."""
+    from .analyses.transition import run_transition
+    from .cohorts.cases import SOURCES
+    from .cohorts.transition import RD_OUTCOMES, TransitionParams
+
+    def _list(value):
+        return tuple(v.strip() for v in value.split(",") if v.strip()) if value else None
+
+    params = TransitionParams(
+        months_before=months_before, months_after=months_after, found_by=found_by,
+        support_window=support_window, gap_window=gap_window, gap_length=gap_length,
+        rate_window=rate_window, comparison_size=comparison_size, seed=seed,
+        outcomes=_list(outcomes), sources=_list(sources) or SOURCES, alpha=alpha,
+        rd_outcomes=None if rd_outcomes == "all" else (_list(rd_outcomes) or RD_OUTCOMES),
+    )
+    result = _run(run_transition, warehouse, out, params)
+    for note in result.warnings:
+        typer.echo(f"note: {note}", err=True)
+    h = result.headline
+    if "gap_share" in h:
+        typer.echo(
+            f"LLC cohort: {h['n_supported']} persons with home or social support before 18; "
+            f"{h['gap_share']:.1%} (95% CI {h['gap_ci_low']:.1%}-{h['gap_ci_high']:.1%}) had a gap "
+            f"of >= {params.gap_length} months without it after 18")
+    typer.echo(f"tables written to {out}")
+
+
 @app.command("capture-recapture")
 def capture_recapture(
     table: Path = typer.Argument(..., help="CSV with 0/1 source columns and a count column (n, count or freq)."),
@@ -171,6 +245,34 @@ def capture_recapture(
     typer.echo(format_result(result))
     if out is not None:
         typer.echo(f"wrote {out / 'capture_recapture.csv'} and {out / 'capture_recapture_models.csv'}")
+
+
+@app.command()
+def bench(
+    scales: str = typer.Option("0.03,0.1,1", help="Comma-separated population scales (1 = national)."),
+    repeats: int = typer.Option(3, help="Bare passes per scale; ratios use their median."),
+    stages: Optional[str] = typer.Option(
+        None, help="Comma-separated stages (default all: synth,ingest,marts,prevalence,transition,report)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Results directory (default bench/)."),
+    summary_only: bool = typer.Option(False, "--summary-only", help="Only rewrite summary.md from results.json."),
+) -> None:
+    """Measure every stage at several scales against one bare DuckDB pass (bench/results.json, summary.md)."""
+    from .benchmark.run import STAGES, run_benchmark, summarise
+
+    if summary_only:
+        _run(summarise, out)
+        typer.echo(f"summary: {(out or config.REPO_ROOT / 'bench') / 'summary.md'}")
+        return
+
+    try:
+        scale_list = [float(s) for s in scales.split(",") if s.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--scales must be numbers separated by commas, got {scales!r}") from None
+    chosen = tuple(s.strip() for s in stages.split(",") if s.strip()) if stages else STAGES
+    doc = _run(run_benchmark, scale_list, repeats=repeats, stages=chosen, out_dir=out)
+    typer.echo(f"results: {(out or config.REPO_ROOT / 'bench') / 'results.json'}")
+    for t in doc["targets"]:
+        typer.echo(f"{'met    ' if t['met'] else 'NOT MET'}  {t['target']}: {t['measured']} ({t['limit']})")
 
 
 def main_entry() -> None:  # pragma: no cover - python -m kpz_analytics

@@ -16,6 +16,8 @@ REPO_ROOT = Path(os.environ.get("KPZ_HOME", PACKAGE_DIR.parents[1])).resolve()
 SQL_DIR = REPO_ROOT / "sql"
 DATA_PROCESSED = REPO_ROOT / "data" / "processed"
 REPORTS_DIR = REPO_ROOT / "reports"
+# Full (unprotected) result tables for analysts inside the research environment; never published.
+RESULTS_DIR = REPO_ROOT / "results"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 REFERENCE_DIR = PACKAGE_DIR / "reference"
 CODELIST_DIR = PACKAGE_DIR / "codelists"
@@ -26,9 +28,44 @@ DEFAULT_SEED = 42
 # Ingest stops when more than this share of a file's rows is quarantined (KPZ_MAX_BAD_SHARE).
 MAX_BAD_SHARE = float(os.environ.get("KPZ_MAX_BAD_SHARE", "0.05"))
 
-# DuckDB resources: keep within a 2-core / 16 GB machine by default.
+# DuckDB resources (docs/scale.md). The defaults fit a 2-core / 16 GB laptop with room for
+# Python next to DuckDB: every stage keeps its peak resident memory under 8 GB at national
+# scale, because DuckDB spills what does not fit in DUCKDB_MEMORY_LIMIT to DUCKDB_TEMP_DIR.
+#   KPZ_DUCKDB_THREADS       worker threads (default 2)
+#   KPZ_DUCKDB_MEMORY_LIMIT  DuckDB's buffer limit, e.g. 4GB (default); raise it on a bigger
+#                            machine to spill less, lower it to leave more to other programs
+#   KPZ_DUCKDB_TEMP_DIR      where DuckDB spills (default: next to the warehouse being built, or
+#                            DuckDB's own default for analyses); needs free disk of about the
+#                            size of the extract
 DUCKDB_THREADS = int(os.environ.get("KPZ_DUCKDB_THREADS", "2"))
-DUCKDB_MEMORY_LIMIT = os.environ.get("KPZ_DUCKDB_MEMORY_LIMIT", "8GB")
+DUCKDB_MEMORY_LIMIT = os.environ.get("KPZ_DUCKDB_MEMORY_LIMIT", "4GB")
+DUCKDB_TEMP_DIR = os.environ.get("KPZ_DUCKDB_TEMP_DIR") or None
+# Claim lines per part of the person-month mart (KPZ_LINES_PER_PART). DuckDB spills a large
+# aggregate to disk, but above some tens of millions of groups one aggregate asks for hash
+# directories of 512 MB and more and stops with "Out of Memory" under a 4 GB limit (measured
+# at national scale, DuckDB 2.0.1); the mart is therefore built in parts by person, each part
+# one statement over the persons with hash(persoon_id) % parts = part (docs/scale.md).
+LINES_PER_PART = int(os.environ.get("KPZ_LINES_PER_PART", "10000000"))
+
+
+def _sql_text(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def configure_duckdb(con, temp_directory: str | Path | None = None) -> None:
+    """Apply the DuckDB settings above to a connection (threads, memory limit, spill directory).
+
+    ``temp_directory`` is the caller's default spill directory; ``KPZ_DUCKDB_TEMP_DIR`` wins
+    over it (a subdirectory named after the caller's, so parallel runs do not share files).
+    """
+    con.execute(f"set threads = {int(DUCKDB_THREADS)}")
+    con.execute(f"set memory_limit = {_sql_text(DUCKDB_MEMORY_LIMIT)}")
+    if DUCKDB_TEMP_DIR and temp_directory is not None:
+        temp_directory = Path(DUCKDB_TEMP_DIR) / Path(temp_directory).name
+    elif DUCKDB_TEMP_DIR:
+        temp_directory = DUCKDB_TEMP_DIR
+    if temp_directory is not None:
+        con.execute(f"set temp_directory = {_sql_text(str(temp_directory))}")
 
 
 def warehouse_path(extract_id: str) -> Path:

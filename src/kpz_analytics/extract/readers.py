@@ -1,12 +1,16 @@
 """Read one extract file (CSV or Parquet) into a text table, refusing file-level problems.
 
 Every value is read as text so that validation (``rows.py``) can say *why* a value is bad
-instead of a reader failing on it. The result is a table ``<schema>.raw_<table>`` with
+instead of a reader failing on it. The result is ``<schema>.raw_<table>`` with
 
 - ``row_number`` — 1 = first data row (CSV: the data line number; Parquet: the row index + 1),
 - ``fields_ok`` — the row has as many fields as the header (always true for Parquet),
 - ``n_fields`` — number of fields found on the CSV line (NULL for Parquet),
 - one VARCHAR column per spec column, trimmed, empty → NULL ("empty field = missing").
+
+Parquet: ``raw_<table>`` is a *view* over the file (nothing is copied; DuckDB reads the
+columns it needs, out of core, each time validation or staging reads it). CSV: a table in the
+scratch database, because a CSV line has to be split once to be read by column.
 
 CSV is read as whole lines by DuckDB's own reader (out of core, parallel) and split in SQL,
 because DuckDB's CSV reader can not tell us the line number of a row nor keep a row with the
@@ -117,7 +121,10 @@ def load_csv(con: duckdb.DuckDBPyConnection, entry: FileEntry, table: spec.Table
     extensions = _check_columns(entry, table, names)
     lines = f"{schema}.lines_{table.name}"
     path = _lit(str(entry.path))
+    (previous,) = con.execute("select current_setting('preserve_insertion_order')").fetchone()
     try:
+        # rowid must follow file order: keep insertion order for this load only.
+        con.execute("set preserve_insertion_order = true")
         # One VARCHAR column per line: \x01 never occurs in the data, so no line is split.
         con.execute(
             f"""create or replace table {lines} as
@@ -126,6 +133,8 @@ def load_csv(con: duckdb.DuckDBPyConnection, entry: FileEntry, table: spec.Table
         )
     except duckdb.Error as exc:
         raise _read_error(entry, exc) from None
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
     k = len(names)
     # rowid of a freshly created table follows file order (insertion order is preserved).
     fields = (
@@ -192,15 +201,16 @@ def load_parquet(con: duckdb.DuckDBPyConnection, entry: FileEntry, table: spec.T
     )
     raw = f"{schema}.raw_{table.name}"
     try:
+        # A view: the file is read where it lies, column by column, whenever raw_ is read.
         con.execute(
-            f"""create or replace table {raw} as
+            f"""create or replace view {raw} as
             select file_row_number + 1 as row_number, true as fields_ok, cast(null as integer) as n_fields,
             {cols}
             from read_parquet({path}, file_row_number = true)"""
         )
+        rows = con.execute(f"select count(*) from read_parquet({path})").fetchone()[0]
     except duckdb.Error as exc:
         raise ExtractRefused(f"{entry.name}: not a readable Parquet file ({str(exc).strip().splitlines()[0]})") from None
-    rows = con.execute(f"select count(*) from {raw}").fetchone()[0]
     _check_row_count(entry, rows)
     return RawFile(table.name, entry.name, rows, extensions)
 

@@ -172,11 +172,17 @@ def _issue_case(table: spec.Table, period: tuple[dt.date, dt.date], n_header: st
     return "case\n            " + "\n            ".join(whens) + "\n        end"
 
 
-def checked_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], n_header: int | None) -> str:
-    """SQL creating ``<schema>.checked_<table>``: the raw text rows plus their first ``issue``.
+def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], n_header: int | None) -> str:
+    """SQL creating ``<schema>.bad_<table>``: ``row_number, issue`` of every row with a problem.
 
-    Needs ``<schema>.raw_<table>``, and for tables with persons / activities the already checked
-    ``<schema>.checked_personen`` / ``<schema>.checked_dot``.
+    Reads ``<schema>.raw_<table>`` (a view over a Parquet file or a table of split CSV lines) and,
+    for tables with persons / activities, the already validated ``<schema>.accepted_personen`` /
+    ``<schema>.accepted_dot`` views. Only bad rows are written: the accepted rows are the raw
+    rows without one (``accepted_sql``), so the delivery is never copied as text.
+
+    Cost at national scale: one scan for the row checks, one aggregate on the key (only keys
+    that occur more than once are compared in content), and a join of the few credit lines
+    against the lines they name. No window, no sort.
     """
     raw = f"{schema}.raw_{table.name}"
     names = table.column_names
@@ -186,7 +192,7 @@ def checked_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date],
         flags.append("credit_voor_id is not null as is_credit")
     if table.person_column is not None:
         ctes.append(
-            f"persons as (\n        select distinct persoon_id from {schema}.checked_personen where issue is null\n    )"
+            f"persons as (\n        select distinct persoon_id from {schema}.accepted_personen\n    )"
         )
         flags.append(
             f"coalesce({_q(table.person_column)} in (select persoon_id from persons), false) as known_person"
@@ -195,24 +201,34 @@ def checked_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date],
         key = _q(table.key)
         content = ", ".join(_q(n) for n in names)
         # Rows that could not be split into columns take no part: their "key" is unreliable.
+        # Most keys occur once; only repeated keys are compared in content.
         ctes.append(
-            f"conflicting_keys as (\n        select {key} as k from raw where fields_ok and {key} is not null\n"
+            f"repeated_keys as (\n        select {key} as k from raw where fields_ok and {key} is not null\n"
+            f"        group by {key} having count(*) > 1\n    )"
+        )
+        ctes.append(
+            f"conflicting_keys as (\n        select {key} as k from raw\n"
+            f"        where fields_ok and {key} in (select k from repeated_keys)\n"
             f"        group by {key} having count(distinct row({content})) > 1\n    )"
         )
         flags.append(f"coalesce({key} in (select k from conflicting_keys), false) as in_conflict")
     if table.is_claims:
+        # A credit is found when a non-credit line of the same file and person carries the id it
+        # names. The join is driven by the (few) credit lines.
         ctes.append(
-            "credit_targets as (\n        select distinct declaratie_id, persoon_id from raw\n"
-            "        where fields_ok and credit_voor_id is null and declaratie_id is not null\n    )"
+            "credits as (\n        select row_number, declaratie_id, persoon_id, credit_voor_id from raw\n"
+            "        where credit_voor_id is not null and credit_voor_id <> declaratie_id\n    )"
         )
-        flags.append(
-            "exists (select 1 from credit_targets as t where t.declaratie_id = raw.credit_voor_id "
-            "and t.persoon_id = raw.persoon_id and raw.credit_voor_id <> raw.declaratie_id) as credit_target_found"
+        ctes.append(
+            "found_credits as (\n        select distinct c.row_number from credits as c\n"
+            "        inner join raw as t on t.declaratie_id = c.credit_voor_id and t.persoon_id = c.persoon_id\n"
+            "        where t.fields_ok and t.credit_voor_id is null\n    )"
         )
+        flags.append("row_number in (select row_number from found_credits) as credit_target_found")
     if table.name == "dot_zorgactiviteiten":
         ctes.append(
             f"dot_lines as (\n        select declaratie_id, bool_or(credit_voor_id is not null) as is_credit_line\n"
-            f"        from {schema}.checked_dot where issue is null group by declaratie_id\n    )"
+            f"        from {schema}.accepted_dot group by declaratie_id\n    )"
         )
         flags.append("dot_lines.declaratie_id is not null as known_line")
         flags.append("coalesce(dot_lines.is_credit_line, false) as of_credit_line")
@@ -222,12 +238,23 @@ def checked_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date],
     ctes.append("flagged as (\n        select " + ",\n            ".join(flags) + f"\n        from {from_}\n    )")
     n_header_sql = str(n_header) if n_header is not None else "n_fields"
     issue = _issue_case(table, period, n_header_sql)
-    cols = ", ".join(_q(n) for n in names)
     return (
-        f"create or replace table {schema}.checked_{table.name} as\n"
+        f"create or replace table {schema}.bad_{table.name} as\n"
         f"with " + ",\n    ".join(ctes) + ",\n"
-        f"    final as (\n        select row_number, {cols},\n        {issue} as issue\n        from flagged\n    )\n"
+        f"    checked as (\n        select row_number,\n        {issue} as issue\n        from flagged\n    ),\n"
+        f"    final as (\n        select row_number, issue from checked where issue is not null\n    )\n"
         f"select * from final"
+    )
+
+
+def accepted_sql(table: spec.Table, schema: str) -> str:
+    """SQL creating the view ``<schema>.accepted_<table>``: the raw rows without a problem."""
+    cols = ", ".join(f"raw.{_q(n)}" for n in table.column_names)
+    return (
+        f"create or replace view {schema}.accepted_{table.name} as\n"
+        f"select raw.row_number, {cols}\n"
+        f"from {schema}.raw_{table.name} as raw\n"
+        f"anti join {schema}.bad_{table.name} as bad on bad.row_number = raw.row_number"
     )
 
 
@@ -238,22 +265,24 @@ def validate_table(
     schema: str,
     period: tuple[dt.date, dt.date],
     n_header: int | None,
+    rows_in: int,
 ) -> tuple[int, int]:
-    """Check every row of ``raw_<table>``, append bad rows to ``quarantine``.
+    """Check every row of ``<schema>.raw_<table>``, append bad rows to ``quarantine``.
+
+    Creates ``<schema>.bad_<table>`` (row_number, issue of each bad row) and the view
+    ``<schema>.accepted_<table>`` (every other raw row, as text) that staging reads.
 
     Returns
     -------
     (rows_in, rows_quarantined)
     """
     table = spec.TABLES[table_name]
-    con.execute(checked_sql(table, schema, period, n_header))
+    con.execute(issues_sql(table, schema, period, n_header))
     con.execute(
         f"""insert into quarantine
         select {_lit(file_name)} as file, row_number, issue.column_name, issue.reason, issue.detail
-        from {schema}.checked_{table_name} where issue is not null order by row_number"""
+        from {schema}.bad_{table_name} order by row_number"""
     )
-    rows_in, bad = con.execute(
-        f"select count(*), count(issue) from {schema}.checked_{table_name}"
-    ).fetchone()
-    con.execute(f"drop table {schema}.raw_{table_name}")  # checked_ holds the same text: save scratch space
+    (bad,) = con.execute(f"select count(*) from {schema}.bad_{table_name}").fetchone()
+    con.execute(accepted_sql(table, schema))
     return rows_in, bad

@@ -1,23 +1,49 @@
-"""How report tables look: Dutch number format for the notebooks (one place for both reports)."""
+"""How report tables look: Dutch number format for the notebooks (one place for every report)."""
 
 from __future__ import annotations
+
+import math
+import numbers
 
 import pandas as pd
 
 YEAR_COLUMNS = ("jaar", "year")
 
 
-def dutch(df: pd.DataFrame, precision: int = 1):
+def _number(x: float, decimals: int, language: str) -> str:
+    text = f"{x:,.{decimals}f}"
+    if language == "nl":
+        text = text.replace(",", "#").replace(".", ",").replace("#", ".")
+    return text
+
+
+def cell_text(x, decimals: int, language: str = "nl") -> str:
+    """One table cell as text: numbers in the report's format, markers ("<10", "•") as they are."""
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if isinstance(x, bool):
+        return {"nl": {True: "ja", False: "nee"}, "en": {True: "yes", False: "no"}}[language][x]
+    if isinstance(x, numbers.Number):
+        return _number(float(x), decimals, language)
+    return str(x)
+
+
+def dutch(df: pd.DataFrame, precision: int = 1, language: str = "nl"):
     """A pandas Styler in Dutch format: thousands '.', decimal ',', missing as '–'.
 
-    Years are shown without a separator and whole-number columns without decimals.
+    Years are shown without a separator; columns whose numbers are all whole are shown without
+    decimals; text in a numeric column (a suppression marker such as "<10" or "•") is shown
+    as it is. ``language="en"`` gives English number format.
     """
-    styler = df.style.format(precision=precision, thousands=".", decimal=",", na_rep="–")
-    whole = [c for c in df.select_dtypes("number").columns
-             if c not in YEAR_COLUMNS and df[c].dropna().mod(1).eq(0).all()]
-    if whole:
-        styler = styler.format(precision=0, thousands=".", decimal=",", na_rep="–", subset=whole)
-    years = [c for c in df.columns if c in YEAR_COLUMNS]
-    if years:
-        styler = styler.format("{}", subset=years)
-    return styler.hide(axis="index")
+    formats = {}
+    for col in df.columns:
+        values = df[col]
+        if col in YEAR_COLUMNS:
+            formats[col] = lambda x: "–" if pd.isna(x) else (str(int(x)) if isinstance(x, numbers.Number) else str(x))
+            continue
+        nums = [v for v in values if isinstance(v, numbers.Number) and not isinstance(v, bool)
+                and not (isinstance(v, float) and math.isnan(v))]
+        whole = bool(nums) and all(float(v).is_integer() for v in nums)
+        decimals = 0 if whole else precision
+        formats[col] = lambda x, d=decimals: cell_text(x, d, language)
+    return df.style.format(formats, escape="html").hide(axis="index")

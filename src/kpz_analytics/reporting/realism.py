@@ -112,7 +112,7 @@ def _case_figures(con, year: int) -> dict[str, float]:
 
 LABELS = {
     "population_0_19": "bevolking 0-19 jaar (1 juli)",
-    "llc_rate": "levensbeperkende aandoening (LLC) per 10.000, 0-19",
+    "llc_rate": "levensbeperkende aandoening (LBA) per 10.000, 0-19",
     "need": "kinderen met behoefte aan palliatieve zorg (0-19)",
     "deaths_0_19": "overleden 0-19 jaar",
     "deaths_under1_share": "aandeel overledenen jonger dan 1 jaar",
@@ -129,8 +129,19 @@ def _nl(x: float, scale: float) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def within(value: float, low: float | None, high: float | None) -> str:
+    """``ja`` when ``value`` lies in the reference range, ``nee`` outside it, ``–`` without one."""
+    if low is None or high is None or value != value:
+        return "–"
+    return "ja" if low <= value <= high else "nee"
+
+
 def realism_table(warehouse: str | Path, year: int | None = None) -> pd.DataFrame:
-    """One row per reference figure: Dutch label, value from the extract, reference range, source."""
+    """One row per reference figure: Dutch label, value, reference range, in range or not, source.
+
+    The column ``binnen referentie`` says ``nee`` for a value outside its reference range
+    (a scaled synthetic extract is outside the national ranges by design).
+    """
     con = connect(warehouse)
     try:
         meta = extract_meta(con)
@@ -148,5 +159,5 @@ def realism_table(warehouse: str | Path, year: int | None = None) -> pd.DataFram
         low, high, source = REFERENCE[key]
         ref = "" if low is None else f"{_nl(low, high)}–{_nl(high, high)}"
         shown = _nl(value, value)
-        rows.append((LABELS[key], shown, ref, source))
-    return pd.DataFrame(rows, columns=["kengetal", f"levering {year}", "referentie", "bron"])
+        rows.append((LABELS[key], shown, ref, within(value, low, high), source))
+    return pd.DataFrame(rows, columns=["kengetal", f"levering {year}", "referentie", "binnen referentie", "bron"])

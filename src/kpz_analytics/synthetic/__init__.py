@@ -39,13 +39,17 @@ ORDINARY_ICD = ["J18.9", "S06.0", "R10.4", "J06.9", "A09.9", "K35.8", "S52.5", "
                 "K59.0", "B34.9", "J35.0", "F84.0"]
 
 __all__ = ["write_extract", "extract_id"]
+#: Third element of the seed sequence of a scenario's own random stream.
+SCENARIO_STREAM = 1_000_003
 
 
-def extract_id(seed: int, design: str, scale: float, capture_scenario: str = "base") -> str:
-    """``synthetic-seed42-cohort_sample-s1`` (scale without trailing zeros; a capture scenario
-    other than ``base`` is appended, e.g. ``...-s0.05-heterogeneous``)."""
-    suffix = "" if capture_scenario == "base" else f"-{capture_scenario}"
-    return f"synthetic-seed{seed}-{design}-s{scale:g}{suffix}"
+def extract_id(seed: int, design: str, scale: float, scenario: str | None = None,
+               capture_scenario: str = "base") -> str:
+    """``synthetic-seed42-cohort_sample-s1`` (scale written without trailing zeros; a scenario
+    is appended: ``...-s1-anticipation``; so is a capture scenario other than ``base``:
+    ``...-s0.05-heterogeneous``)."""
+    return (f"synthetic-seed{seed}-{design}-s{scale:g}" + (f"-{scenario}" if scenario else "")
+            + ("" if capture_scenario == "base" else f"-{capture_scenario}"))
 
 
 def _codes() -> Codes:
@@ -71,7 +75,9 @@ def _codes() -> Codes:
                  institutions=np.array(institutions))
 
 
-def _validate(design, fmt, scale, years, capture_scenario="base"):
+def _validate(design, fmt, scale, years, scenario=None, capture_scenario="base"):
+    if scenario is not None and scenario not in P.SCENARIOS:
+        raise KpzError(f"unknown scenario {scenario!r} (known: {', '.join(P.SCENARIOS)})")
     if capture_scenario not in P.CAPTURE_SCENARIOS:
         raise KpzError(f"unknown capture scenario {capture_scenario!r} "
                        f"(use {', '.join(P.CAPTURE_SCENARIOS)})")
@@ -98,7 +104,7 @@ def _clear(out: Path) -> None:
 
 def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", fmt: str = "csv",
                   scale: float = 1.0, years: tuple[int, int] = (2015, 2024),
-                  faults: bool = False, progress: bool = True,
+                  faults: bool = False, progress: bool = True, scenario: str | None = None,
                   capture_scenario: str = "base") -> dict:
     """Write a synthetic spec-v1 extract to ``out`` and its planted truth to ``out/_truth``.
 
@@ -112,6 +118,9 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     scale : persons relative to the Netherlands (1 = about 3.8 million aged 0-19).
     years : first and last calendar year of the period.
     faults : append malformed rows of every quarantine reason (listed in ``_truth/faults.csv``).
+    scenario : ``None`` (default) or one of ``parameters.SCENARIOS``: a mechanism that breaks an
+        estimator's assumption on purpose (``docs/synthetic.md``); drawn from its own random
+        stream, so everything else equals the default extract of the seed.
     capture_scenario : ``base`` (capture-recapture correctly specified), ``heterogeneous`` or
         ``time_varying`` (violations for validation; ``parameters.CAPTURE_SCENARIOS``).
 
@@ -119,7 +128,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     -------
     dict : the manifest written to ``out/manifest.json``.
     """
-    _validate(design, fmt, scale, years, capture_scenario)
+    _validate(design, fmt, scale, years, scenario, capture_scenario)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _clear(out)
@@ -134,7 +143,9 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     writers = {t: TableWriter(out, t, fmt) for t in spec.TABLE_ORDER}
     counters = {t: 1 for t in spec.CLAIMS_TABLES} | {"wlz_indicaties": 1}
     pop = np.zeros(ny * 26 * 3 * 12, dtype=np.int64)
-    truth = Truth(years, capture_scenario)
+    # The truth's person table is written chunk by chunk (bounded memory at any scale).
+    (out / "_truth").mkdir(parents=True, exist_ok=True)
+    truth = Truth(years, spool=out / "_truth" / f"persons.{fmt}", capture_scenario=capture_scenario)
     templates: dict[str, dict] = {}
     chunks = range(0, n, P.CHUNK_PERSONS)
     for ci, lo in enumerate(tqdm(chunks, desc="kpz synth", unit="chunk", disable=not progress)):
@@ -163,7 +174,8 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
             in_sample = universe & ~selected & (rng.random(len(universe)) < P.SAMPLE_FRACTION)
             in_extract = selected | in_sample
         ext = np.flatnonzero(in_extract)
-        care = generate(rng, persons, ext, ly, years, codes)
+        scenario_rng = np.random.default_rng([seed, ci, SCENARIO_STREAM]) if scenario else None
+        care = generate(rng, persons, ext, ly, years, codes, scenario, scenario_rng)
         pids = np.asarray(pseudonyms(persons.index, seed).to_numpy(zero_copy_only=False))
         _write_people(writers, persons, ext, in_sample, P1, seed, templates)
         tables = care.tables
@@ -183,14 +195,13 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
             arrow = to_arrow(t, cols, seed)
             _remember_template(templates, t, arrow)
             writers[t].write(arrow)
-        truth.add(persons, universe, ly, in_extract, in_sample, pids, care.support, design,
-                  care.successor_delay_days)
+        truth.add(persons, universe, ly, in_extract, in_sample, pids, care, design)
     _write_populatie(writers["populatie"], pop, years)
     fault_list = _write_faults(writers, templates, counters, years) if faults else None
     files = {t: w.close() for t, w in writers.items()}
     manifest = {
         "spec_version": spec.SPEC_VERSION,
-        "extract_id": extract_id(seed, design, scale, capture_scenario),
+        "extract_id": extract_id(seed, design, scale, scenario, capture_scenario),
         "period_start": f"{years[0]}-01-01",
         "period_end": f"{years[1]}-12-31",
         "design": design,
@@ -198,7 +209,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
         "files": files,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    truth.write(out, fmt, manifest, scale, seed)
+    truth.write(out, fmt, manifest, scale, seed, scenario)
     if fault_list is not None:
         fault_list.to_csv(out / "_truth" / "faults.csv", index=False)
     return manifest

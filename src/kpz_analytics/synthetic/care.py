@@ -56,11 +56,28 @@ DIAGNOSE = np.array([f"{x:04d}" for x in range(1101, 1901, 23)])
 ZORGPRODUCT = np.array([f"{x:09d}" for x in range(979001011, 990001011, 213_541_7)])
 
 
+#: Domains of home or social support lines (``ChunkCare.support``), in this order.
+SUPPORT_DOMAINS = ("ikz_mkv", "wijkverpleging", "wlz", "jeugdwet", "wmo")
+
+
 @dataclass
 class ChunkCare:
+    """The care tables of a chunk and the generator's own bookkeeping for the truth.
+
+    ``support`` lists every home or social support line as it was generated (persons are local
+    chunk indices): person, first day, last day, domain (index into ``SUPPORT_DOMAINS``) and
+    whether it is paid as a pgb. ``sources`` gives, per case-finding source, the person and
+    first day of every claim that puts the person in that source (an LLC-coded hospital line,
+    a palliative-care activity, an IKZ/MKV line, a severe Wlz indication). ``hospital`` lists
+    every hospital line: person, first day, last day, AGB specialism. Credits, replacements and
+    duplicates are added later (``dirt``) and leave the net care of these lines unchanged.
+    """
+
     tables: dict[str, dict[str, np.ndarray]]
-    support: tuple[np.ndarray, np.ndarray, np.ndarray]  # person, start, end of home/social support
+    support: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     successor_delay_days: np.ndarray  # realised Wmo successor delays (days after 18 / extension end)
+    sources: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    hospital: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _uniform_day(rng, lo, hi):
@@ -127,8 +144,16 @@ def _icd(rng, forms: np.ndarray, n: int) -> np.ndarray:
 
 
 def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: LlcYears,
-             years: tuple[int, int], codes: Codes) -> ChunkCare:
-    """Generate every care table for the extract persons ``ext`` (local indices) of a chunk."""
+             years: tuple[int, int], codes: Codes, scenario: str | None = None,
+             scenario_rng: np.random.Generator | None = None) -> ChunkCare:
+    """Generate every care table for the extract persons ``ext`` (local indices) of a chunk.
+
+    ``scenario`` (``parameters.SCENARIOS``) changes one mechanism to break an estimator's
+    assumption; its random draws come from ``scenario_rng`` only, and it changes
+    lines after they are drawn, so every other line is the line of the default extract. ``anticipation``: for ``ANTICIPATION_SHARE`` of the Jeugdwet users at 18
+    whose youth care is not extended, it already stops ``ANTICIPATION_DAYS`` before the 18th
+    birthday (in event months −3 … −1); their Wmo successor still starts after the birthday.
+    """
     P0, P1 = day(years[0]), day(years[1], 12, 31)
     b18_all = birthday(persons.birth_month, 18)
     b23_all = birthday(persons.birth_month, 23)
@@ -247,6 +272,8 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
         specialisme=spec, diagnose_code=_pick(rng, DIAGNOSE, nl), icd10=icd,
         zorgproduct_code=_pick(rng, ZORGPRODUCT, nl), begindatum=begin, einddatum=end,
         bedrag=bedrag, credit_voor_id=np.full(nl, NULL_ID), _line=np.arange(nl))
+    hospital = (pp[lpy], begin, end, spec)
+    sources = {"hospital_llc_code": (pp[lpy][llc_code], begin[llc_code])}
     # activities (one row per line x code; dates within the line and the period)
     a_line, a_code, a_date, a_n = [], [], [], []
 
@@ -276,6 +303,9 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
     tables["dot_zorgactiviteiten"] = dict(
         _line=np.concatenate(a_line), zorgactiviteit_code=np.concatenate(a_code).astype(str),
         datum=np.concatenate(a_date), aantal=np.concatenate(a_n).astype(np.int64))
+    acts = tables["dot_zorgactiviteiten"]
+    pall = np.isin(acts["zorgactiviteit_code"], codes.palliative)
+    sources["palliative_activity"] = (pp[lpy][acts["_line"][pall]], acts["datum"][pall])
 
     # ------------------------------------------------------------------ zvw_overig
     pgb_person = rng.random(len(persons.index)) < P.PGB_SHARE["zvw"]
@@ -334,7 +364,8 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
                         prestatie_code=np.where(is_mkv, "MKV-ETM", "IKZ-UUR"), begindatum=s, einddatum=e,
                         aantal=q, eenheid=np.where(is_mkv, "etmaal", "uur"), bedrag=bed,
                         leveringsvorm=np.where(pgb_person[ikz_person], "pgb", "zin")))
-    support = [(ikz_person, s, e)]
+    support = [(ikz_person, s, e, np.full(len(s), SUPPORT_DOMAINS.index("ikz_mkv")), pgb_person[ikz_person])]
+    sources["ikz_mkv"] = (ikz_person, s)
 
     # wijkverpleging: successor of IKZ after 18 (planted delay), plus other LLC adults
     ikz_before = np.zeros(len(persons.index), bool)
@@ -358,7 +389,7 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
     z_parts.append(dict(persoon_id=wp[r], zorgsoort=np.full(len(r), "wijkverpleging"),
                         prestatie_code=np.full(len(r), "WV-UUR"), begindatum=s, einddatum=e, aantal=q,
                         eenheid=np.full(len(r), "uur"), bedrag=q * 72, leveringsvorm=np.where(pgb_person[wp[r]], "pgb", "zin")))
-    support.append((wp[r], s, e))
+    support.append((wp[r], s, e, np.full(len(s), SUPPORT_DOMAINS.index("wijkverpleging")), pgb_person[wp[r]]))
     tables["zvw_overig"] = {k: np.concatenate([z[k] for z in z_parts]) for k in z_parts[0]}
 
     # ---------------------------------------------------------------------- Wlz
@@ -400,6 +431,7 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
     grond = np.array([GRONDSLAG_OF[x[:2]] for x in iprof.tolist()], dtype="<U3")
     tables["wlz_indicaties"] = dict(persoon_id=ip, zorgprofiel=iprof, grondslag=grond, begindatum=isd,
                                     einddatum=np.where(iopen, NULL_DAY, ied))
+    sources["wlz_severe"] = (ip[isev], isd[isev])
     # declarations: quarterly lines inside each indication, within the person's insured time
     lv_names = np.array(list(P.WLZ_LEVERINGSVORM))
     lv = rng.choice(len(lv_names), size=len(ip), p=np.array(list(P.WLZ_LEVERINGSVORM.values())))
@@ -420,7 +452,7 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
               begindatum=np.r_[s, s[mz]], einddatum=np.r_[e, e[mz]], aantal=np.r_[q, mzq[mz]],
               eenheid=np.r_[unit, np.full(mz.sum(), "uur")], bedrag=np.r_[bed, mzq[mz] * 55])
     tables["wlz_declaraties"] = wl
-    support.append((ip[r], s, e))
+    support.append((ip[r], s, e, np.full(len(s), SUPPORT_DOMAINS.index("wlz")), lvr == "pgb"))
 
     # ------------------------------------------------------------ Jeugdwet and Wmo
     prone = rng.random(len(persons.index)) < np.where(persons.llc, P.JW_PRONE["llc"], P.JW_PRONE["non_llc"])
@@ -488,7 +520,16 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
     tables["jeugdwet"] = _concat_dicts([
         municipal("jeugdwet", jp[~llc_jw], js[~llc_jw], je[~llc_jw], jw_groups, [0.6, 0.25, 0.1, 0.05, 0.0], pgb_jw),
         municipal("jeugdwet", jp[llc_jw], js[llc_jw], je[llc_jw], jw_groups, [0.45, 0.05, 0.1, 0.15, 0.25], pgb_jw)])
-    support.append((tables["jeugdwet"]["persoon_id"], tables["jeugdwet"]["begindatum"], tables["jeugdwet"]["einddatum"]))
+    if scenario == "anticipation":
+        early = scenario_rng.random(len(t)) < P.ANTICIPATION_SHARE
+        lead = scenario_rng.integers(P.ANTICIPATION_DAYS[0], P.ANTICIPATION_DAYS[1] + 1, len(t))
+        who = early & ~ext_
+        stop = np.full(len(persons.index), np.iinfo(np.int64).max)
+        stop[t[who]] = b18_all[t[who]] - 1 - lead[who]
+        tables["jeugdwet"] = _stop_early(tables["jeugdwet"], stop)
+    jw = tables["jeugdwet"]
+    support.append((jw["persoon_id"], jw["begindatum"], jw["einddatum"],
+                    np.full(len(jw["persoon_id"]), SUPPORT_DOMAINS.index("jeugdwet")), jw["leveringsvorm"] == "pgb"))
     wmo_groups = [("02", "uur", 0.4, 6_000), ("03", "dagdeel", 0.5, 4_200), ("04", "etmaal", 0.08, 17_000),
                   ("01", "uur", 0.3, 3_200), ("06", "stuk", 0.3, 2_000)]
     parts = [municipal("wmo", wp_, wsd_, wed_, wmo_groups, [0.4, 0.25, 0.15, 0.1, 0.1], pgb_wmo)]
@@ -496,12 +537,27 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
     kd = _uniform_day(rng, lstart[kid], lend[kid])
     parts.append(municipal("wmo", pp[kid], kd, kd, [("05", "euro", 1500.0, 100)], [1.0], pgb_wmo))
     tables["wmo"] = _concat_dicts(parts)
-    support.append((tables["wmo"]["persoon_id"], tables["wmo"]["begindatum"], tables["wmo"]["einddatum"]))
+    wm = tables["wmo"]
+    support.append((wm["persoon_id"], wm["begindatum"], wm["einddatum"],
+                    np.full(len(wm["persoon_id"]), SUPPORT_DOMAINS.index("wmo")), wm["leveringsvorm"] == "pgb"))
 
     for name in ("zvw_overig", "wlz_declaraties", "jeugdwet", "wmo"):
         tables[name]["credit_voor_id"] = np.full(len(tables[name]["persoon_id"]), NULL_ID)
-    sp = tuple(np.concatenate([s_[i] for s_ in support]) for i in range(3))
-    return ChunkCare(tables, sp, successor_delay)
+    sp = tuple(np.concatenate([s_[i] for s_ in support]) for i in range(5))
+    return ChunkCare(tables, sp, successor_delay, sources, hospital)
+
+
+def _stop_early(lines: dict[str, np.ndarray], stop: np.ndarray) -> dict[str, np.ndarray]:
+    """Cut municipal lines at the person's ``stop`` day: later lines go, a line across it ends
+    on it with volume and amount pro rata (at least 1.00 volume, as generated lines)."""
+    p, s, e = lines["persoon_id"], lines["begindatum"], lines["einddatum"]
+    new_e = np.minimum(e, stop[p])
+    keep = s <= new_e
+    share = (new_e - s + 1) / (e - s + 1)
+    out = dict(lines, einddatum=new_e,
+               volume=np.maximum(np.round(lines["volume"] * share), 100).astype(np.int64),
+               bedrag=np.round(lines["bedrag"] * share).astype(np.int64))
+    return {k: v[keep] for k, v in out.items()}
 
 
 def _concat_dicts(parts):

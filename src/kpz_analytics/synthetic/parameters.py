@@ -215,13 +215,26 @@ WLZ_LEVERINGSVORM = {"verblijf": 0.25, "vpt": 0.20, "mpt": 0.25, "pgb": 0.30}
 MEERZORG = 0.2  # share of severe indications with meerzorg lines
 PGB_SHARE = {"jeugdwet": 0.12, "wmo": 0.10, "zvw": 0.25}
 
+# ------------------------------------------------------------------ scenarios
+#: Generator scenarios that break an estimator's assumption on purpose (``kpz synth --scenario``;
+#: ``docs/synthetic.md``). Without one the extract is the default (same bytes for a seed).
+SCENARIOS = ("anticipation",)
+#: anticipation: share of the Jeugdwet users at 18 (not extended) whose youth care already stops
+#: before the birthday, and how many days before it (uniform): event months -3 .. -1.
+ANTICIPATION_SHARE = 0.5
+ANTICIPATION_DAYS = (31, 92)
+
 # ------------------------------------------------------------------------------ dirt
 CREDIT_REPLACED = 0.02  # share of lines credited and replaced by a new line
 CREDIT_CANCELLED = 0.008  # share of lines followed by a wrong extra line that is credited
 EXACT_DUPLICATE = 0.004  # share of lines delivered twice
 FAULT_SHARE = 0.03  # with --faults: at most this share of a file's rows is malformed
 SAMPLE_FRACTION = 0.05  # cohort_sample: Bernoulli sample of the persons not selected
-CHUNK_PERSONS = 250_000  # persons simulated per chunk (bounds memory)
+# Persons simulated per chunk: bounds memory (about 1.2 GB per chunk with the care of a
+# population extract). Each chunk has its own random stream, so changing this changes the
+# data of extracts with more persons than one chunk (scale above ~0.016); it was 250,000
+# before issue 18 (2.3 GB per chunk, over the 2 GB bound).
+CHUNK_PERSONS = 125_000
 
 #: Municipalities per province (CBS codes; the first is used for Wmo/Jeugdwet lines when a
 #: person's gemeente is not delivered). Includes the Holland Rijnland and Noord-Brabant

@@ -14,8 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import parameters as P
+from . import transition_truth as TT
+from .planted import load_planted, planted_path
+from .care import ChunkCare
 from .conditions import STRATA, SOURCES, LlcYears, available_sources
 from .population import NEVER, Persons, age_on, day, month_of, month_start, year_of
 
@@ -30,6 +35,11 @@ def day_1july(years: np.ndarray) -> np.ndarray:
     return month_start((np.asarray(years, dtype="int64") - 1970) * 12 + 6)
 
 
+#: Column types of persons.parquet (fixed, so the chunks appended one by one share one schema).
+PERSONS_SCHEMA = pa.schema([("persoon_id", pa.string()), ("llc", pa.int64()), ("diagnostic_group", pa.string()),
+                            ("onset_date", pa.string()), ("death", pa.string()), ("in_extract", pa.int64())])
+
+
 def age_group(age: np.ndarray) -> np.ndarray:
     """Index into AGE_GROUPS; 6 = older than 25."""
     return np.searchsorted(AGE_EDGES, age, side="right")
@@ -38,20 +48,28 @@ def age_group(age: np.ndarray) -> np.ndarray:
 class Truth:
     """Accumulates the truth over chunks and writes it at the end."""
 
-    def __init__(self, years: tuple[int, int], capture_scenario: str = "base"):
+    def __init__(self, years: tuple[int, int], spool: Path | None = None, capture_scenario: str = "base"):
         self.years = years
         self.capture_scenario = capture_scenario
         ny = years[1] - years[0] + 1
         self.agg = np.zeros((ny, len(AGE_GROUPS) + 1, len(MEASURES)), dtype=np.int64)
         self.patterns: dict[tuple, int] = {}
+        # persons.* has a row for every person in the extract (7.6 million in a national
+        # population extract): with a spool file it is appended chunk by chunk (CSV text, the
+        # same as writing it whole) so memory does not grow with the scale.
+        self.spool = spool
+        self._spooled = 0
+        self._writer = None
         self.persons: list[pd.DataFrame] = []
         self.person_years: list[pd.DataFrame] = []
         self.gap = np.zeros((2, 2), dtype=np.int64)  # [llc, sample-or-population] x [supported, gap]
         self.delays: list[np.ndarray] = []
+        self.transition: list[pd.DataFrame] = []
+        self.tr_at_risk = np.zeros((len(TT.COHORTS), TT.N_MONTHS), np.int64)
+        self.tr_using = np.zeros((len(TT.COHORTS), TT.N_MONTHS, len(TT.OUTCOMES)), np.int64)
 
     def add(self, persons: Persons, universe: np.ndarray, ly: LlcYears, in_extract: np.ndarray,
-            in_sample: np.ndarray, pids: np.ndarray, support: tuple, design: str,
-            delays: np.ndarray) -> None:
+            in_sample: np.ndarray, pids: np.ndarray, care: ChunkCare, design: str) -> None:
         y0, y1 = self.years
         P0, P1 = day(y0), day(y1, 12, 31)
         yi = ly.year - y0
@@ -77,7 +95,7 @@ class Truth:
         keep = np.flatnonzero(in_extract | counted)
         onset = persons.onset[keep]
         death = np.where(dead[keep], persons.death[keep], -1)
-        self.persons.append(pd.DataFrame({
+        self._add_persons(pd.DataFrame({
             "persoon_id": pids[keep],
             "llc": persons.llc[keep].astype(int),
             "diagnostic_group": np.where(persons.group[keep] >= 0,
@@ -87,8 +105,25 @@ class Truth:
             "in_extract": in_extract[keep].astype(int),
         }))
         self.person_years.append(_person_years(persons, ly, pids, self.years))
-        self._gap(persons, in_extract, in_sample, support, design)
-        self.delays.append(delays)
+        self._gap(persons, in_extract, in_sample, care.support, design)
+        self.delays.append(care.successor_delay_days)
+        tr = TT.chunk_truth(persons, in_extract, in_sample, care, design, self.years, pids)
+        self.transition.append(tr.persons)
+        self.tr_at_risk += tr.at_risk
+        self.tr_using += tr.using
+
+    def _add_persons(self, df: pd.DataFrame) -> None:
+        if self.spool is None:
+            self.persons.append(df)
+            return
+        if self.spool.suffix == ".csv":
+            df.to_csv(self.spool, mode="a", header=self._spooled == 0, index=False)
+        else:
+            table = pa.Table.from_pandas(df, schema=PERSONS_SCHEMA, preserve_index=False)
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self.spool, PERSONS_SCHEMA)
+            self._writer.write_table(table)
+        self._spooled += len(df)
 
     def _gap(self, persons, in_extract, in_sample, support, design):
         """Realised share with >=3 months without home/social support after 18.
@@ -104,7 +139,7 @@ class Truth:
         if not ok.any():
             return
         act = np.zeros((len(persons.index), 18), bool)
-        sp, ss, se = support
+        sp, ss, se = support[:3]
         r0 = month_of(ss) - m18[sp]
         r1 = month_of(se) - m18[sp]
         for m in range(-6, 12):
@@ -121,7 +156,8 @@ class Truth:
             self.gap[row, 1] += (sel & gap).sum()
 
     # ------------------------------------------------------------------------- write
-    def write(self, out: Path, fmt: str, manifest: dict, scale: float, seed: int) -> dict:
+    def write(self, out: Path, fmt: str, manifest: dict, scale: float, seed: int,
+              scenario: str | None = None) -> dict:
         tdir = out / "_truth"
         tdir.mkdir(parents=True, exist_ok=True)
         rows = []
@@ -131,13 +167,26 @@ class Truth:
                              **{m: int(self.agg[yi, gi, k]) for k, m in enumerate(MEASURES)}})
         by_age = pd.DataFrame(rows)
         by_age.to_csv(tdir / "by_year_age.csv", index=False)
-        persons = pd.concat(self.persons, ignore_index=True)
         person_year = pd.concat(self.person_years, ignore_index=True)
-        for name, df in (("persons", persons), ("person_year", person_year)):
+        transition = pd.concat(self.transition, ignore_index=True)
+        curves = TT.curves_table(self.tr_at_risk, self.tr_using)
+        curves.to_csv(tdir / "transition_curves.csv", index=False)
+        if fmt == "parquet":
+            transition.to_parquet(tdir / "transition_persons.parquet", index=False)
+        else:
+            transition.to_csv(tdir / "transition_persons.csv", index=False)
+        if self.spool is None:
+            persons = pd.concat(self.persons, ignore_index=True)
             if fmt == "parquet":
-                df.to_parquet(tdir / f"{name}.parquet", index=False)
+                persons.to_parquet(tdir / "persons.parquet", index=False)
             else:
-                df.to_csv(tdir / f"{name}.csv", index=False)
+                persons.to_csv(tdir / "persons.csv", index=False)
+        elif self._writer is not None:
+            self._writer.close()
+        if fmt == "parquet":
+            person_year.to_parquet(tdir / "person_year.parquet", index=False)
+        else:
+            person_year.to_csv(tdir / "person_year.csv", index=False)
         pat_rows = []
         for k, c in sorted(self.patterns.items()):
             code = k % 100
@@ -147,6 +196,14 @@ class Truth:
                              "n": c})
         pd.DataFrame(pat_rows).to_csv(tdir / "capture_patterns.csv", index=False)
         summary = self._summary(by_age, manifest, scale, seed)
+        summary["scenario"] = scenario
+        summary["transition"] = TT.summary(transition, curves)
+        planted = load_planted(self.years, scenario)
+        if planted is not None:
+            summary["transition"]["planted"] = {
+                "source": f"synthetic/planted/{planted_path(self.years, scenario).name}",
+                "definition": planted["definition"], "seeds": [planted["seeds"][0], planted["seeds"][-1]],
+                "scale": planted["scale"], "values": planted["values"]}
         (tdir / "truth.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         (tdir / "README.md").write_text(README)
         return summary
@@ -300,4 +357,16 @@ years on 1 July of Y counted from the 15th of the birth month, floored at 0.
   that puts the person in that source in that year; empty when the year does not count).
 - `faults.csv` — only with `--faults`: file, row_number (1 = first data row), column_name,
   reason of every malformed row.
+- `transition_persons.csv|parquet` — every person of the extract whose 18th-birthday month lies
+  in the period, with the truth-side transition cohorts of docs/transition.md (default
+  parameters): first day of each case-finding source, found event month, cohort steps, cohort
+  (llc / comparison / empty), follow-up end and censoring reason, diagnostic group, support /
+  Wlz / pgb before 18, gap eligibility and gap, first month of adult successor care and the
+  time-to-care columns. Computed from the generator's own lines.
+- `transition_curves.csv` — cohort x outcome x event month (-24..23): persons followed and
+  persons using the outcome (realised event-time curves of the truth-side cohorts).
+- `truth.json` -> `transition`: realised gap shares and Kaplan-Meier quantiles of the time to
+  adult successor care per cohort and group, and (when stored for the period) the planted
+  expected values from a pooled independent simulation (`planted`: jump at 18 per outcome,
+  gap share, KM median; see docs/synthetic.md for their definition and limits); `scenario`.
 """

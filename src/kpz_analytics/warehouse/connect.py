@@ -19,7 +19,7 @@ def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnecti
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
         raise KpzError(f"warehouse {path} cannot be opened: {exc}") from None
-    con.execute(f"set threads = {config.DUCKDB_THREADS}")
+    config.configure_duckdb(con)
     tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
     if "meta_extract" not in tables:
         con.close()

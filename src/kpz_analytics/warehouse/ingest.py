@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +28,8 @@ import duckdb
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .. import __version__, config
-from ..errors import KpzError, TooManyBadRows
+from .. import __version__, config, provenance
+from ..errors import ExtractRefused, KpzError, TooManyBadRows
 from ..extract import spec
 from ..extract.manifest import Manifest, check_files, read_manifest
 from ..extract.readers import load_raw
@@ -77,12 +76,12 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
             raise KpzError(f"{path.name}: defining macro failed: {str(exc).splitlines()[0]}") from exc
 
 
-def run_models(con: duckdb.DuckDBPyConnection, layer: str, prefix: str) -> list[str]:
+def run_models(con: duckdb.DuckDBPyConnection, layer: str, prefix: str, progress: bool = False) -> list[str]:
     """Execute ``sql/<layer>/*.sql`` in file-name order, each as ``create table <model> as``."""
     directory = Path(config.SQL_DIR) / layer
     files = sorted(directory.glob("*.sql"))
     built = []
-    for path in files:
+    for path in tqdm(files, desc=layer, unit="table", disable=not progress, leave=False):
         table = model_table(path, prefix)
         sql = path.read_text(encoding="utf-8").strip().rstrip(";")
         try:
@@ -97,17 +96,6 @@ def run_models(con: duckdb.DuckDBPyConnection, layer: str, prefix: str) -> list[
     return built
 
 
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(config.REPO_ROOT), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return (out.stdout.strip() or None) if out.returncode == 0 else None
-
-
 def _write_meta(con: duckdb.DuckDBPyConnection, m: Manifest) -> None:
     con.execute(
         """create or replace table meta_extract (
@@ -119,7 +107,7 @@ def _write_meta(con: duckdb.DuckDBPyConnection, m: Manifest) -> None:
         "insert into meta_extract values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             m.extract_id, m.spec_version, m.period_start, m.period_end, m.design, m.sample_fraction,
-            m.sha256, dt.datetime.now(dt.timezone.utc), __version__, _git_commit(),
+            m.sha256, dt.datetime.now(dt.timezone.utc), __version__, provenance.git_commit(),
         ],
     )
 
@@ -128,8 +116,8 @@ def _check_share(file: str, rows_in: int, bad: int, max_bad_share: float, con, s
     if rows_in == 0 or bad / rows_in <= max_bad_share:
         return
     reasons = con.execute(
-        f"""select issue.reason, count(*) as n from {schema}.checked_{table}
-        where issue is not null group by 1 order by n desc, 1 limit 3"""
+        f"""select issue.reason, count(*) as n from {schema}.bad_{table}
+        group by 1 order by n desc, 1 limit 3"""
     ).fetchall()
     main = ", ".join(f"{r} {n}" for r, n in reasons)
     raise TooManyBadRows(
@@ -159,7 +147,8 @@ def _print_tables(summary: pd.DataFrame, by_reason: pd.DataFrame, extensions: pd
         print(extensions.to_string(index=False))
 
 
-def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, progress: bool):
+def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, progress: bool,
+           with_marts: bool = True):
     con.execute(
         "create table quarantine (file varchar, row_number bigint, column_name varchar, reason varchar, detail varchar)"
     )
@@ -174,26 +163,33 @@ def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, pr
             n_header = None
             if entry.fmt == "csv":
                 n_header = len(spec.TABLES[entry.table].columns) + len(raw.extensions)
-            n, n_bad = validate_table(con, entry.table, entry.name, SCRATCH, (m.period_start, m.period_end), n_header)
+            try:
+                n, n_bad = validate_table(
+                    con, entry.table, entry.name, SCRATCH, (m.period_start, m.period_end), n_header, raw.rows
+                )
+            except duckdb.Error as exc:  # e.g. a damaged Parquet page met while reading the rows
+                raise ExtractRefused(
+                    f"{entry.name}: cannot be read as {entry.fmt}: {str(exc).strip().splitlines()[0]}"
+                ) from None
             _check_share(entry.name, n, n_bad, max_bad_share, con, SCRATCH, entry.table)
             files[entry.table], rows_in[entry.table], bad[entry.table] = entry.name, n, n_bad
-            names = ", ".join(f'"{c}"' for c in spec.TABLES[entry.table].column_names)
             con.execute(
                 f"create or replace temp view accepted_{entry.table} as "
-                f"select row_number, {names} from {SCRATCH}.checked_{entry.table} where issue is null"
+                f"select * from {SCRATCH}.accepted_{entry.table}"
             )
     define_macros(con)
-    for layer, prefix in tqdm(LAYERS, desc="staging, core", unit="layer", disable=not progress, leave=False):
-        run_models(con, layer, prefix)
+    for layer, prefix in LAYERS:
+        run_models(con, layer, prefix, progress=progress)
     con.execute("create table dq_extensions (file varchar, column_name varchar)")
     if extensions:
         con.executemany("insert into dq_extensions values (?, ?)", extensions)
     _write_meta(con, m)
     summary = dq.summarise(con, files, rows_in, bad)
 
-    from . import marts  # looked up at call time, so tests can stand in for the marts
+    if with_marts:
+        from . import marts  # looked up at call time, so tests can stand in for the marts
 
-    marts.build_marts(con)
+        marts.build_marts(con)
     return summary
 
 
@@ -203,6 +199,7 @@ def ingest(
     warehouse: Path | None = None,
     max_bad_share: float | None = None,
     progress: bool = True,
+    build_marts: bool = True,
 ) -> IngestResult:
     """Validate an extract and build its warehouse (staging, core, dq tables, marts).
 
@@ -213,6 +210,8 @@ def ingest(
     max_bad_share : stop when a file has more than this share of quarantined rows
         (default ``config.MAX_BAD_SHARE``)
     progress : show progress bars
+    build_marts : also build the marts and cohort tables (default); the benchmark measures
+        them as a stage of their own (``marts.build_marts`` on the warehouse afterwards)
 
     Raises
     ------
@@ -237,12 +236,12 @@ def ingest(
     _remove(*leftovers)
     con = duckdb.connect(str(tmp))
     try:
-        con.execute(f"set threads = {int(config.DUCKDB_THREADS)}")
-        con.execute(f"set memory_limit = {_lit(str(config.DUCKDB_MEMORY_LIMIT))}")
-        con.execute(f"set temp_directory = {_lit(str(spill))}")
-        con.execute("set preserve_insertion_order = true")
+        config.configure_duckdb(con, temp_directory=spill)
+        # Out of core: large CREATE TABLE AS statements spill more easily without insertion order
+        # (the CSV reader keeps it where row numbers depend on it).
+        con.execute("set preserve_insertion_order = false")
         con.execute(f"attach {_lit(str(scratch))} as {SCRATCH}")
-        summary = _build(con, m, max_bad_share, progress)
+        summary = _build(con, m, max_bad_share, progress, with_marts=build_marts)
         by_reason = dq.quarantine_by_reason(con)
         extensions = con.execute("select * from dq_extensions order by file, column_name").df()
         con.execute(f"detach {SCRATCH}")

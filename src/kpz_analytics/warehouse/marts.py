@@ -196,13 +196,37 @@ def mart_table_name(path: Path) -> str:
     return f"mart_{parts[2]}"
 
 
+#: A model that filters on ``getvariable('kpz_part')`` is built in parts by person (see
+#: ``config.LINES_PER_PART``): part k of N holds the persons with hash(persoon_id) % N = k.
+PART_MARKER = "getvariable('kpz_part')"
+CLAIMS_CORE = ("core_dot", "core_zvw_overig", "core_wlz_declaraties", "core_wmo", "core_jeugdwet")
+
+
+def model_parts(con: duckdb.DuckDBPyConnection) -> int:
+    """Number of person parts for the partitioned models: claim lines / ``config.LINES_PER_PART``."""
+    (lines,) = con.execute("select " + " + ".join(f"(select count(*) from {t})" for t in CLAIMS_CORE)).fetchone()
+    return max(1, -(-int(lines) // int(config.LINES_PER_PART)))
+
+
 def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
     sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+    parts = model_parts(con) if PART_MARKER in sql else 1
     try:
-        con.execute(f"create or replace table {table} as\n{sql}")
+        for part in tqdm(range(parts), desc=table, unit="part", disable=None if parts > 1 else True, leave=False):
+            # Persons are disjoint between parts and every row of the model belongs to one person,
+            # so the parts together are the whole table; each part's aggregate stays small.
+            con.execute(f"set variable kpz_parts = {parts}")
+            con.execute(f"set variable kpz_part = {part}")
+            if part == 0:
+                con.execute(f"create or replace table {table} as\n{sql}")
+            else:
+                con.execute(f"insert into {table}\n{sql}")
     except duckdb.Error as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise KpzError(f"{path.name} (table {table}) failed: {first_line}") from None
+    finally:
+        con.execute("reset variable kpz_parts")
+        con.execute("reset variable kpz_part")
 
 
 def _check_inputs(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,0 +1,59 @@
+"""The stages the benchmark measures, each runnable as its own process.
+
+``python -m kpz_analytics.benchmark.stages STAGE ARGS...`` with STAGE one of
+
+- ``bare EXTRACT SCRATCH_DB`` — the bare pass (``bare.py``);
+- ``ingest EXTRACT WAREHOUSE`` — ``kpz ingest`` without the marts (manifest, validation,
+  quarantine, staging, core, dq tables);
+- ``marts WAREHOUSE`` — the marts and the ``sql/cohort`` tables on that warehouse.
+
+Synth, prevalence, transition and report are the ``kpz`` commands themselves (``run.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import KpzError
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print("usage: python -m kpz_analytics.benchmark.stages bare|ingest|marts ARGS...", file=sys.stderr)
+        return 2
+    stage, args = argv[0], argv[1:]
+    try:
+        if stage == "bare" and len(args) == 2:
+            from .bare import bare_pass
+
+            rows = bare_pass(Path(args[0]), Path(args[1]))
+            print(f"bare pass: {rows} person-month-domain rows")
+        elif stage == "ingest" and len(args) == 2:
+            from ..warehouse.ingest import ingest
+
+            ingest(Path(args[0]), warehouse=Path(args[1]), build_marts=False)
+        elif stage == "marts" and len(args) == 1:
+            import duckdb
+
+            from .. import config
+            from ..warehouse import marts
+
+            con = duckdb.connect(args[0])
+            try:
+                config.configure_duckdb(con, temp_directory=Path(args[0]).with_suffix(".spill"))
+                marts.build_marts(con)
+                con.execute("checkpoint")
+            finally:
+                con.close()
+        else:
+            print(f"unknown stage or wrong arguments: {' '.join(argv)}", file=sys.stderr)
+            return 2
+    except KpzError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
