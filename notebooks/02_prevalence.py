@@ -308,7 +308,8 @@ plt.show()
 # metabool; orgaansysteem-indelingen plaatsen haar onder luchtwegen. De tabel geeft per jaar hoeveel
 # kinderen dan van groep wisselen; de aantallen metabool en luchtwegen in die indeling zijn die van de
 # tabel hierboven min of plus deze kinderen (alleen de verschuivingen worden gepubliceerd, omdat twee
-# volledige tabellen naast elkaar een klein verschil zouden prijsgeven).
+# volledige tabellen naast elkaar een klein verschil zouden prijsgeven). Een groep die niet in de
+# tabel staat, verandert niet.
 
 # %%
 e84 = T.get("prevalence_e84_variant", pd.DataFrame())
