@@ -3,12 +3,13 @@
 Runs the prevalence validation (``validation/prevalence.py``) and the transition validation
 (``validation/transition.py``) one after the other; ``--only`` runs one of them.
 ``--replications`` overrides the number of replications of each (defaults: prevalence 10 per
-capture scenario, the quick run of a few minutes on two cores; transition 10). The full
-prevalence run behind the numbers in ``docs/prevalence.md`` is::
+capture scenario, the quick run of a few minutes on two cores; transition 10). The prevalence
+runs behind the numbers in ``docs/prevalence.md`` (``docs/validation/``) were::
 
-    python -m kpz_analytics.validation --only prevalence --replications 100 --criteria full,aic,bic \
-        --out results/validation/base
-    python -m kpz_analytics.validation --only prevalence --replications 50 --criteria full,aic,bic \
+    # base: 40 replications, seeds 1-20 and 26-45, in chunks of 5 seeds combined afterwards
+    python -m kpz_analytics.validation --only prevalence --replications 5 --seed S \
+        --criteria full,aic,bic --out results/validation/base/seedS
+    python -m kpz_analytics.validation --only prevalence --replications 20 --criteria full,aic,bic \
         --scenarios heterogeneous,time_varying --out results/validation/violations
 
 ``--calibrate PATH`` writes accuracy parameters of the need definitions from separate seeds
