@@ -9,6 +9,7 @@ EXTRACT ?= data/raw/synthetic-default
 
 WAREHOUSE ?= data/processed/synthetic-default.duckdb
 SCALE ?= 1
+VALIDATE_ARGS ?=
 BENCH_SCALES ?= 0.03,0.1,1
 # Real file targets, so a second `make report` on an unchanged extract redoes nothing: the
 # warehouse is rebuilt only when the manifest (which holds every file's checksum), the SQL or
@@ -74,9 +75,9 @@ export: $(EXPORT_DONE) ## Export the suppressed tables (CSV, xlsx, audit) to exp
 test: setup ## Run the test suite (without the checks marked slow: those run in `make validate`)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-validate: setup ## Slow checks, then replicated validation of the estimators against planted truth
+validate: setup ## Slow checks, then quick replicated validation against planted truth (VALIDATE_ARGS= for the full run)
 	$(BIN)/python -m pytest -q -m slow
-	$(BIN)/python -m kpz_analytics.validation
+	$(BIN)/python -m kpz_analytics.validation $(VALIDATE_ARGS)
 
 bench: setup ## Benchmark every stage at BENCH_SCALES (default 0.03,0.1,1) against one bare DuckDB pass: bench/summary.md
 	$(KPZ) bench --scales $(BENCH_SCALES)

@@ -22,11 +22,17 @@
 # * **levensbeperkende aandoening (LBA)** — kinderen die in het jaar leven en verzekerd zijn, met een
 #   LBA-code of een andere case-finding-bron in het jaar of de jaren ervoor (terugkijkperiode);
 # * **behoefte aan palliatieve zorg** — kinderen met een LBA die in het jaar tekenen tonen van een
-#   instabiele, verslechterende of stervensfase (palliatieve zorgactiviteit, IC-dagen, reeks
-#   SEH-bezoeken of opnamedagen, intensieve kindzorg, overlijden).
+#   instabiele, verslechterende of stervensfase (definitie v2: IC-dagen, een reeks SEH-bezoeken of
+#   opnamedagen, overlijden). Het aantal gemarkeerde kinderen is een ruwe telling: sommige
+#   gemarkeerde kinderen zijn stabiel en veel kinderen met behoefte worden niet gemarkeerd. Het
+#   getal dat we noemen is daarom **gecorrigeerd voor misclassificatie** (gemarkeerd × positief
+#   voorspellende waarde / sensitiviteit), met een interval dat de onzekerheid van beide meeneemt.
 #
-# Intervallen zijn 95%-betrouwbaarheidsintervallen (exact Poisson). Het aantal kinderen dat door geen
-# enkele bron wordt gezien, is geschat met capture–recapture (log-lineaire modellen).
+# Teller en noemer hebben dezelfde basis (standaard: iedereen die op een dag van het jaar leeft en
+# verzekerd is; als optie de peildatum 1 juli). Intervallen van tellingen zijn exact (Poisson). Het
+# aantal kinderen dat door geen enkele bron wordt gezien, is geschat met capture–recapture
+# (log-lineaire modellen); een stratum waarvoor de tabel geen schatting toelaat, wordt zo gemeld en
+# nooit als "niemand gemist".
 
 # %% tags=["parameters"]
 warehouse = "../data/processed/synthetic-default.duckdb"
@@ -35,6 +41,9 @@ age_min = 0
 age_max = 19
 lookback = 2
 sources = None  # lijst van bronnen, of None voor alle bronnen
+basis = "period"  # "period" (een dag van het jaar) of "point" (peildatum 1 juli)
+alpha = 0.05  # 1 - betrouwbaarheidsniveau van elk interval
+need_accuracy = ""  # CSV met PPV en sensitiviteit uit een validatiesteekproef; leeg: standaard
 threshold = 10  # kleinste aantal personen dat getoond mag worden
 language = "nl"
 results_dir = ""  # map voor de resultaattabellen (CSV), leeg: niet wegschrijven
@@ -52,8 +61,10 @@ from kpz_analytics.cohorts.cases import SOURCES, CaseParams
 from kpz_analytics.reporting import figures
 from kpz_analytics.reporting.display import dutch
 from kpz_analytics.reporting.header import provenance_block
+from kpz_analytics.reporting.labels import BASIS as BASIS_NL
 from kpz_analytics.reporting.labels import DIAGNOSTIC_GROUP as DIAGNOSTIC_GROUP_NL
 from kpz_analytics.reporting.labels import MEASURE as MEASURE_NL
+from kpz_analytics.reporting.labels import NEED_DEFINITION as NEED_DEFINITION_NL
 from kpz_analytics.reporting.labels import SOURCE as SOURCE_NL
 from kpz_analytics.reporting.labels import age_group_label, labelled
 from kpz_analytics.reporting.publish import protect_prevalence, shown
@@ -62,10 +73,10 @@ from kpz_analytics.warehouse.connect import connect, extract_meta
 figures.setup(language)
 pd.set_option("display.max_rows", 200)
 params = CaseParams(years=tuple(years) if years else None, age_min=age_min, age_max=age_max,
-                    lookback=lookback, sources=tuple(sources) if sources else SOURCES)
+                    lookback=lookback, sources=tuple(sources) if sources else SOURCES, basis=basis)
 con = connect(warehouse)
 meta = extract_meta(con)
-result = P.compute_prevalence(con, params, progress=False)
+result = P.compute_prevalence(con, params, alpha=alpha, need_accuracy=need_accuracy or None, progress=False)
 con.close()
 if results_dir:
     P.write_results(result, Path(results_dir) / "prevalence")
@@ -73,6 +84,7 @@ published = protect_prevalence(result, threshold=threshold)
 T = published.tables  # what may be shown: hidden values missing, <column>_status beside them
 h = published.headline
 last = h["jaar"]
+conf = f"{100 * (1 - alpha):g}%"
 num = lambda x, d=0: figures.number(x, d, language)  # noqa: E731
 
 
@@ -87,7 +99,9 @@ def view(df, columns):
 
 
 display(provenance_block(meta, {"years": years, "age_min": age_min, "age_max": age_max, "lookback": lookback,
-                                "sources": sources, "threshold": threshold},
+                                "sources": sources, "basis": basis, "alpha": alpha,
+                                "need_accuracy": need_accuracy or "need_accuracy_synthetic_v1",
+                                "threshold": threshold},
                          result.metadata["definitions"] | {"standaardbevolking": "ESP 2013"},
                          language, threshold=threshold))
 
@@ -96,16 +110,24 @@ display(provenance_block(meta, {"years": years, "age_min": age_min, "age_max": a
 # ## Kernboodschap
 
 # %% tags=["summary"]
+if h["need_quoted"] == "corrected" and pd.notna(h["n_need"]):
+    need_text = (f"naar schatting **{num(h['n_need'])}** kinderen ({conf}-BI {num(h['need_ci_low'])}–"
+                 f"{num(h['need_ci_high'])}) hadden dat jaar behoefte aan palliatieve zorg "
+                 f"({num(h['n_need_flagged'])} gemarkeerd in de declaraties, gecorrigeerd voor misclassificatie)")
+elif pd.notna(h["n_need"]):
+    need_text = (f"**{num(h['n_need'])}** kinderen ({conf}-BI {num(h['need_ci_low'])}–{num(h['need_ci_high'])}) "
+                 "waren gemarkeerd als kind met behoefte aan palliatieve zorg (ruwe telling, niet gecorrigeerd "
+                 "voor misclassificatie: er zijn geen geldige PPV en sensitiviteit voor dit extract)")
+else:
+    need_text = "het aantal kinderen met behoefte aan palliatieve zorg is onderdrukt (te klein om te tonen)"
 if pd.notna(h["n_estimated"]):
     display(Markdown(
         f"In {last} leefden naar schatting **{num(h['n_estimated'])}** kinderen van {age_min}–{age_max} jaar met een "
-        f"levensbeperkende aandoening (95%-BI {num(h['ci_low'])}–{num(h['ci_high'])}); "
-        f"**{num(h['n_need'])}** ({num(h['need_ci_low'])}–{num(h['need_ci_high'])}) hadden dat jaar behoefte aan "
-        "palliatieve zorg."))
+        f"levensbeperkende aandoening ({conf}-BI {num(h['ci_low'])}–{num(h['ci_high'])}); {need_text}."))
 else:
     display(Markdown(f"In {last} waren **{num(h['n_llc_cases'])}** kinderen van {age_min}–{age_max} jaar met een "
                      "levensbeperkende aandoening zichtbaar in de declaraties (een schatting inclusief de kinderen "
-                     "die geen bron ziet, was niet te maken)."))
+                     f"die geen bron ziet, was niet te maken); {need_text}."))
 
 # %%
 display(Markdown(
@@ -118,7 +140,10 @@ display(Markdown(
     f"{result.metadata['lookback']} jaar ervoor door een bron zijn gezien en in {last} leefden en verzekerd waren "
     "(de tabellen hieronder; zo tellen ook kinderen mee die in het jaar zelf geen zorg declareerden).\n\n"
     f"Leeftijd {age_min}–{age_max} jaar op 1 juli; bronnen: "
-    f"{', '.join(SOURCE_NL.get(s_, s_) for s_ in result.metadata['sources'])}."))
+    f"{', '.join(SOURCE_NL.get(s_, s_) for s_ in result.metadata['sources'])}; basis: {BASIS_NL[basis]}. "
+    "Het getal voor behoefte aan palliatieve zorg in de kernboodschap is "
+    + ("het aantal gecorrigeerd voor misclassificatie (hieronder), niet het aantal gemarkeerde kinderen."
+       if h["need_quoted"] == "corrected" else "het aantal gemarkeerde kinderen (ruwe telling).")))
 
 # %% [markdown]
 # ## Beide maten per jaar
@@ -141,7 +166,7 @@ if by_year["jaar"].min() < 2023 <= by_year["jaar"].max():
     figures.mark_series_break(ax, 2023, "vanaf 2023: palliatieve\nzorgactiviteiten declarabel")
 ax.set_xlabel("jaar")
 ax.set_ylabel(f"per 10.000 kinderen ({age_min}–{age_max} jaar)")
-ax.set_title("Prevalentie per jaar met 95%-betrouwbaarheidsinterval")
+ax.set_title(f"Prevalentie per jaar met {conf}-betrouwbaarheidsinterval (behoefte: gemarkeerd, ruw)")
 figures.year_axis(ax)
 ax.yaxis.set_major_formatter(figures.number_axis(language))
 ax.set_ylim(bottom=0)
@@ -149,26 +174,78 @@ figures.legend_outside(ax)
 plt.show()
 
 # %% [markdown]
+# ## Behoefte aan palliatieve zorg: gemarkeerd en gecorrigeerd
+# Het gecorrigeerde aantal is gemarkeerd × PPV / sensitiviteit (sensitiviteit ten opzichte van
+# álle kinderen met behoefte, ook wie geen bron ziet). PPV en sensitiviteit komen uit een
+# geversioneerd bestand met hun herkomst; het interval neemt hun onzekerheid en die van de telling
+# mee. Vanaf 2023 staat er een tweede schatting naast, met de palliatieve zorgactiviteiten als extra
+# bron: beide schatten hetzelfde aantal. Alleen de jaartotalen worden gecorrigeerd; de tabellen
+# naar leeftijd, regio en diagnosegroep tonen gemarkeerde kinderen (ruw).
+
+# %%
+corr = T.get("palliative_need_corrected", pd.DataFrame())
+if not corr.empty:
+    display(fmt(view(corr, ["jaar", "definition", "flagged", "ppv", "sensitivity", "n_estimated", "ci_low",
+                            "ci_high", "rate_per_10000", "status"]), precision=2))
+    ok = corr[corr["n_estimated"].notna() & corr["status"].str.startswith("corrected")]
+    if not ok.empty:
+        fig, ax = plt.subplots(figsize=(9, 4))
+        for d, g in ok.groupby("definition"):
+            est = g["n_estimated"].astype(float)
+            ax.errorbar(g["jaar"], est, yerr=[est - g["ci_low"].astype(float), g["ci_high"].astype(float) - est],
+                        marker="o", capsize=3, label=f"gecorrigeerd: {NEED_DEFINITION_NL.get(d, d)}")
+        raw = corr[corr["definition"] == result.metadata["need_definition"]]
+        ax.plot(raw["jaar"], raw["flagged"].astype(float), marker="s", linestyle=":", label="gemarkeerd (ruw)")
+        if corr["jaar"].min() < 2023 <= corr["jaar"].max():
+            figures.mark_series_break(ax, 2023, "vanaf 2023: palliatieve\nzorgactiviteiten declarabel")
+        ax.set_xlabel("jaar")
+        ax.set_ylabel("aantal kinderen")
+        ax.set_title(f"Behoefte aan palliatieve zorg met {conf}-interval")
+        figures.year_axis(ax)
+        ax.yaxis.set_major_formatter(figures.number_axis(language))
+        ax.set_ylim(bottom=0)
+        figures.legend_outside(ax)
+        plt.show()
+    change = T.get("palliative_need_change", pd.DataFrame())
+    if not change.empty:
+        display(Markdown(f"Verandering ten opzichte van het jaar ervoor (gecorrigeerd aantal, {conf}-interval; "
+                         "verborgen waar een van beide jaren verborgen is):"))
+        display(fmt(view(change, ["definition", "jaar_from", "jaar_to", "change", "ci_low", "ci_high"]),
+                    precision=0))
+    else:
+        display(Markdown("Geen gecorrigeerde aantallen: " + "; ".join(sorted(set(corr["status"].astype(str))))))
+
+# %% [markdown]
 # ## Gezien en geschat totaal (capture–recapture)
 # Per jaar telt een kind mee in een bron als die bron het kind in dát jaar ziet (zonder
 # terugkijkperiode). Geschat per stratum (kinderen die op een dag van het jaar jonger dan 18 zijn,
 # en jongeren die het hele jaar 18 of ouder zijn, omdat intensieve kindzorg na de 18e verjaardag
-# niet bestaat; palliatieve zorgactiviteiten bestaan pas sinds 2023) en opgeteld.
+# niet bestaat; palliatieve zorgactiviteiten bestaan pas sinds 2023) en opgeteld. Het interval van
+# het totaal is het profielaannemelijkheidsinterval van de som; de opgetelde grenzen per stratum
+# (ruimer) staan ernaast. Laat de tabel van een stratum geen model toe, dan valt de schatting terug op
+# een eenvoudiger model of op de samengevoegde tabel, en de kolom status zegt dat.
 
 # %%
 cr = T.get("capture_recapture", pd.DataFrame())
 if not cr.empty:
-    display(fmt(view(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high"]), precision=0))
+    display(fmt(view(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high", "ci_low_summed",
+                          "ci_high_summed", "status"]), precision=0))
+    per = T.get("capture_recapture_strata", pd.DataFrame())
+    if not per.empty:
+        display(fmt(view(per, ["jaar", "stratum", "n_observed", "n_estimated", "ci_low", "ci_high", "status",
+                               "sources"]), precision=0))
     llc = by_year[by_year["measure"] == "llc"]
     fig, ax = plt.subplots(figsize=(9, 4))
     ax.fill_between(cr["jaar"], cr["ci_low"].astype(float), cr["ci_high"].astype(float), alpha=0.25,
-                    label="geschat totaal (95%-BI)")
+                    label=f"geschat totaal ({conf}-BI)")
     ax.plot(cr["jaar"], cr["n_estimated"], marker="o", label="geschat totaal")
     ax.plot(cr["jaar"], cr["n_observed"].astype(float), marker="s", label="gezien in het jaar")
     ax.plot(llc["jaar"], llc["n_cases"].astype(float), marker="^",
             label=f"gezien incl. terugkijkperiode ({result.metadata['lookback']} jaar)")
-    need = by_year[by_year["measure"] == "palliative_need"]
-    ax.plot(need["jaar"], need["n_cases"].astype(float), marker="v", label="behoefte aan palliatieve zorg")
+    need = corr[corr["definition"] == result.metadata["need_definition"]] if not corr.empty else corr
+    if not need.empty:
+        ax.plot(need["jaar"], need["n_estimated"].astype(float), marker="v",
+                label="behoefte aan palliatieve zorg (gecorrigeerd)")
     if cr["jaar"].min() < 2023 <= cr["jaar"].max():
         figures.mark_series_break(ax, 2023, "vanaf 2023: nieuwe bron\n(palliatieve zorgactiviteiten)")
     ax.set_xlabel("jaar")
@@ -200,7 +277,7 @@ for i, (measure, df) in enumerate(age_last.groupby("measure", sort=False)):
 ax.set_xticks(range(len(groups)), [age_group_label(g, age_min, age_max) for g in groups])
 ax.set_xlabel("leeftijdsgroep (jaren, op 1 juli)")
 ax.set_ylabel("per 10.000 kinderen")
-ax.set_title(f"Prevalentie naar leeftijd, {last} (95%-BI; ontbrekend: onderdrukt)")
+ax.set_title(f"Prevalentie naar leeftijd, {last} ({conf}-BI; behoefte ruw; ontbrekend: onderdrukt)")
 ax.yaxis.set_major_formatter(figures.number_axis(language))
 figures.legend_outside(ax)
 plt.show()
@@ -225,6 +302,44 @@ ax.set_title(f"Naar diagnosegroep, {last}")
 ax.xaxis.set_major_formatter(figures.number_axis(language))
 figures.legend_outside(ax)
 plt.show()
+
+# %% [markdown]
+# Gevoeligheid van de indeling: taaislijmziekte (E84) valt volgens het ICD-10-hoofdstuk onder
+# metabool; orgaansysteem-indelingen plaatsen haar onder luchtwegen. De tabel geeft per jaar hoeveel
+# kinderen dan van groep wisselen; de aantallen metabool en luchtwegen in die indeling zijn die van de
+# tabel hierboven min of plus deze kinderen (alleen de verschuivingen worden gepubliceerd, omdat twee
+# volledige tabellen naast elkaar een klein verschil zouden prijsgeven). Een groep die niet in de
+# tabel staat, verandert niet.
+
+# %%
+e84 = T.get("prevalence_e84_variant", pd.DataFrame())
+if not e84.empty:
+    e84_last = e84[e84["jaar"] == last]
+    display(fmt(view(e84_last, ["grouping", "measure", "diagnostic_group", "direction", "n_moved"])))
+
+# %% [markdown]
+# ## Andere definitie: complexe chronische aandoeningen (Feudtner, CCC v2)
+# Kinderen met een diagnosecode uit Feudtners lijst van complexe chronische aandoeningen (de
+# WHO-ICD-10-versie van ECHILD, alleen diagnosecodes), geteld zoals de LBA-codes in het ziekenhuis. De
+# overlap laat zien hoeveel kinderen onder beide definities vallen, tegenover alle LBA-kinderen en
+# tegenover de kinderen met een LBA-code in het ziekenhuis (de vergelijking van de twee codelijsten).
+# Op synthetische data zegt dat weinig: de generator plant geen CCC-aandoeningen buiten de LBA-codes.
+
+# %%
+ccc = T.get("prevalence_ccc", pd.DataFrame())
+if not ccc.empty:
+    display(fmt(view(ccc, ["jaar", "measure", "n_cases", "population", "rate_per_10000", "ci_low", "ci_high"])))
+for name in ("llc_ccc_overlap", "llc_ccc_overlap_hospital_code"):
+    ov = T.get(name, pd.DataFrame())
+    if ov.empty:
+        continue
+    ov = shown(ov).assign(maat=lambda d: d["measure"].map(lambda m: MEASURE_NL.get(m, m)))
+    piv = ov.pivot(index="jaar", columns="maat", values="n_cases")
+    order = [MEASURE_NL.get(m, m) for m in ov["measure"].drop_duplicates()]
+    display(fmt(piv[order].reset_index()))
+if h.get("tables_left_out"):
+    display(Markdown("Niet getoond (een cel die elders verborgen is, zou hier zichtbaar zijn): "
+                     + ", ".join(h["tables_left_out"]) + "."))
 
 # %% [markdown]
 # ## Regionaal (NIK-regio's en provincies)

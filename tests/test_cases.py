@@ -221,16 +221,37 @@ def test_sources_parameter(con):
 
 
 def test_palliative_need_markers(con):
+    """v2 (default): intensity markers, LLC found by a source that exists in every year."""
     t = C.find_cases(con, C.CaseParams())
-    need = t.cases[t.cases["palliative_need"]]
+    need = C.need_cases(t)
     got = sorted(zip(need["persoon_id"], need["jaar"]))
-    assert got == [("P1", 2020), ("P1", 2021), ("P4", 2021), ("P5", 2023), ("P7", 2021)]
+    # P5 (palliative activity only) and P7 (IKZ/MKV only) are not flagged under v2
+    assert got == [("P1", 2020), ("P1", 2021), ("P4", 2021)]
+    assert got == sorted(zip(*t.cases.loc[t.cases["palliative_need"], ["persoon_id", "jaar"]].T.values))
     df = t.cases.set_index(["persoon_id", "jaar"])
     assert df.loc[("P1", 2020), "mk_emergency_run"] == 1 and df.loc[("P1", 2019), "mk_emergency_run"] == 0
     assert df.loc[("P1", 2021), "mk_intensive_care"] == 1
     assert df.loc[("P4", 2021), "mk_death"] == 1
     assert df.loc[("P3", 2023), "mk_admission_run"] == 0
-    assert df.loc[("P7", 2021), "mk_ikz_mkv"] == 1
+    # P5 is an LLC case in 2023 only through the palliative source: not eligible under v2
+    assert df.loc[("P5", 2023), "need_base"] == False  # noqa: E712
+    assert df.loc[("P7", 2021), "need_gap"] == 0
+
+
+def test_need_definition_v1_and_plus_activity(con):
+    t1 = C.find_cases(con, C.CaseParams(need_definition="palliative_need_v1"))
+    got = sorted(zip(*C.need_cases(t1)[["persoon_id", "jaar"]].T.values))
+    assert got == [("P1", 2020), ("P1", 2021), ("P4", 2021), ("P5", 2023), ("P7", 2021)]
+    t = C.find_cases(con, C.CaseParams())
+    plus = C.need_flags(con, t, C.NEED_PLUS_ACTIVITY)
+    got = sorted(zip(*t.cases.loc[plus, ["persoon_id", "jaar"]].T.values))
+    # the 2023 activity flags P5 (and makes it eligible: palliative activity is one of its sources)
+    assert got == [("P1", 2020), ("P1", 2021), ("P4", 2021), ("P5", 2023)]
+    # a narrower lookback narrows eligibility too
+    plus0 = C.need_flags(con, t, C.NEED_PLUS_ACTIVITY, lookback=0)
+    assert sorted(zip(*t.cases.loc[plus0, ["persoon_id", "jaar"]].T.values)) == [("P5", 2023)]
+    v2_l0 = C.need_cases(t, 0)
+    assert len(v2_l0) == 0  # P1 (2020, 2021) and P4 (2021) are seen only through the lookback
 
 
 def test_diagnostic_groups_within_lookback(con):
@@ -248,7 +269,8 @@ def test_attrition_counts(con):
     assert a.loc["hospital_lines_icd10", "n_rows"] == 9
     assert a.loc["hospital_lines_llc", "n_rows"] == 7
     assert a.loc["age_range", "n_rows"] == 14 and a.loc["age_range", "n_persons"] == 6
-    assert a.loc["any_marker", "n_rows"] == 5
+    assert a.loc["need_sources", "n_rows"] == 13  # P5 2023 found by the palliative source only
+    assert a.loc["any_marker", "n_rows"] == 3
     assert a.loc["source_hospital_llc_code", "n_persons"] == 4  # P6 excluded (uninsured year)
 
 
@@ -282,7 +304,15 @@ def test_definitions_are_consistent():
         assert set(d["criterion"]) == {s}
     need = C.load_definition(C.NEED_DEFINITION)
     assert list(dict.fromkeys(need["criterion"])) == [
+        "intensive_care", "emergency_run", "admission_run", "death"]
+    assert C.definition_sources(need) == ("hospital_llc_code", "ikz_mkv", "wlz_severe")
+    v1 = C.load_definition("palliative_need_v1")
+    assert list(dict.fromkeys(v1["criterion"])) == [
         "palliative_activity", "intensive_care", "emergency_run", "admission_run", "ikz_mkv", "death"]
+    assert C.definition_sources(v1) == ()  # v1: the run's own sources
+    plus = C.load_definition(C.NEED_PLUS_ACTIVITY)
+    assert set(plus["criterion"]) == set(need["criterion"]) | {"palliative_activity"}
+    assert C.definition_sources(plus) == C.SOURCES
     assert isinstance(need, pd.DataFrame)
 
 
@@ -300,3 +330,27 @@ def test_groups_follow_the_lookback_not_the_widest_window(con):
     got = sorted((int(j), grp) for p, j, grp in g[g["persoon_id"] == "P10"].itertuples(index=False))
     assert got == [(2019, "neurology"), (2020, "neurology"), (2021, "neurology"),
                    (2022, "oncology"), (2023, "oncology")]
+
+
+def test_group_variant_e84_under_respiratory(con):
+    t = C.find_cases(con, C.CaseParams())
+    base = C.llc_groups(t)
+    var = C.llc_groups_variant(con, t, "e84_respiratory")
+    p2 = lambda g: sorted(g.loc[g["persoon_id"] == "P2", "diagnostic_group"])  # noqa: E731
+    assert p2(base) == ["metabolic"] and p2(var) == ["respiratory"]  # P2: E84.9 in 2022
+    others = lambda g: g[g["persoon_id"] != "P2"].reset_index(drop=True)  # noqa: E731
+    assert others(base).sort_values(["jaar", "persoon_id"]).values.tolist() == \
+        others(var).sort_values(["jaar", "persoon_id"]).values.tolist()
+    with pytest.raises(ParameterError, match="unknown diagnostic-group variant"):
+        C.llc_groups_variant(con, t, "e84_nowhere")
+
+
+def test_ccc_case_years(con):
+    ccc = C.codelist_case_years(con, C.CaseParams())
+    got = {p: sorted(g["jaar"].tolist()) for p, g in ccc.groupby("persoon_id")}
+    # G71.0, E84, C91, Q91.3 are CCC codes too; G80.1 (P9) is CCC but not LLC; P6's line falls in
+    # a year without insurance; P2 is 20 in 2023
+    assert got == {"P1": [2019, 2020, 2021], "P2": [2022], "P3": [2022, 2023], "P4": [2020, 2021],
+                   "P9": [2020, 2021, 2022]}
+    point = C.codelist_case_years(con, C.CaseParams(basis="point"))
+    assert 2021 not in set(point.loc[point["persoon_id"] == "P4", "jaar"])  # died 10 June 2021

@@ -49,14 +49,42 @@ def test_index_lists_every_codelist_file():
         assert row.file == f"{row.list_id}_v{row.version}.csv"
 
 
+NEED_DEFINITIONS = ["palliative_need_v1", C.NEED_DEFINITION, C.NEED_PLUS_ACTIVITY]
+# Feudtner CCC v2 as rendered by ECHILD (ccc_feudtner_v1): rows per group (556 rows, 545 codes).
+CCC_GROUP_COUNTS = {
+    "malignancy": 111, "neuro": 81, "metab": 70, "cardio": 68, "other_congen": 55, "gastro": 41,
+    "hema_imm": 38, "prem_neonatal": 33, "renal_urol": 21, "resp": 20, "misc": 18,
+}
+
+
 def test_definition_counts():
     counts = {name: len(C.load_definition(name)) for name in
-              [*C.SOURCE_DEFINITIONS.values(), C.NEED_DEFINITION]}
+              [*C.SOURCE_DEFINITIONS.values(), *NEED_DEFINITIONS]}
     assert counts == {"source_hospital_llc_code_v1": 1, "source_palliative_activity_v1": 1,
-                      "source_ikz_mkv_v1": 2, "source_wlz_severe_v1": 1, "palliative_need_v1": 8}
+                      "source_ikz_mkv_v1": 2, "source_wlz_severe_v1": 1, "palliative_need_v1": 8,
+                      "palliative_need_v2": 5, "palliative_need_plus_activity_v1": 6}
+    assert C.NEED_DEFINITION == "palliative_need_v2"
 
 
-@pytest.mark.parametrize("name", [*C.SOURCE_DEFINITIONS.values(), C.NEED_DEFINITION])
+def test_ccc_counts_per_group():
+    df = load_codelist("ccc_feudtner_v1")
+    assert len(df) == 556 and df["code_norm"].nunique() == 545
+    assert df["ccc_group"].value_counts().to_dict() == CCC_GROUP_COUNTS
+    assert (df["code"].str.replace(".", "", regex=False) == df["code_norm"]).all()
+    assert df["code_norm"].map(lambda c: bool(re.fullmatch(r"[A-Z][0-9]{2}[0-9A-Z]?", c))).all()
+    assert set(df["flag"]) == {"", "code_truncated"} and (df["flag"] == "code_truncated").sum() == 81
+
+
+def test_group_variants_reassign_listed_llc_codes_only():
+    v = load_codelist("llc_group_variants_v1")
+    llc = load_codelist("llc_fraser_v1").set_index("code_norm")
+    assert v[["variant", "code_norm", "diagnostic_group"]].values.tolist() == [
+        ["e84_respiratory", "E84", "respiratory"]]
+    assert set(v["code_norm"]) <= set(llc.index)
+    assert llc.loc["E84", "diagnostic_group"] == "metabolic"  # the chapter rule it departs from
+
+
+@pytest.mark.parametrize("name", [*C.SOURCE_DEFINITIONS.values(), *NEED_DEFINITIONS])
 def test_definitions_select_known_categories(name):
     d = C.load_definition(name)
     for row in d.itertuples():

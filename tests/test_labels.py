@@ -22,3 +22,17 @@ def test_labelled_translates_values_and_columns():
                                     "behoefte, zonder palliatieve zorgactiviteiten"]
     assert out["variant"].tolist() == ["alleen overlijden", "alle markers"]
     assert labels.labelled(df, ["measure"], language="en")["measure"].tolist() == ["llc", "palliative_need_consistent"]
+
+
+def test_issue15_labels():
+    assert labels.need_variant("definition palliative_need_v1").startswith("definitie behoefte v1")
+    assert labels.cr_status("pooled (stratum 18plus not identifiable)") == \
+        "samengevoegde tabel (stratum 18plus niet te schatten)"
+    assert labels.cr_status("not identifiable") == "niet te schatten uit de tabel"
+    df = pd.DataFrame({"definition": ["palliative_need_v2"], "basis": ["point"], "flagged": [5],
+                       "grouping": ["e84_respiratory"], "measure": ["ccc"]})
+    out = labels.labelled(df, ["definition", "basis", "flagged", "grouping", "measure"])
+    assert out.iloc[0].tolist() == [labels.NEED_DEFINITION["palliative_need_v2"], labels.BASIS["point"], 5,
+                                    "taaislijmziekte (E84) onder luchtwegen",
+                                    "complexe chronische aandoening (CCC, Feudtner)"]
+    assert "gemarkeerd in declaraties" in out.columns

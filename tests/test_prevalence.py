@@ -1,9 +1,12 @@
 """Prevalence tables on the hand-built warehouse of test_cases.py: exact counts, rates, strata.
 
-Expected case-years under the defaults (ages 0-19, lookback 2), derived by hand in test_cases:
-P1 2019-2021, P2 2022, P3 2022-2023, P4 2020-2021 (dies 2021), P5 2023, P7 2019-2023.
-Palliative need: P1 2020 (3 emergency visits), P1 2021 (IC), P4 2021 (death), P5 2023
-(palliative activity), P7 2021 (IKZ/MKV). Denominator: 100 per age × sex × province (2 provinces).
+Expected case-years under the defaults (ages 0-19, lookback 2, period basis), derived by hand in
+test_cases: P1 2019-2021, P2 2022, P3 2022-2023, P4 2020-2021 (dies 10 June 2021), P5 2023,
+P7 2019-2023. Palliative need (palliative_need_v2): P1 2020 (3 emergency visits), P1 2021 (IC),
+P4 2021 (death); P5 (palliative activity only) and P7 (IKZ/MKV only) are not flagged.
+Denominator (period basis): populatie, 100 per age × sex × province (2 provinces), plus the
+persons alive and insured in the year but not on 1 July: in 2021 P4 (died 10 June, boy, 9) and
+P5 (born September, girl, 0).
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_cases import build_fixture  # noqa: E402
 
 LLC_BY_YEAR = {2019: 2, 2020: 3, 2021: 3, 2022: 3, 2023: 3}
-NEED_BY_YEAR = {2019: 0, 2020: 1, 2021: 3, 2022: 0, 2023: 1}
+NEED_BY_YEAR = {2019: 0, 2020: 1, 2021: 2, 2022: 0, 2023: 0}
 POP = 20 * 2 * 2 * 100  # ages 0-19 × sexes × provinces × 100
+POP_BY_YEAR = {2019: POP, 2020: POP, 2021: POP + 2, 2022: POP, 2023: POP}
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +49,17 @@ def test_by_year_exact(result):
     for measure, expected in (("llc", LLC_BY_YEAR), ("palliative_need", NEED_BY_YEAR)):
         sub = t[t["measure"] == measure].set_index("jaar")
         assert sub["n_cases"].to_dict() == expected
-        assert (sub["population"] == POP).all()
+        assert sub["population"].to_dict() == POP_BY_YEAR
+        assert (sub["population_1july"] == POP).all()
+        pop = sub["population"].to_numpy()
         low, high = rates.poisson_ci(sub["n_cases"].to_numpy())
-        np.testing.assert_allclose(sub["ci_low"], low / POP * 10_000)
-        np.testing.assert_allclose(sub["ci_high"], high / POP * 10_000)
-        np.testing.assert_allclose(sub["rate_per_10000"], sub["n_cases"] / POP * 10_000)
+        np.testing.assert_allclose(sub["ci_low"], low / pop * 10_000)
+        np.testing.assert_allclose(sub["ci_high"], high / pop * 10_000)
+        np.testing.assert_allclose(sub["rate_per_10000"], sub["n_cases"] / pop * 10_000)
     assert t.set_index(["measure", "jaar"]).loc[("llc", 2020), "lookback_complete"] == False  # noqa: E712
     assert t.set_index(["measure", "jaar"]).loc[("llc", 2021), "lookback_complete"] == True  # noqa: E712
     for col in ("jaar", "measure", "n_cases", "population", "rate_per_10000", "ci_low", "ci_high",
-                "extract_id", "sources", "definitions"):
+                "extract_id", "run_sources", "definitions", "basis"):
         assert col in t.columns
 
 
@@ -69,7 +75,11 @@ def test_by_age_group_and_sex(result):
     s = result.tables["prevalence_by_sex"]
     v = s[(s["measure"] == "llc") & (s["geslacht"] == "V")].set_index("jaar")["n_cases"]
     assert v.to_dict() == {2019: 1, 2020: 1, 2021: 1, 2022: 2, 2023: 3}  # P7, P3, P5
-    assert (s["population"] == POP / 2).all()
+    pop = s[s["measure"] == "llc"].set_index(["jaar", "geslacht"])["population"]
+    assert pop[(2021, "M")] == POP / 2 + 1 and pop[(2021, "V")] == POP / 2 + 1  # P4, P5
+    assert pop[(2022, "M")] == POP / 2
+    ag = a[a["measure"] == "llc"].set_index(["jaar", "age_group"])["population"]
+    assert ag[(2021, "<1")] == 401 and ag[(2021, "5-9")] == 2001 and ag[(2022, "<1")] == 400
 
 
 def test_by_region(result):
@@ -87,8 +97,24 @@ def test_by_diagnostic_group(result):
     assert llc[(2021, P.NO_CODE_GROUP)] == 1                     # P7: Wlz and IKZ only
     assert llc[(2023, "oncology")] == 1 and llc[(2023, P.NO_CODE_GROUP)] == 2  # P5, P7
     assert llc[(2022, "metabolic")] == 1
-    assert (d["population"] == POP).all()
+    assert d.groupby("jaar")["population"].first().to_dict() == POP_BY_YEAR
     assert len(set(d["diagnostic_group"])) == 12
+
+
+def test_diagnostic_group_variant_and_ccc(result):
+    v = result.tables["prevalence_by_diagnostic_group_variants"]
+    llc = v[(v["measure"] == "llc") & (v["grouping"] == "e84_respiratory")].set_index(
+        ["jaar", "diagnostic_group"])["n_cases"]
+    assert llc[(2022, "metabolic")] == 0 and llc[(2022, "respiratory")] == 1  # P2's E84.9
+    ccc = result.tables["prevalence_ccc"].set_index("jaar")
+    assert ccc["n_cases"].to_dict() == {2019: 1, 2020: 3, 2021: 3, 2022: 3, 2023: 1}
+    o = result.tables["llc_ccc_overlap"]
+    allsrc = o[o["llc_definition"] == "llc_all_sources"].set_index("jaar")
+    assert allsrc.loc[2020, ["n_llc", "n_ccc", "n_both", "n_llc_only", "n_ccc_only"]].tolist() == [3, 3, 2, 1, 1]
+    assert allsrc.loc[2023, ["n_both", "n_llc_only", "n_ccc_only"]].tolist() == [1, 2, 0]
+    coded = o[o["llc_definition"] == "llc_hospital_code"].set_index("jaar")
+    # P7 (Wlz, IKZ) and P5 (palliative activity) have no LLC code: not in the coded LLC cases
+    assert coded.loc[2023, ["n_llc", "n_both"]].tolist() == [1, 1]
 
 
 def test_deaths_among_cases(result):
@@ -120,26 +146,32 @@ def test_standardised_rates(result):
 
 def test_trend_uses_complete_years(result):
     t = result.tables["prevalence_trend"]
-    # the consistent-source need series (3, 0, 0) is too degenerate for a trend: noted, not fitted
-    assert set(t["measure"]) == {"llc", "palliative_need", "llc_consistent"}
-    assert any("palliative_need_consistent: not estimable" in w for w in result.warnings)
+    # v2 has no 2023 marker, so there is no separate consistent need series; the need series
+    # (2, 0, 0) is too degenerate for a trend: noted, not fitted
+    assert set(t["measure"]) == {"llc", "llc_consistent"}
+    assert any("trend palliative_need: not estimable" in w for w in result.warnings)
     assert (t["years"] == "2021-2023").all()
     # without palliative activities P5 (found only by them in 2023) drops out: 3, 3, 2
     cons = t[t["measure"] == "llc_consistent"].iloc[0]
     assert cons["apc"] < 0
     llc = t[t["measure"] == "llc"].iloc[0]
-    assert llc["apc"] == pytest.approx(0.0, abs=1e-6)  # 3, 3, 3 cases on a constant population
+    # 3, 3, 3 cases on 8002, 8000, 8000 persons (period basis): a rise of about 0.0125 % a year
+    assert llc["apc"] == pytest.approx(100 * (8002 / 8000) ** 0.5 - 100, abs=2e-3)
 
 
 def test_need_sensitivity(result):
     s = result.tables["palliative_need_sensitivity"].set_index(["variant", "jaar"])
-    assert s.loc[("all markers", 2021), "n_cases"] == 3
+    assert s.loc[("all markers", 2021), "n_cases"] == 2
     assert s.loc[("only death", 2021), "n_cases"] == 1
-    assert s.loc[("without ikz_mkv", 2021), "n_cases"] == 2
+    assert s.loc[("without death", 2021), "n_cases"] == 1
+    # the whole v1 definition (IKZ/MKV presence, palliative activity) and v2 plus the activities
+    assert s.loc[("definition palliative_need_v1", 2021), "n_cases"] == 3  # + P7 (IKZ/MKV)
+    assert s.loc[("definition palliative_need_v1", 2023), "n_cases"] == 1  # P5
+    assert s.loc[("definition palliative_need_plus_activity_v1", 2023), "n_cases"] == 1
     # emergency_run threshold 3 halved to 1: P1's two visits in 2019 then count
     assert s.loc[("emergency_run >= 1 (default 3)", 2019), "n_cases"] == 1
     assert s.loc[("emergency_run >= 6 (default 3)", 2020), "n_cases"] == 0
-    assert s.loc[("all markers", 2021), "share_of_llc"] == 1.0
+    assert s.loc[("all markers", 2021), "share_of_llc"] == pytest.approx(2 / 3)
 
 
 def test_attrition_and_design_check(result):
@@ -155,15 +187,22 @@ def test_attrition_and_design_check(result):
 class _FakeResult:
     def __init__(self, table, sources):
         self.n_observed = int(table["n"].sum())
-        self.n_unseen = float(len(sources))           # a marker that says which sources were used
-        self.n_estimated = self.n_observed + self.n_unseen
-        self.ci_low, self.ci_high = self.n_estimated - 1, self.n_estimated + 2
-        self.model = "[" + "][".join(sources) + "]"
         self.sources = list(sources)
         self.warnings = []
+        if len(sources) < 2:  # as the real module: fewer than 2 sources that saw anyone
+            self.status, self.model = "not identifiable", "not identifiable"
+            self.n_unseen = self.n_estimated = self.ci_low = self.ci_high = float("nan")
+        else:
+            self.status = "estimated"
+            self.n_unseen = float(len(sources))           # a marker that says which sources were used
+            self.n_estimated = self.n_observed + self.n_unseen
+            self.ci_low, self.ci_high = self.n_estimated - 1, self.n_estimated + 2
+            self.model = "[" + "][".join(sources) + "]"
+        self.fallback = ""
         self.models = pd.DataFrame({"model": [self.model], "df": [1], "deviance": [0.0],
                                     "aic": [1.0], "bic": [1.0], "n_estimated": [self.n_estimated],
-                                    "n_params": [len(sources) + 1], "unstable": [False]})
+                                    "n_params": [len(sources) + 1], "unstable": [False],
+                                    "selected": [True]})
 
 
 def _fake_cr_module():
@@ -172,17 +211,24 @@ def _fake_cr_module():
     def membership_table(flags):
         return flags.value_counts().rename("n").reset_index()
 
-    def estimate(table, sources=None, criterion="aic", alpha=0.05, model=None):
+    def estimate_identifiable(table, sources=None, criterion="full", alpha=0.05):
         srcs = [c for c in table.columns if c != "n" and (table[c] * table["n"]).sum() > 0]
         return _FakeResult(table, srcs)
 
-    mod.membership_table, mod.estimate = membership_table, estimate
+    def combine_strata(results, alpha=0.05):  # transparent: plain sums, marked by +0.5 on the bounds
+        return types.SimpleNamespace(
+            n_estimated=sum(r.n_estimated for r in results),
+            ci_low=sum(r.ci_low for r in results) - 0.5, ci_high=sum(r.ci_high for r in results) + 0.5,
+            ci_low_summed=sum(r.ci_low for r in results), ci_high_summed=sum(r.ci_high for r in results))
+
+    mod.membership_table, mod.estimate_identifiable = membership_table, estimate_identifiable
+    mod.combine_strata = combine_strata
     return mod
 
 
 @pytest.fixture()
 def fake_cr(monkeypatch):
-    """Replace capture_recapture by a transparent fake (tests the stratify-and-sum logic only)."""
+    """Replace capture_recapture by a transparent fake (tests the stratify-and-combine logic only)."""
     from kpz_analytics import methods
     fake = _fake_cr_module()
     monkeypatch.setitem(sys.modules, "kpz_analytics.methods.capture_recapture", fake)
@@ -190,19 +236,29 @@ def fake_cr(monkeypatch):
     return fake
 
 
-def test_capture_recapture_strata_summed(fake_cr):
+def test_capture_recapture_strata_combined_or_pooled(fake_cr):
     con = build_fixture()
     table = C.find_cases(con, C.CaseParams())
     totals, per, models = P.capture_recapture_by_year(table, progress=False)
     per = per.set_index(["jaar", "stratum"])
-    # 2022: P2 (19, hospital) and P3 (18, hospital) are 18+ all year; P7 (Wlz) is under 18
-    assert per.loc[(2022, "18plus"), "n_observed"] == 2 and per.loc[(2022, "under18"), "n_observed"] == 1
-    assert per.loc[(2022, "18plus"), "model"] == "[hospital_llc_code]"
     tot = totals.set_index("jaar")
-    assert tot.loc[2022, "n_observed"] == 3
-    assert tot.loc[2022, "n_estimated"] == per.loc[2022, "n_estimated"].sum()
-    assert tot.loc[2022, "ci_low"] == per.loc[2022, "ci_low"].sum()
-    assert tot.loc[2022, "ci_high"] == per.loc[2022, "ci_high"].sum()
+    # 2020: P7 (Wlz) and P4 (hospital code, aged 8) under 18; IKZ/MKV saw nobody and is left out
+    assert per.loc[(2020, "under18"), "sources"] == "hospital_llc_code,wlz_severe"
+    assert per.loc[(2020, "18plus"), "status"] == "nobody seen"
+    assert tot.loc[2020, "status"] == "strata combined"
+    assert tot.loc[2020, "n_estimated"] == per.loc[(2020, "under18"), "n_estimated"]
+    assert tot.loc[2020, "ci_low"] == per.loc[(2020, "under18"), "ci_low"] - 0.5  # combine_strata
+    assert tot.loc[2020, "ci_low_summed"] == per.loc[(2020, "under18"), "ci_low"]
+    # 2022: P2 (19) and P3 (18) seen by the hospital source only, P7 (under 18) by Wlz only ->
+    # neither stratum is identifiable, and neither is reported as zero unseen; the total comes
+    # from the pooled table (hospital + Wlz)
+    assert per.loc[(2022, "18plus"), "n_observed"] == 2 and per.loc[(2022, "under18"), "n_observed"] == 1
+    assert per.loc[(2022, "18plus"), "status"] == "not identifiable"
+    assert np.isnan(per.loc[(2022, "18plus"), "n_estimated"])
+    assert per.loc[(2022, "18plus"), "sources"] == "hospital_llc_code"  # what the stratum used
+    assert per.loc[(2022, "under18"), "sources"] == "wlz_severe"
+    assert tot.loc[2022, "status"] == "pooled (stratum under18, 18plus not identifiable)"
+    assert tot.loc[2022, "n_observed"] == 3 and tot.loc[2022, "n_estimated"] == 3 + 2
     # 2021: in-year only (P1 seen through the lookback is not in the membership table)
     assert tot.loc[2021, "n_observed"] == 1
     assert per.loc[(2021, "under18"), "sources"] == "ikz_mkv,wlz_severe"
@@ -212,14 +268,51 @@ def test_capture_recapture_strata_summed(fake_cr):
 
 def test_headline_sentences(fake_cr):
     con = build_fixture()
-    res = P.compute_prevalence(con, C.CaseParams(), cr_by_age=False, sensitivity=False, progress=False)
+    res = P.compute_prevalence(con, C.CaseParams(), cr_by_age=False, sensitivity=False,
+                               headline_year=2021, progress=False)
     h = res.headline
-    assert h["jaar"] == 2023 and h["n_need"] == 1
-    assert h["sentence_en"].startswith("In 2023 an estimated ")
+    assert h["jaar"] == 2021 and h["n_need_flagged"] == 2
+    assert h["sentence_en"].startswith("In 2021 an estimated ")
     assert "children aged 0–19 lived with a life-limiting condition" in h["sentence_en"]
-    assert "1 (0–6) needed palliative care" in h["sentence_en"]
-    assert "levensbeperkende aandoening" in h["sentence_nl"]
-    assert h["n_observed"] == res.tables["capture_recapture"].set_index("jaar").loc[2023, "n_observed"]
+    # the fixture is not a synthetic extract: the synthetic accuracy parameters do not apply,
+    # so the headline quotes the raw count and says so
+    assert h["need_quoted"].startswith("flagged (raw count")
+    assert "2 (95% CI 0–7) were flagged as needing palliative care (raw count, not corrected" in h["sentence_en"]
+    assert "95%-BI" in h["sentence_nl"] and "levensbeperkende aandoening" in h["sentence_nl"]
+    assert "; 2 (95%-BI 0–7) kinderen waren gemarkeerd als kind met behoefte" in h["sentence_nl"]
+    assert h["n_observed"] == res.tables["capture_recapture"].set_index("jaar").loc[2021, "n_observed"]
+    corr = res.tables["palliative_need_corrected"]
+    assert corr["n_estimated"].isna().all() and corr["status"].str.contains("do not apply to fixture-1").all()
+    assert any("need not corrected" in w for w in res.warnings)
+    # the confidence level follows alpha
+    res90 = P.compute_prevalence(con, C.CaseParams(), cr_by_age=False, sensitivity=False, alpha=0.1,
+                                 headline_year=2021, progress=False)
+    assert "(90% CI " in res90.headline["sentence_en"] and "95%" not in res90.headline["sentence_en"]
+    assert "(90%-BI " in res90.headline["sentence_nl"]
+    con.close()
+
+
+def test_headline_quotes_the_corrected_need(fake_cr, tmp_path):
+    """With accuracy parameters that apply, the headline quotes the corrected count."""
+    from kpz_analytics.analyses import palliative_need as NEED
+
+    rows = [dict(definition=C.NEED_DEFINITION, parameter=par, basis="period", age_min=0, age_max=19,
+                 lookback=2, years_available=ya, need_sources="hospital_llc_code+ikz_mkv+wlz_severe",
+                 year_from="", year_to="", numerator=num, denominator=100, applies_to="any",
+                 source="test") for ya in (0, 1, 2) for par, num in (("ppv", 90), ("sensitivity", 50))]
+    path = tmp_path / "acc.csv"
+    pd.DataFrame(rows)[NEED.ACCURACY_COLUMNS].to_csv(path, index=False)
+    con = build_fixture()
+    res = P.compute_prevalence(con, C.CaseParams(), cr_by_age=False, sensitivity=False,
+                               headline_year=2021, need_accuracy=path, progress=False)
+    h = res.headline
+    assert h["n_need"] == pytest.approx(2 * 0.9 / 0.5) and h["need_quoted"].startswith("corrected")
+    assert "an estimated 4 (95% CI" in h["sentence_en"] and "2 flagged in claims, corrected" in h["sentence_en"]
+    assert "; naar schatting 4 (95%-BI" in h["sentence_nl"]
+    assert "kinderen hadden palliatieve zorg nodig (2 gemarkeerd" in h["sentence_nl"]
+    corr = res.tables["palliative_need_corrected"].set_index("jaar")
+    assert corr.loc[2021, "n_estimated"] == pytest.approx(3.6)
+    assert len(res.tables["palliative_need_change"]) == 4
     con.close()
 
 
@@ -242,7 +335,9 @@ def test_cli_writes_tables(warehouse_file, tmp_path, fake_cr):
     for name in ("prevalence_by_year", "prevalence_by_age_group", "prevalence_by_sex",
                  "prevalence_by_province", "prevalence_by_nik_region", "prevalence_by_diagnostic_group",
                  "prevalence_standardised", "prevalence_trend", "deaths_among_cases", "attrition",
-                 "capture_recapture", "capture_recapture_models", "palliative_need_sensitivity"):
+                 "capture_recapture", "capture_recapture_models", "palliative_need_sensitivity",
+                 "palliative_need_corrected", "palliative_need_change", "prevalence_ccc",
+                 "llc_ccc_overlap", "prevalence_by_diagnostic_group_variants"):
         assert (out / f"{name}.csv").exists(), name
     by_year = pd.read_csv(out / "prevalence_by_year.csv")
     assert sorted(by_year["jaar"].unique()) == [2020, 2021, 2022, 2023]
@@ -303,7 +398,9 @@ def test_end_to_end_through_ingest(tmp_path):
     assert t.loc[("llc", 2020), "n_cases"] == 2 and t.loc[("llc", 2021), "n_cases"] == 3
     assert t.loc[("palliative_need", 2020), "n_cases"] == 0
     assert t.loc[("palliative_need", 2021), "n_cases"] == 2      # p1 IC day, p3 death
-    assert t.loc[("llc", 2021), "population"] == 40_000
+    # period basis: populatie (40,000) plus p3, alive and insured in 2021 but dead before 1 July
+    assert t.loc[("llc", 2021), "population"] == 40_001
+    assert t.loc[("llc", 2021), "population_1july"] == 40_000
     cases = r.case_table.cases.set_index(["persoon_id", "jaar"])
     assert cases.loc[("p1", 2021), "mk_intensive_care"] == 1 and cases.loc[("p3", 2021), "mk_death"] == 1
     assert cases.loc[("p2", 2020), "src_wlz_severe"] == 1 and cases.loc[("p3", 2021), "src_ikz_mkv"] == 1
@@ -324,3 +421,16 @@ def test_cases_without_denominator_warn():
     with pytest.warns(rates.RateWarning, match="1 cases fall in strata without population"):
         out = prevalence._rate_table(frames, denom, ["nik_region"], 0.05)
     assert out.loc[out["nik_region"] == "Utrecht", "rate_per_10000"].item() == 10.0
+
+
+def test_cli_basis_and_need_accuracy_options(warehouse_file, tmp_path, fake_cr):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["prevalence", str(warehouse_file), "--out", str(out), "--basis", "point"])
+    assert r.exit_code == 0, r.output
+    by_year = pd.read_csv(out / "prevalence_by_year.csv")
+    assert (by_year["basis"] == "point").all() and (by_year["population"] == POP).all()
+    bad = CliRunner().invoke(app, ["prevalence", str(warehouse_file), "--out", str(out),
+                                   "--need-accuracy", str(tmp_path / "missing.csv")])
+    assert bad.exit_code == 2 and "does not exist" in bad.output
+    bad = CliRunner().invoke(app, ["prevalence", str(warehouse_file), "--out", str(out), "--basis", "mid"])
+    assert bad.exit_code == 2 and "basis must be one of period, point" in bad.output

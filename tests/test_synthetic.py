@@ -321,3 +321,88 @@ def test_population_design_passes_ingest_without_quarantine(tmp_path):
     finally:
         con.close()
     assert got and got == {p for p, _ in _truth_captures(ext, "hospital_llc_code")}
+
+
+# --------------------------------------------------------------------------- capture scenarios
+def _is_pairwise_loglinear(patterns, prob):
+    """Deviance and N_hat / N of the all-two-way log-linear model fitted to exact probabilities
+    (as counts out of N = 10^6), and the unseen share."""
+    import warnings
+
+    from kpz_analytics.methods.capture_recapture import estimate
+
+    from kpz_analytics.synthetic.conditions import SOURCES
+    cols = [s for j, s in enumerate(SOURCES) if patterns[:, j].any()]
+    df = pd.DataFrame(patterns, columns=SOURCES)[cols].assign(n=prob * 1e6)
+    df = df.groupby(cols, as_index=False)["n"].sum()
+    df = df[df[cols].sum(axis=1) > 0].assign(n=lambda d: d["n"].round())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = estimate(df, criterion="aic")
+        models = res.models
+        top = models.loc[models["n_params"].idxmax(), "model"]
+        fit = estimate(df, model=top)
+    dev = float(fit.models.loc[fit.models["selected"], "deviance"].iloc[0])
+    p0 = float(prob[patterns.sum(axis=1) == 0].sum())
+    return dev, fit.n_estimated / 1e6, p0
+
+
+def test_base_sources_do_not_depend_on_the_2023_source():
+    from kpz_analytics.synthetic.conditions import SOURCES, pattern_probabilities
+
+    for under18 in (True, False):
+        pre, p_pre = pattern_probabilities(False, under18)
+        post, p_post = pattern_probabilities(True, under18)
+        for j, s in enumerate(SOURCES):
+            if s == "palliative_activity":
+                continue
+            assert p_pre[pre[:, j] == 1].sum() == pytest.approx(p_post[post[:, j] == 1].sum(), abs=1e-12)
+        # the joint 4-source (3-source from 18) distribution stays pairwise log-linear:
+        # the all-two-way model recovers N exactly (deviance 0 up to rounding)
+        dev, n_hat, _ = _is_pairwise_loglinear(post, p_post)
+        assert dev < 0.5 and n_hat == pytest.approx(1.0, abs=1e-4)  # counts rounded at 10^6
+
+
+def test_heterogeneous_scenario_is_not_pairwise_loglinear():
+    from kpz_analytics.synthetic import parameters as SP
+    from kpz_analytics.synthetic.conditions import pattern_probabilities
+
+    share = SP.HETEROGENEITY["share"]
+    for post in (False, True):
+        p0, q0 = pattern_probabilities(post, True, "heterogeneous", 0)
+        p1, q1 = pattern_probabilities(post, True, "heterogeneous", 1)
+        assert (p0 == p1).all()
+        assert q1[p1.sum(axis=1) == 0].sum() < q0[p0.sum(axis=1) == 0].sum()  # class 1 is seen more
+        dev, n_hat, _ = _is_pairwise_loglinear(p0, (1 - share) * q0 + share * q1)
+        # four sources: the all-two-way model no longer fits (with three it is saturated)
+        assert dev > 10 or not post
+        assert n_hat < 0.95  # heterogeneity: capture-recapture underestimates N
+
+
+def test_time_varying_scenario_drifts_one_source():
+    from kpz_analytics.synthetic.conditions import SOURCES, pattern_probabilities
+
+    j = SOURCES.index("hospital_llc_code")
+    caps = [pattern_probabilities(False, True, "time_varying", 0, y) for y in (2019, 2021, 2024)]
+    hosp = [q[p[:, j] == 1].sum() for p, q in caps]
+    assert hosp[0] < hosp[1] < hosp[2]
+    # the other sources' main effects do not drift; their marginal capture moves only through
+    # their interactions with the drifting source (here via IKZ/MKV)
+    w = SOURCES.index("wlz_severe")
+    wlz = [q[p[:, w] == 1].sum() for p, q in caps]
+    assert abs(wlz[2] - wlz[0]) < 0.05 * (hosp[2] - hosp[0])
+
+
+def test_capture_scenario_option(tmp_path):
+    kw = dict(seed=3, design="population", scale=0.002, years=(2022, 2024), progress=False)
+    m = write_extract(tmp_path / "h", capture_scenario="heterogeneous", **kw)
+    assert m["extract_id"].endswith("-heterogeneous")
+    truth = json.loads((tmp_path / "h" / "_truth" / "truth.json").read_text())
+    assert truth["capture_model"]["scenario"] == "heterogeneous"
+    py = pd.read_csv(tmp_path / "h" / "_truth" / "person_year.csv", dtype={"persoon_id": str})
+    # basis columns: on 1 July implies counted in the year; no palliative capture before 2023
+    assert (py.loc[py["alive_insured_1july"] == 1, "alive_insured"] == 1).all()
+    assert (py.loc[py["jaar"] < 2023, "captured_palliative_activity"].fillna(0) == 0).all()
+    assert (py.loc[py["under18_in_year"] == 0, "captured_ikz_mkv"].fillna(0) == 0).all()
+    with pytest.raises(KpzError, match="unknown capture scenario"):
+        write_extract(tmp_path / "x", capture_scenario="wobbly", **kw)

@@ -2,8 +2,10 @@
 -- Grain: one row per person × calendar year of the extract period in which the person is alive
 --        and insured on at least one day (an mart_insured_period overlaps the year).
 -- Columns: persoon_id, jaar, leeftijd, age_group, geslacht, provincie_code, nik_region,
---          in_steekproef, insured_days, under18_in_year (alive and insured on a day of the year
---          before the 18th birthday: the capture-recapture stratum), died_in_year
+--          in_steekproef, insured_days, insured_1july (alive and insured on 1 July of the year:
+--          the point-prevalence basis, as populatie counts), under18_in_year (alive and insured
+--          on a day of the year before the 18th birthday: the capture-recapture stratum),
+--          died_in_year
 --
 -- Plan
 --   1. Expand every insured period (already clipped to the period and to death) to the calendar
@@ -46,12 +48,14 @@ period_days as (
             'day',
             greatest(begindatum, make_date(cast(jaar as integer), 1, 1)),
             least(einddatum, make_date(cast(jaar as integer), 12, 31))
-        ) + 1 as days
+        ) + 1 as days,
+        make_date(cast(jaar as integer), 7, 1) between begindatum and einddatum as on_1july
     from period_years
 ),
 
 person_year as (
-    select persoon_id, jaar, sum(days) as insured_days, min(first_day) as first_insured_day
+    select persoon_id, jaar, sum(days) as insured_days, min(first_day) as first_insured_day,
+        bool_or(on_1july) as insured_1july
     from period_days
     group by persoon_id, jaar
 ),
@@ -69,6 +73,7 @@ aged as (
         p.nik_region,
         p.in_steekproef,
         py.insured_days,
+        py.insured_1july,
         -- IKZ/MKV exists only before the 18th birthday (15th of the birth month + 18 years)
         py.first_insured_day < make_date(year(p.geboortemaand) + 18, month(p.geboortemaand), 15)
             as under18_in_year,
@@ -97,6 +102,7 @@ final as (
         nik_region,
         in_steekproef,
         cast(insured_days as integer) as insured_days,
+        insured_1july,
         under18_in_year,
         died_in_year
     from aged

@@ -92,6 +92,8 @@ def synth(
     scale: float = typer.Option(1.0, help="Population scale: 1 = national (about 3.8 million aged 0-19)."),
     years: str = typer.Option("2015-2024", help="Calendar years covered, e.g. 2015-2024."),
     faults: bool = typer.Option(False, "--faults", help="Sprinkle malformed rows of every quarantine reason."),
+    capture_scenario: str = typer.Option(
+        "base", help="Capture model: base, heterogeneous or time_varying (validation scenarios)."),
 ) -> None:
     """Write a synthetic spec-v1 extract with planted truth in OUT/_truth/."""
     period = _run(_parse_years, years)
@@ -99,7 +101,7 @@ def synth(
 
     manifest = _run(
         write_extract, out, seed=seed, design=design, fmt=format, scale=scale,
-        years=period, faults=faults,
+        years=period, faults=faults, capture_scenario=capture_scenario,
     )
     typer.echo(f"wrote extract {manifest['extract_id']} to {out}")
 
@@ -187,6 +189,12 @@ def prevalence(
         "palliative_activity,ikz_mkv,wlz_severe)."),
     criterion: str = typer.Option(
         "full", help="Capture-recapture model: full (all two-way interactions, default), or selection by aic or bic."),
+    basis: str = typer.Option(
+        "period", help="Counting basis of numerator and denominator: period (alive and insured on a day "
+        "of the year, default) or point (on 1 July, as populatie)."),
+    need_accuracy: Optional[Path] = typer.Option(
+        None, help="CSV with PPV and sensitivity of the need definitions from a validation sample "
+        "(default: the synthetic calibration, which applies to synthetic extracts only)."),
 ) -> None:
     """LLC prevalence and need for palliative care per year, with capture-recapture."""
     from .cohorts.cases import SOURCES, CaseParams
@@ -197,9 +205,10 @@ def prevalence(
         years=_run(_parse_years, years) if years else None, age_min=age_min, age_max=age_max,
         lookback=lookback,
         sources=tuple(s.strip() for s in sources.split(",") if s.strip()) if sources else SOURCES,
+        basis=basis,
     )
     _run(params.check)  # before the warehouse is opened: a bad parameter is named first
-    result = _run(run_prevalence, warehouse, out, params, criterion=criterion)
+    result = _run(run_prevalence, warehouse, out, params, criterion=criterion, need_accuracy=need_accuracy)
     for note in result.warnings:
         typer.echo(f"note: {note}", err=True)
     typer.echo(result.headline["sentence_en"])

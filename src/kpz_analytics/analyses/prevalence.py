@@ -3,14 +3,21 @@
 Two numbers that are often confused (``shared/domain-primer.md``), each with its own versioned
 definition (``cohorts/cases.py``, ``docs/prevalence.md``):
 
-* ``measure = "llc"`` — children alive and insured in year Y, aged ``age_min``–``age_max`` on
-  1 July, seen by a case-finding source in Y or the ``lookback`` preceding years;
-* ``measure = "palliative_need"`` — LLC cases with a marker of an unstable, deteriorating or
-  dying phase in Y itself (``codelists/palliative_need_v1.csv``).
+* ``measure = "llc"`` — children alive and insured in year Y (``period`` basis, default: on at
+  least one day of Y; ``point`` basis: on 1 July of Y), aged ``age_min``–``age_max`` on 1 July,
+  seen by a case-finding source in Y or the ``lookback`` preceding years;
+* ``measure = "palliative_need"`` — the raw count of LLC cases flagged by the need definition
+  (``codelists/palliative_need_v2.csv``: a marker of an unstable, deteriorating or dying phase in
+  Y itself); ``palliative_need_corrected`` holds the count corrected for misclassification with
+  its interval (``analyses/palliative_need.py``), which the headline quotes.
 
+Numerator and denominator share one basis (``docs/prevalence.md``): on the ``point`` basis the
+denominator is ``mart_denominator`` (``populatie``: persons insured on 1 July); on the ``period``
+basis it is ``populatie`` plus the persons alive and insured on a day of Y but not on 1 July
+(born after 1 July, died or emigrated before it, arrived after it), counted in the extract (a
+``cohort_sample`` extract: the selection in full, the random sample divided by its fraction).
 Counts come from the full case selection of the extract (for a ``cohort_sample`` extract every
-person seen by a selection source is delivered, so counts are national); denominators come from
-``mart_denominator`` (``populatie``: persons insured on 1 July), never from counting persons.
+person seen by a selection source is delivered, so counts are national).
 The random comparison sample (``in_steekproef``) is not used for counting; ``design_check``
 uses it to check that the extract and its denominators agree.
 
@@ -34,6 +41,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from ..cohorts import cases as C
+from . import palliative_need as NEED
 from ..errors import KpzError, ParameterError
 from ..methods import rates
 from ..refdata import index as codelist_index
@@ -64,6 +72,8 @@ CR_AGE_GROUPS = (
     ("15-19 18plus", lambda d: d["leeftijd"].between(15, 19) & ~d["under18_in_year"].astype(bool)),
     ("20+", lambda d: d["leeftijd"] >= 20),
 )
+#: Whole need definitions reported beside the run's own in the sensitivity table.
+ALTERNATIVE_NEED_DEFINITIONS = ("palliative_need_v1", "palliative_need_plus_activity_v1")
 DIAGNOSTIC_GROUPS = ("congenital", "oncology", "neurology", "haematology", "respiratory",
                      "perinatal", "genitourinary", "metabolic", "circulatory",
                      "gastrointestinal", "other")
@@ -99,18 +109,41 @@ class PrevalenceResult:
 
 # --------------------------------------------------------------------------- denominators
 def denominators(con: duckdb.DuckDBPyConnection, params: C.CaseParams, by=()) -> pd.DataFrame:
-    """Population insured on 1 July (``mart_denominator``) per year and ``by`` columns.
+    """Denominator of the counting basis per year and ``by`` columns (ages in range, years of params).
 
-    Only ages ``age_min``–``age_max`` and years of ``params.years``.
+    ``point`` basis: persons insured on 1 July (``mart_denominator`` = ``populatie``).
+    ``period`` basis: persons alive and insured on at least one day of the year,
+
+        D_period = populatie(1 July) + Σ_{persons alive and insured in Y, not on 1 July} w_i,
+
+    the second term counted in the extract (``cohort_person_year`` with ``insured_1july`` false:
+    born after 1 July, died or emigrated before it, insured only after it) with the design
+    weight w_i (1 in a ``population`` extract; in a ``cohort_sample`` 1 for the selection and
+    1 / sample_fraction for the random sample). Age is age on 1 July floored at 0, as in the
+    numerator. Columns: ``jaar, <by>, population, population_1july, population_not_1july``.
     """
     cols = ", ".join(["jaar", *by])
     first, last = params.years
-    return con.execute(f"""
-        select {cols}, sum(aantal)::bigint as population
+    base = con.execute(f"""
+        select {cols}, sum(aantal)::bigint as population_1july
         from mart_denominator
         where jaar between {first} and {last} and leeftijd between {params.age_min} and {params.age_max}
         group by {cols} order by {cols}
     """).df()
+    if params.basis == "point":
+        base["population_not_1july"] = 0.0
+    else:
+        weight = design_weight_sql(extract_meta(con))
+        extra = con.execute(f"""
+            select {cols}, sum({weight}) as population_not_1july
+            from cohort_person_year
+            where jaar between {first} and {last} and leeftijd between {params.age_min} and {params.age_max}
+                and not insured_1july
+            group by {cols}
+        """).df()
+        base = base.merge(extra, on=["jaar", *by], how="left").fillna({"population_not_1july": 0.0})
+    base["population"] = base["population_1july"] + base["population_not_1july"]
+    return base[["jaar", *by, "population", "population_1july", "population_not_1july"]]
 
 
 def _counts(frames: dict[str, pd.DataFrame], by: list[str]) -> pd.DataFrame:
@@ -124,7 +157,8 @@ def _counts(frames: dict[str, pd.DataFrame], by: list[str]) -> pd.DataFrame:
 
 def _rate_table(frames, denom: pd.DataFrame, by: list[str], alpha: float) -> pd.DataFrame:
     """Counts joined onto the denominator grid (zero counts kept) with exact Poisson rates."""
-    grid = pd.concat([denom.assign(measure=m) for m in frames], ignore_index=True)
+    grid = pd.concat([denom[["jaar", *by, "population"]].assign(measure=m) for m in frames],
+                     ignore_index=True)
     counts = _counts(frames, by)
     df = grid.merge(counts, on=["jaar", "measure", *by], how="outer")
     df["n_cases"] = df["n_cases"].fillna(0).astype(int)
@@ -146,103 +180,111 @@ def _rate_table(frames, denom: pd.DataFrame, by: list[str], alpha: float) -> pd.
 # --------------------------------------------------------------------------- capture–recapture
 def capture_recapture_by_year(table: C.CaseTable, strata=CR_STRATA, criterion: str = "full",
                               alpha: float = 0.05, label: str = "stratum",
-                              progress: bool = True):
-    """Capture–recapture estimate of all children with an LLC, per year, summed over age strata.
+                              progress: bool = True, totals: bool = True):
+    """Capture–recapture estimate of all children with an LLC, per year and stratum, and the total.
 
     Membership is per calendar year without lookback: a child is in source *s* in year Y when
     *s* sees them in Y (``src_<s>``), among the selected sources. Within each year the 2^k table
     is built per stratum (default: under 18 on some day of the year vs 18 or older all year,
-    because ``ikz_mkv`` cannot see anyone from the 18th birthday;
-    a source that sees nobody in a stratum, such as ``palliative_activity`` before 2023, is left
-    out by :func:`capture_recapture.estimate` with a warning) and the stratum estimates are summed:
+    because ``ikz_mkv`` cannot see anyone from the 18th birthday; a source that sees nobody in
+    a stratum, such as ``palliative_activity`` before 2023, is left out with a warning) and
+    estimated with :func:`capture_recapture.estimate_identifiable`: a model the table cannot
+    identify (a boundary fit such as "nobody missed" from a zero all-sources cell) is never
+    reported; the documented fallback drops the offending interaction, and a stratum without an
+    identifiable model is reported as ``not identifiable`` with NaN, never as zero unseen.
 
-    .. math:: \\hat N_Y = \\sum_s \\hat N_{Y,s}, \\qquad
-              [L_Y, U_Y] = \\Big[\\sum_s L_{Y,s},\\ \\sum_s U_{Y,s}\\Big]
+    The year total, when every stratum is identifiable, is
 
-    Summing profile-likelihood bounds is conservative: with independent strata and roughly normal
-    estimates the half-width of the sum is :math:`z\\sqrt{\\sum \\sigma_s^2} \\le z \\sum \\sigma_s`,
-    so the summed interval is at least as wide as a properly combined one (its coverage is
-    measured in ``make validate``).
+    .. math:: \\hat N_Y = \\sum_s \\hat N_{Y,s}
+
+    with the profile-likelihood interval of the sum over independent strata
+    (:func:`capture_recapture.combine_strata`); the conservative sum of the strata's bounds is
+    reported beside it (``ci_low_summed``, ``ci_high_summed``). When a stratum is not
+    identifiable, the total is estimated from the pooled table of all strata (a pairwise
+    log-linear model with the same interactions in every stratum is again pairwise log-linear
+    when pooled; only the main effect of a source absent in one stratum shifts), and
+    ``status`` says so; if the pooled table is not identifiable either, the total is NaN.
 
     Returns
     -------
     (totals, per_stratum, models) : DataFrames. ``totals``: ``jaar, age_range, n_observed,
-    n_unseen, n_estimated, ci_low, ci_high, model, n_strata, interval``; ``per_stratum``: one row
-    per year × stratum with the selected model and its sources; ``models``: every model fitted.
+    n_unseen, n_estimated, ci_low, ci_high, ci_low_summed, ci_high_summed, status, model,
+    n_strata, criterion, interval``; ``per_stratum``: one row per year × stratum with the model
+    used, ``status``, ``fallback`` and the ``sources`` that stratum actually used; ``models``:
+    every model fitted.
     """
     from ..methods import capture_recapture as cr
 
     p = table.params
     seen = table.cases[table.cases["in_year"]]
     src_cols = [f"src_{s}" for s in p.sources]
-    rows, model_rows, totals = [], [], []
+    rows, model_rows, total_rows = [], [], []
     years = range(p.years[0], p.years[1] + 1)
     for jaar in tqdm(years, desc="capture-recapture", unit="year", disable=not progress):
-        year_rows = []
+        year_rows, results = [], []
         in_year = seen[seen["jaar"] == jaar]
         for name, mask in strata:
             sub = in_year[mask(in_year)]
             base = dict(jaar=jaar, **{label: name})
             if sub.empty:
                 year_rows.append(dict(base, n_observed=0, n_unseen=0.0, n_estimated=0.0, ci_low=0.0,
-                                      ci_high=0.0, model="(nobody seen)", sources="", warnings=""))
+                                      ci_high=0.0, model="(nobody seen)", status="nobody seen",
+                                      fallback="", sources="", warnings=""))
                 continue
             flags = sub[src_cols].rename(columns=lambda c: c[4:]).astype(int)
-            try:
-                res = _cr_estimate(cr, cr.membership_table(flags), criterion, alpha)
-            except KpzError as exc:
-                year_rows.append(dict(base, n_observed=len(sub), n_unseen=np.nan, n_estimated=np.nan,
-                                      ci_low=np.nan, ci_high=np.nan, model="not estimable",
-                                      sources=",".join(flags.columns), warnings=str(exc)))
-                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = cr.estimate_identifiable(cr.membership_table(flags), criterion=criterion,
+                                               alpha=alpha)
+            results.append(res)
             year_rows.append(dict(base, n_observed=int(res.n_observed), n_unseen=float(res.n_unseen),
                                   n_estimated=float(res.n_estimated), ci_low=float(res.ci_low),
-                                  ci_high=float(res.ci_high), model=res.model,
-                                  sources=",".join(res.sources), warnings="; ".join(res.warnings)))
-            m = res.models.copy()
-            m.insert(0, label, name)
-            m.insert(0, "jaar", jaar)
-            m["selected"] = m["model"] == res.model
-            model_rows.append(m)
+                                  ci_high=float(res.ci_high), model=res.model, status=res.status,
+                                  fallback=res.fallback, sources=",".join(res.sources),
+                                  warnings="; ".join(res.warnings)))
+            if not res.models.empty:
+                m = res.models.copy()
+                m.insert(0, label, name)
+                m.insert(0, "jaar", jaar)
+                model_rows.append(m)
         rows += year_rows
-        yr = pd.DataFrame(year_rows)
-        totals.append(dict(
-            jaar=jaar, age_range=f"{p.age_min}-{p.age_max}",
-            n_observed=int(yr["n_observed"].sum()),
-            n_unseen=yr["n_unseen"].sum(min_count=len(yr)),
-            n_estimated=yr["n_estimated"].sum(min_count=len(yr)),
-            ci_low=yr["ci_low"].sum(min_count=len(yr)), ci_high=yr["ci_high"].sum(min_count=len(yr)),
-            model=" + ".join(f"{r[label]}: {r['model']}" for r in year_rows),
-            n_strata=len(year_rows), criterion=criterion,
-            interval="profile likelihood per stratum, bounds summed (conservative)",
-        ))
+        if totals:
+            total_rows.append(_cr_total(cr, jaar, p, year_rows, results, in_year, src_cols,
+                                        criterion, alpha, label))
     models = pd.concat(model_rows, ignore_index=True) if model_rows else pd.DataFrame()
-    return pd.DataFrame(totals), pd.DataFrame(rows), models
+    return pd.DataFrame(total_rows), pd.DataFrame(rows), models
+
+
+def _cr_total(cr, jaar, p, year_rows, results, in_year, src_cols, criterion, alpha, label) -> dict:
+    """The year total: strata combined, or the pooled table when a stratum is not identifiable."""
+    n_observed = int(sum(r["n_observed"] for r in year_rows))
+    row = dict(jaar=jaar, age_range=f"{p.age_min}-{p.age_max}", n_observed=n_observed,
+               model=" + ".join(f"{r[label]}: {r['model']}" for r in year_rows),
+               n_strata=len(year_rows), criterion=criterion)
+    nan = float("nan")
+    if all(r.status != "not identifiable" for r in results):
+        comb = cr.combine_strata(results, alpha=alpha)
+        return dict(row, n_unseen=comb.n_estimated - n_observed, n_estimated=comb.n_estimated,
+                    ci_low=comb.ci_low, ci_high=comb.ci_high, ci_low_summed=comb.ci_low_summed,
+                    ci_high_summed=comb.ci_high_summed, status="strata combined",
+                    interval="profile likelihood of the sum over strata")
+    bad = [r[label] for r in year_rows if r["status"] == "not identifiable"]
+    flags = in_year[src_cols].rename(columns=lambda c: c[4:]).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pooled = cr.estimate_identifiable(cr.membership_table(flags), criterion=criterion, alpha=alpha)
+    if pooled.status == "not identifiable":
+        return dict(row, n_unseen=nan, n_estimated=nan, ci_low=nan, ci_high=nan, ci_low_summed=nan,
+                    ci_high_summed=nan, status="not identifiable",
+                    interval=f"none: stratum {', '.join(bad)} and the pooled table not identifiable")
+    return dict(row, n_unseen=pooled.n_unseen, n_estimated=pooled.n_estimated, ci_low=pooled.ci_low,
+                ci_high=pooled.ci_high, ci_low_summed=nan, ci_high_summed=nan,
+                status=f"pooled (stratum {', '.join(bad)} not identifiable)",
+                model=f"pooled: {pooled.model}",
+                interval="profile likelihood of the pooled table")
 
 
 CR_CRITERIA = ("aic", "bic", "full")
-
-
-def _cr_estimate(cr, table: pd.DataFrame, criterion: str, alpha: float):
-    """``capture_recapture.estimate`` with selection by AIC/BIC, or the full two-way model.
-
-    ``criterion="full"``: the hierarchical model with all two-way interactions (the most
-    general model fitted; for three sources it is saturated) among the stable fits — no
-    selection step, so the profile interval is not made too narrow by model-selection
-    uncertainty (see docs/prevalence.md for the coverage measured with each choice).
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if criterion in ("aic", "bic"):
-            return cr.estimate(table, criterion=criterion, alpha=alpha)
-        first = cr.estimate(table, criterion="aic", alpha=alpha)
-        models = first.models[~first.models["unstable"].astype(bool)]
-        if models.empty:
-            return first
-        full = models.sort_values(["n_params", "aic"], ascending=[False, True]).iloc[0]["model"]
-        res = cr.estimate(table, model=full, alpha=alpha)
-        res.warnings = list(res.warnings) + ["full two-way model (no selection)"]
-        return res
 
 
 def capture_recapture_by_age(table: C.CaseTable, criterion: str = "full", alpha: float = 0.05,
@@ -254,7 +296,8 @@ def capture_recapture_by_age(table: C.CaseTable, criterion: str = "full", alpha:
     fewer than ``min_observed`` children seen are reported with ``model = "too few observed"``.
     """
     _, per, _ = capture_recapture_by_year(table, strata=CR_AGE_GROUPS, criterion=criterion,
-                                          alpha=alpha, label="age_group", progress=progress)
+                                          alpha=alpha, label="age_group", progress=progress,
+                                          totals=False)
     if per.empty:
         return per
     few = per["n_observed"] < min_observed
@@ -267,12 +310,19 @@ def capture_recapture_by_age(table: C.CaseTable, criterion: str = "full", alpha:
 def need_variants(con: duckdb.DuckDBPyConnection, table: C.CaseTable) -> dict[str, pd.DataFrame]:
     """Person-years flagged as needing palliative care under variants of the need definition.
 
+    Only LLC case-years seen within the lookback by the definition's own LLC sources
+    (``llc_sources``) are eligible, as for the definition itself.
+
     Variants: the definition itself (``all markers``), each marker alone (``only <m>``), the
-    definition without each marker (``without <m>``), and for each marker with a threshold above
-    1, the threshold halved and doubled (``<m> >= t``). Each value: DataFrame ``persoon_id, jaar``
-    (subset of the LLC case-years of ``table``).
+    definition without each marker (``without <m>``), for each marker with a threshold above
+    1, the threshold halved and doubled (``<m> >= t``), and the other whole definitions of
+    :data:`ALTERNATIVE_NEED_DEFINITIONS` (``definition <name>``: v1 with IKZ/MKV presence and the
+    2023 activities; v2 plus the activities). Each value: DataFrame ``persoon_id, jaar`` (subset
+    of the LLC case-years of ``table``).
     """
     cases = C.llc_cases(table)
+    # only case-years seen by the definition's own LLC sources within the lookback can be flagged
+    cases = cases[cases["need_gap"] <= table.params.lookback]
     markers = table.markers
     mk = cases[[f"mk_{m}" for m in markers]].to_numpy().astype(bool)
     key = cases[["persoon_id", "jaar"]].reset_index(drop=True)
@@ -292,6 +342,12 @@ def need_variants(con: duckdb.DuckDBPyConnection, table: C.CaseTable) -> dict[st
             flags = key.merge(hit, on=["persoon_id", "jaar"], how="left")["_hit"].notna().to_numpy()
             others = np.delete(mk, markers.index(m), axis=1).any(axis=1)
             out[f"{m} >= {alt:g} (default {t:g})"] = key[flags.astype(bool) | others]
+    # whole alternative definitions, each with its own LLC sources and markers
+    llc = C.llc_cases(table)
+    for other in ALTERNATIVE_NEED_DEFINITIONS:
+        if other != table.params.need_definition:
+            flags = C.need_flags(con, table, other).loc[llc.index]
+            out[f"definition {other}"] = llc.loc[flags, ["persoon_id", "jaar"]].reset_index(drop=True)
     return out
 
 
@@ -335,7 +391,8 @@ def _design_check(con, params: C.CaseParams, meta: dict) -> pd.DataFrame:
         where leeftijd between {params.age_min} and {params.age_max}
         group by jaar order by jaar
     """).df()
-    pop = denominators(con, params)
+    pop = denominators(con, params)[["jaar", "population_1july"]].rename(
+        columns={"population_1july": "population"})
     df = pop.merge(df, on="jaar", how="left").fillna({"n_selection": 0, "n_sample": 0,
                                                       "population_estimate": 0.0})
     df["design"] = meta.get("design")
@@ -368,9 +425,10 @@ def _consistent_by_year(con, p: C.CaseParams, alpha: float) -> pd.DataFrame | No
 
     Paediatric palliative care activities are claimable only from 2023: as a case-finding
     source and as a need marker they add children from 2023 on, a step that is not a change in
-    prevalence. For the trend, the counts are also made without them (measures
-    ``llc_consistent`` and ``palliative_need_consistent``). None when the years do not span 2023
-    or the source is not selected.
+    prevalence. For the trend, the counts are also made without them (measure
+    ``llc_consistent``, and ``palliative_need_consistent`` when the need definition uses them,
+    as ``palliative_need_v1`` did; ``palliative_need_v2`` does not). None when the years do not
+    span 2023 or the source is not selected.
     """
     if "palliative_activity" not in p.sources or not (p.years[0] < 2023 <= p.years[1]):
         return None
@@ -381,16 +439,90 @@ def _consistent_by_year(con, p: C.CaseParams, alpha: float) -> pd.DataFrame | No
                                        lookback=p.lookback, sources=sources,
                                        need_definition=p.need_definition))
     llc = C.llc_cases(t)
-    mk = [f"mk_{m}" for m in t.markers if m != "palliative_activity"]
-    need = llc[llc[mk].sum(axis=1) > 0] if mk else llc.iloc[:0]
-    return _rate_table({"llc_consistent": llc, "palliative_need_consistent": need},
-                       denominators(con, p), [], alpha)
+    frames = {"llc_consistent": llc}
+    if "palliative_activity" in t.markers:
+        mk = [f"mk_{m}" for m in t.markers if m != "palliative_activity"]
+        base = llc[llc["need_gap"] <= p.lookback]
+        frames["palliative_need_consistent"] = base[base[mk].sum(axis=1) > 0] if mk else llc.iloc[:0]
+    return _rate_table(frames, denominators(con, p), [], alpha)
+
+
+def _need_corrected(con, table: C.CaseTable, meta: dict, first_period: int, denom_year: pd.DataFrame,
+                    alpha: float, need_accuracy) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Flagged need counts per definition and year, corrected for misclassification.
+
+    The run's own definition (default ``palliative_need_v2``) in every year and, when the years
+    reach 2023 and the palliative-care source is selected, ``palliative_need_plus_activity_v1``
+    from 2023 (the 2023 activities as an additional source, a check on the first estimate).
+    """
+    p = table.params
+    parts = [C.need_cases(table).groupby("jaar").size().rename("flagged").reset_index()
+             .assign(definition=p.need_definition)]
+    if (p.need_definition != C.NEED_PLUS_ACTIVITY and "palliative_activity" in p.sources
+            and p.years[1] >= 2023):
+        llc = C.llc_cases(table)
+        flags = C.need_flags(con, table, C.NEED_PLUS_ACTIVITY).loc[llc.index]
+        plus = llc[flags & (llc["jaar"] >= 2023)].groupby("jaar").size().rename("flagged").reset_index()
+        years = pd.DataFrame({"jaar": range(max(2023, p.years[0]), p.years[1] + 1)})
+        parts.append(years.merge(plus, on="jaar", how="left").fillna({"flagged": 0})
+                     .assign(definition=C.NEED_PLUS_ACTIVITY))
+    all_years = pd.DataFrame({"jaar": range(p.years[0], p.years[1] + 1)})
+    parts[0] = all_years.merge(parts[0], on="jaar", how="left").fillna(
+        {"flagged": 0, "definition": p.need_definition})
+    flagged = pd.concat(parts, ignore_index=True)
+    flagged["flagged"] = flagged["flagged"].astype(int)
+    accuracy = NEED.load_accuracy(need_accuracy)
+    corrected, change = NEED.corrected_need(
+        flagged[["definition", "jaar", "flagged"]], accuracy, p, first_period_year=first_period,
+        extract_id=str(meta.get("extract_id")), population=denom_year, alpha=alpha)
+    notes = sorted({f"need not corrected: {s}" for s in corrected["status"]
+                    if not s.startswith("corrected")})
+    return corrected, change, notes
+
+
+def _by_group(groups: pd.DataFrame, frames: dict, denom: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Rates per diagnostic group; case-years without an LLC-coded line are ``no_llc_code``."""
+    grouped = {}
+    for measure, df in frames.items():
+        key = df[["persoon_id", "jaar"]]
+        g = groups.merge(key, on=["persoon_id", "jaar"])
+        none = key.merge(g[["persoon_id", "jaar"]].drop_duplicates(), how="left", indicator=True)
+        none = none[none["_merge"] == "left_only"].drop(columns="_merge").assign(diagnostic_group=NO_CODE_GROUP)
+        grouped[measure] = pd.concat([g, none], ignore_index=True)
+    grid = denom[["jaar", "population"]].merge(
+        pd.DataFrame({"diagnostic_group": [*DIAGNOSTIC_GROUPS, NO_CODE_GROUP]}), how="cross")
+    return _rate_table(grouped, grid, ["diagnostic_group"], alpha)
+
+
+def _overlap(llc: pd.DataFrame, ccc: pd.DataFrame, p: C.CaseParams) -> pd.DataFrame:
+    """Children per year who are LLC cases, CCC cases, both or one only (LLC × CCC overlap).
+
+    Also against the LLC cases found by an LLC-coded hospital line within the lookback (the
+    like-for-like comparison: both lists applied to the same hospital diagnoses).
+    """
+    rows = []
+    coded = llc[(llc["jaar"] - llc["last_hospital_llc_code"]) <= p.lookback]  # NaN: never coded
+    for label, base in (("llc_all_sources", llc), ("llc_hospital_code", coded)):
+        a = base[["persoon_id", "jaar"]].assign(in_llc=True)
+        b = ccc[["persoon_id", "jaar"]].assign(in_ccc=True)
+        m = a.merge(b, on=["persoon_id", "jaar"], how="outer")
+        m["in_llc"] = m["in_llc"].eq(True)
+        m["in_ccc"] = m["in_ccc"].eq(True)
+        for jaar, g in m.groupby("jaar"):
+            both = int((g["in_llc"] & g["in_ccc"]).sum())
+            n_llc, n_ccc = int(g["in_llc"].sum()), int(g["in_ccc"].sum())
+            rows.append(dict(jaar=int(jaar), llc_definition=label, n_llc=n_llc, n_ccc=n_ccc,
+                             n_both=both, n_llc_only=n_llc - both, n_ccc_only=n_ccc - both,
+                             share_of_llc_in_ccc=both / n_llc if n_llc else np.nan,
+                             share_of_ccc_in_llc=both / n_ccc if n_ccc else np.nan))
+    return pd.DataFrame(rows)
 
 
 def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | None = None, *,
                        lookbacks=DEFAULT_LOOKBACKS, alpha: float = 0.05, criterion: str = "full",
                        capture_recapture: bool = True, cr_by_age: bool = True,
                        sensitivity: bool = True, headline_year: int | None = None,
+                       need_accuracy: str | Path | None = None,
                        progress: bool = True) -> PrevalenceResult:
     """Compute every prevalence result table on an open warehouse connection.
 
@@ -406,6 +538,9 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
         selection by ``aic`` or ``bic``; every model is reported either way.
     capture_recapture, cr_by_age, sensitivity : switch parts off (e.g. in replications).
     headline_year : year of the headline (default: the last year).
+    need_accuracy : accuracy parameters of the need definitions, a code-list name or a CSV path
+        (default ``need_accuracy_synthetic_v1``, which applies to synthetic extracts only);
+        see :mod:`kpz_analytics.analyses.palliative_need`.
 
     Returns
     -------
@@ -418,8 +553,11 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
         ``llc_consistent``/``palliative_need_consistent``, counted without the palliative care
         activities that exist only from 2023),
         ``prevalence_lookback``, ``deaths_among_cases``, ``attrition``,
-        ``palliative_need_sensitivity``, ``capture_recapture`` (+ ``_strata``, ``_models``,
-        ``_by_age``), ``design_check``.
+        ``palliative_need_sensitivity``, ``palliative_need_corrected`` (flagged counts of
+        ``palliative_need_v2`` and, from 2023, ``palliative_need_plus_activity_v1``, corrected for
+        misclassification, with intervals), ``palliative_need_change`` (year-to-year changes of
+        the corrected counts), ``capture_recapture`` (+ ``_strata``, ``_models``, ``_by_age``),
+        ``design_check``.
     """
     if criterion not in CR_CRITERIA:
         raise ParameterError(f"criterion must be one of {', '.join(CR_CRITERIA)}, got {criterion!r}")
@@ -432,28 +570,35 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
     first_period = C.period_years(con)[0]
     notes: list[str] = []
     llc = C.llc_cases(table)
-    frames = {"llc": llc, "palliative_need": llc[llc["palliative_need"]]}
+    frames = {"llc": llc, "palliative_need": C.need_cases(table)}
     tables: dict[str, pd.DataFrame] = {}
 
-    by_year = _rate_table(frames, denominators(con, p), [], alpha)
+    denom_year = denominators(con, p)
+    by_year = _rate_table(frames, denom_year, [], alpha)
     by_year["lookback_complete"] = by_year["jaar"] - p.lookback >= first_period
+    by_year["basis"] = p.basis
+    by_year = by_year.merge(denom_year[["jaar", "population_1july", "population_not_1july"]],
+                            on="jaar", how="left")
     tables["prevalence_by_year"] = by_year
     for name, col in STRATA.items():
         tables[f"prevalence_by_{name}"] = _rate_table(frames, denominators(con, p, [col]), [col], alpha)
 
     # Diagnostic group: a case counts in every group with an LLC-coded line in its window;
-    # cases found only by other sources are in group no_llc_code.
-    groups = C.llc_groups(table)
-    grouped = {}
-    for measure, df in frames.items():
-        key = df[["persoon_id", "jaar"]]
-        g = groups.merge(key, on=["persoon_id", "jaar"])
-        none = key.merge(g[["persoon_id", "jaar"]].drop_duplicates(), how="left", indicator=True)
-        none = none[none["_merge"] == "left_only"].drop(columns="_merge").assign(diagnostic_group=NO_CODE_GROUP)
-        grouped[measure] = pd.concat([g, none], ignore_index=True)
-    denom = denominators(con, p)
-    grid = denom.merge(pd.DataFrame({"diagnostic_group": [*DIAGNOSTIC_GROUPS, NO_CODE_GROUP]}), how="cross")
-    tables["prevalence_by_diagnostic_group"] = _rate_table(grouped, grid, ["diagnostic_group"], alpha)
+    # cases found only by other sources are in group no_llc_code. The chapter rule, and as a
+    # sensitivity every variant of llc_group_variants_v1 (e.g. E84 under respiratory).
+    tables["prevalence_by_diagnostic_group"] = _by_group(C.llc_groups(table), frames, denom_year, alpha)
+    variants = []
+    for variant in dict.fromkeys(C.group_variants()["variant"]):
+        t = _by_group(C.llc_groups_variant(con, table, variant), frames, denom_year, alpha)
+        t.insert(2, "grouping", variant)
+        variants.append(t)
+    tables["prevalence_by_diagnostic_group_variants"] = pd.concat(variants, ignore_index=True)
+
+    # The alternative case definition: Feudtner's complex chronic conditions (diagnosis codes),
+    # counted like the hospital LLC code source; and its overlap with the LLC cases.
+    ccc = C.codelist_case_years(con, p, C.CCC_CODELIST)
+    tables["prevalence_ccc"] = _rate_table({"ccc": ccc}, denom_year, [], alpha)
+    tables["llc_ccc_overlap"] = _overlap(llc, ccc, p)
 
     # Direct age-sex standardisation (ESP 2013) per year and measure.
     strata = _rate_table(frames, denominators(con, p, ["age_group", "geslacht"]),
@@ -480,7 +625,7 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
     rows = []
     for lb in lookbacks:
         cases_lb = C.llc_cases(table, lb)
-        fr = {"llc": cases_lb, "palliative_need": cases_lb[cases_lb["palliative_need"]]}
+        fr = {"llc": cases_lb, "palliative_need": C.need_cases(table, lb)}
         t = _rate_table(fr, denominators(con, p), [], alpha)
         t.insert(2, "lookback", lb)
         t["lookback_complete"] = t["jaar"] - lb >= first_period
@@ -504,6 +649,11 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
     ).reset_index(drop=True)
 
     tables["attrition"] = C.attrition(con, table)
+    corrected, change, need_notes = _need_corrected(con, table, meta, first_period, denom_year,
+                                                    alpha, need_accuracy)
+    tables["palliative_need_corrected"] = corrected
+    tables["palliative_need_change"] = change
+    notes += need_notes
     if sensitivity:
         tables["palliative_need_sensitivity"] = need_sensitivity_table(need_variants(con, table), table)
     tables["design_check"] = _design_check(con, p, meta)
@@ -528,7 +678,8 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
                 notes.append(f"capture-recapture: {w}")
 
     metadata = _metadata(meta, p, alpha, criterion, lookbacks)
-    headline = make_headline(tables, p, headline_year)
+    metadata["need_accuracy"] = str(need_accuracy or NEED.DEFAULT_ACCURACY)
+    headline = make_headline(tables, p, headline_year, alpha=alpha)
     for name, df in tables.items():
         if not df.empty:
             tables[name] = _describe(df, metadata)
@@ -539,7 +690,7 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
 def _metadata(meta: dict, p: C.CaseParams, alpha, criterion, lookbacks) -> dict:
     idx = codelist_index("codelists").set_index("file")
     used = [f"{C.LLC_CODELIST}.csv", *(f"{C.SOURCE_DEFINITIONS[s]}.csv" for s in p.sources),
-            f"{p.need_definition}.csv"]
+            f"{p.need_definition}.csv", f"{C.NEED_PLUS_ACTIVITY}.csv"]
     return {
         "extract_id": meta.get("extract_id"),
         "manifest_sha256": meta.get("manifest_sha256"),
@@ -547,7 +698,7 @@ def _metadata(meta: dict, p: C.CaseParams, alpha, criterion, lookbacks) -> dict:
         "sample_fraction": meta.get("sample_fraction"),
         "period": f"{meta.get('period_start')}/{meta.get('period_end')}",
         "years": f"{p.years[0]}-{p.years[1]}",
-        "age_min": p.age_min, "age_max": p.age_max, "lookback": p.lookback,
+        "age_min": p.age_min, "age_max": p.age_max, "lookback": p.lookback, "basis": p.basis,
         "lookbacks_reported": list(lookbacks),
         "sources": list(p.sources),
         "llc_codelist": C.LLC_CODELIST,
@@ -566,8 +717,9 @@ def _describe(df: pd.DataFrame, metadata: dict) -> pd.DataFrame:
     df["extract_id"] = metadata["extract_id"]
     df["age_range"] = f"{metadata['age_min']}-{metadata['age_max']}"
     df["default_lookback"] = metadata["lookback"]
-    df["sources"] = "+".join(metadata["sources"])
+    df["run_sources"] = "+".join(metadata["sources"])  # never overwrites a table's own sources
     df["definitions"] = f"{metadata['llc_codelist']}; {metadata['need_definition']}"
+    df["basis"] = metadata["basis"]
     df["package_version"] = metadata["package_version"]
     df["generated_at"] = metadata["generated_at"]
     return df
@@ -579,13 +731,18 @@ def _fmt(x: float, language: str) -> str:
     return s.replace(",", ".") if language == "nl" else s
 
 
-def make_headline(tables: dict[str, pd.DataFrame], params: C.CaseParams, year: int | None = None) -> dict:
+def make_headline(tables: dict[str, pd.DataFrame], params: C.CaseParams, year: int | None = None,
+                  alpha: float = 0.05) -> dict:
     """The headline figures and sentence (English and Dutch) for one year (default: the last).
 
     "In year Y an estimated N (95% CI a–b) children aged 0–19 lived with a life-limiting
-    condition; n of them were seen in claims; m (a–b) needed palliative care." N is the
-    capture–recapture total (children seen by a source in Y itself plus the estimated unseen);
-    n the children seen in Y; m the palliative-need count with its exact Poisson interval.
+    condition; n of them were seen in claims; an estimated m (95% CI a–b) needed palliative
+    care (f flagged in claims, corrected for misclassification)." N is the capture–recapture
+    total (children seen by a source in Y itself plus the estimated unseen); n the children seen
+    in Y; m the need count of the run's definition corrected for misclassification
+    (``palliative_need_corrected``) when accuracy parameters apply, otherwise the raw flagged
+    count f with its exact Poisson interval, and the sentence says which (``need_quoted``). The
+    confidence level is 1 − ``alpha``.
     """
     year = year or params.years[1]
     by_year = tables["prevalence_by_year"]
@@ -593,37 +750,60 @@ def make_headline(tables: dict[str, pd.DataFrame], params: C.CaseParams, year: i
         raise ParameterError(f"headline year {year} is not among the years {params.years[0]}-{params.years[1]}")
     need = by_year[(by_year["jaar"] == year) & (by_year["measure"] == "palliative_need")].iloc[0]
     llc = by_year[(by_year["jaar"] == year) & (by_year["measure"] == "llc")].iloc[0]
-    m_low, m_high = rates.poisson_ci(int(need["n_cases"]))
-    h = dict(jaar=int(year), age_range=f"{params.age_min}-{params.age_max}",
-             n_llc_cases=int(llc["n_cases"]), lookback=params.lookback,
-             n_need=int(need["n_cases"]), need_ci_low=float(m_low), need_ci_high=float(m_high))
+    conf = f"{100 * (1 - alpha):g}"
+    f = int(need["n_cases"])
+    m_low, m_high = rates.poisson_ci(f, alpha)
+    h = dict(jaar=int(year), age_range=f"{params.age_min}-{params.age_max}", basis=params.basis,
+             n_llc_cases=int(llc["n_cases"]), lookback=params.lookback, confidence=1 - alpha,
+             n_need_flagged=f, need_quoted="flagged (raw count, exact Poisson interval)",
+             n_need=float(f), need_ci_low=float(m_low), need_ci_high=float(m_high))
+    corr = tables.get("palliative_need_corrected")
+    if corr is not None and not corr.empty:
+        r = corr[(corr["jaar"] == year) & (corr["definition"] == params.need_definition)]
+        if len(r) and np.isfinite(r["n_estimated"].iloc[0]):
+            r = r.iloc[0]
+            h.update(n_need=float(r["n_estimated"]), need_ci_low=float(r["ci_low"]),
+                     need_ci_high=float(r["ci_high"]), need_ppv=float(r["ppv"]),
+                     need_sensitivity=float(r["sensitivity"]),
+                     need_quoted="corrected for misclassification (flagged × PPV / sensitivity)")
+    corrected = h["need_quoted"].startswith("corrected")
     cr = tables.get("capture_recapture")
     if cr is not None and not cr.empty and year in set(cr["jaar"]):
         r = cr[cr["jaar"] == year].iloc[0]
         h.update(n_estimated=float(r["n_estimated"]), ci_low=float(r["ci_low"]),
                  ci_high=float(r["ci_high"]), n_observed=int(r["n_observed"]))
     ages = f"{params.age_min}–{params.age_max}"
+    en, nl = (lambda x: _fmt(x, "en")), (lambda x: _fmt(x, "nl"))
+    if corrected:
+        need_en = (f"an estimated {en(h['n_need'])} ({conf}% CI {en(h['need_ci_low'])}–"
+                   f"{en(h['need_ci_high'])}) needed palliative care ({en(f)} flagged in claims, "
+                   f"corrected for misclassification)")
+        need_nl = (f"naar schatting {nl(h['n_need'])} ({conf}%-BI {nl(h['need_ci_low'])}–"
+                   f"{nl(h['need_ci_high'])}) kinderen hadden palliatieve zorg nodig ({nl(f)} "
+                   f"gemarkeerd in de declaraties, gecorrigeerd voor misclassificatie)")
+    else:
+        need_en = (f"{en(f)} ({conf}% CI {en(m_low)}–{en(m_high)}) were flagged as needing "
+                   f"palliative care (raw count, not corrected for misclassification)")
+        need_nl = (f"{nl(f)} ({conf}%-BI {nl(m_low)}–{nl(m_high)}) kinderen waren gemarkeerd als "
+                   f"kind met behoefte aan palliatieve zorg (ruwe telling, niet gecorrigeerd voor "
+                   f"misclassificatie)")
     if "n_estimated" in h and np.isfinite(h["n_estimated"]):
         h["sentence_en"] = (
-            f"In {year} an estimated {_fmt(h['n_estimated'], 'en')} (95% CI "
-            f"{_fmt(h['ci_low'], 'en')}–{_fmt(h['ci_high'], 'en')}) children aged {ages} lived with a "
-            f"life-limiting condition; {_fmt(h['n_observed'], 'en')} of them were seen in claims; "
-            f"{_fmt(h['n_need'], 'en')} ({_fmt(m_low, 'en')}–{_fmt(m_high, 'en')}) needed palliative care.")
+            f"In {year} an estimated {en(h['n_estimated'])} ({conf}% CI "
+            f"{en(h['ci_low'])}–{en(h['ci_high'])}) children aged {ages} lived with a "
+            f"life-limiting condition; {en(h['n_observed'])} of them were seen in claims; {need_en}.")
         h["sentence_nl"] = (
-            f"In {year} leefden naar schatting {_fmt(h['n_estimated'], 'nl')} (95%-BI "
-            f"{_fmt(h['ci_low'], 'nl')}–{_fmt(h['ci_high'], 'nl')}) kinderen van {ages} jaar met een "
-            f"levensbeperkende aandoening; {_fmt(h['n_observed'], 'nl')} van hen waren dat jaar zichtbaar "
-            f"in de declaraties; {_fmt(h['n_need'], 'nl')} ({_fmt(m_low, 'nl')}–{_fmt(m_high, 'nl')}) "
-            f"hadden palliatieve zorg nodig.")
+            f"In {year} leefden naar schatting {nl(h['n_estimated'])} ({conf}%-BI "
+            f"{nl(h['ci_low'])}–{nl(h['ci_high'])}) kinderen van {ages} jaar met een "
+            f"levensbeperkende aandoening; {nl(h['n_observed'])} van hen waren dat jaar zichtbaar "
+            f"in de declaraties; {need_nl}.")
     else:
         h["sentence_en"] = (
-            f"In {year} {_fmt(h['n_llc_cases'], 'en')} children aged {ages} with a life-limiting "
-            f"condition were seen in claims (lookback {params.lookback}); {_fmt(h['n_need'], 'en')} "
-            f"({_fmt(m_low, 'en')}–{_fmt(m_high, 'en')}) needed palliative care.")
+            f"In {year} {en(h['n_llc_cases'])} children aged {ages} with a life-limiting "
+            f"condition were seen in claims (lookback {params.lookback}); {need_en}.")
         h["sentence_nl"] = (
-            f"In {year} waren {_fmt(h['n_llc_cases'], 'nl')} kinderen van {ages} jaar met een "
-            f"levensbeperkende aandoening zichtbaar in de declaraties; {_fmt(h['n_need'], 'nl')} "
-            f"({_fmt(m_low, 'nl')}–{_fmt(m_high, 'nl')}) hadden palliatieve zorg nodig.")
+            f"In {year} waren {nl(h['n_llc_cases'])} kinderen van {ages} jaar met een "
+            f"levensbeperkende aandoening zichtbaar in de declaraties; {need_nl}.")
     return h
 
 

@@ -12,11 +12,15 @@ Definitions (documented in ``docs/prevalence.md``):
   source falls in Y (a line overlapping Y, an activity dated in Y, an indication active in Y)
   *and* the person is alive and insured on at least one day of Y. No lookback: this is the
   membership that capture–recapture uses.
-* **LLC case in year Y** (lookback L): alive and insured on at least one day of Y, aged
-  ``age_min``–``age_max`` on 1 July of Y (15th-of-birth-month convention, floored at 0), and
-  seen by at least one of the selected sources in one of the years Y−L … Y.
-* **Palliative need in year Y**: an LLC case in Y with at least one marker of
-  ``palliative_need_v1`` in Y itself.
+* **LLC case in year Y** (lookback L): on the ``period`` basis (default) alive and insured on
+  at least one day of Y; on the ``point`` basis alive and insured on 1 July of Y (the persons
+  ``populatie`` counts); aged ``age_min``–``age_max`` on 1 July of Y (15th-of-birth-month
+  convention, floored at 0), and seen by at least one of the selected sources in one of the
+  years Y−L … Y.
+* **Palliative need in year Y**: an LLC case in Y, seen within the lookback by one of the
+  definition's own LLC sources (``llc_sources``; for ``palliative_need_v2`` the sources that
+  exist in every year, so the 2023 palliative-care source cannot change who is eligible), with
+  at least one marker of the definition in Y itself.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .. import config
@@ -35,7 +40,11 @@ from ..refdata import load_codelist
 SOURCES: tuple[str, ...] = ("hospital_llc_code", "palliative_activity", "ikz_mkv", "wlz_severe")
 #: Versioned definition file of each source (``codelists/<name>.csv``).
 SOURCE_DEFINITIONS: dict[str, str] = {s: f"source_{s}_v1" for s in SOURCES}
-NEED_DEFINITION = "palliative_need_v1"
+NEED_DEFINITION = "palliative_need_v2"
+#: Definition that adds the palliative-care activities (from 2023) to NEED_DEFINITION.
+NEED_PLUS_ACTIVITY = "palliative_need_plus_activity_v1"
+#: Counting bases: ``period`` (alive and insured on >= 1 day of Y) or ``point`` (on 1 July of Y).
+BASES = ("period", "point")
 LLC_CODELIST = "llc_fraser_v1"
 COHORT_TABLES: tuple[str, ...] = ("cohort_llc_diagnosis", "cohort_llc_group_year", "cohort_person_year")
 AGE_GROUPS: tuple[str, ...] = ("<1", "1-4", "5-9", "10-14", "15-19", "20-24", "25+")
@@ -49,6 +58,9 @@ _MEASURES = {
 }
 _DEFINITION_COLUMNS = ["criterion", "mart", "domain", "subdomain", "codelist", "measure",
                        "min_value", "valid_from", "description"]
+#: Optional column of a need definition: the LLC sources (``;``-separated) a need case must be
+#: seen by within the lookback; empty or absent = the run's selected sources.
+LLC_SOURCES_COLUMN = "llc_sources"
 
 
 # --------------------------------------------------------------------------- parameters
@@ -63,7 +75,10 @@ class CaseParams:
     lookback : number of preceding calendar years in which a qualifying source-year also makes
         an LLC case (default 2: a claim in Y, Y−1 or Y−2).
     sources : case-finding sources for LLC prevalence (default: all four of ``SOURCES``).
-    need_definition : code-list name of the palliative-need markers (default ``palliative_need_v1``).
+    need_definition : code-list name of the palliative-need markers (default ``palliative_need_v2``).
+    basis : ``period`` (default: alive and insured on at least one day of Y; denominator the
+        persons alive and insured on a day of Y) or ``point`` (alive and insured on 1 July of Y;
+        denominator ``populatie``). See ``docs/prevalence.md``.
     """
 
     years: tuple[int, int] | None = None
@@ -72,6 +87,7 @@ class CaseParams:
     lookback: int = 2
     sources: tuple[str, ...] = SOURCES
     need_definition: str = NEED_DEFINITION
+    basis: str = "period"
 
     def check(self) -> None:
         """Check what needs no extract (ages, lookback, sources); ``validated`` does it too.
@@ -88,6 +104,8 @@ class CaseParams:
             raise ParameterError(
                 f"empty or invalid age range {self.age_min}-{self.age_max}: need 0 <= age_min <= age_max"
             )
+        if self.basis not in BASES:
+            raise ParameterError(f"basis must be one of {', '.join(BASES)}, got {self.basis!r}")
         if self.lookback < 0:
             raise ParameterError(f"lookback must be 0 or more years, got {self.lookback}")
         sources = tuple(dict.fromkeys(self.sources))
@@ -113,7 +131,7 @@ class CaseParams:
             )
         return CaseParams(years=(int(years[0]), int(years[1])), age_min=int(self.age_min),
                           age_max=int(self.age_max), lookback=int(self.lookback),
-                          sources=sources, need_definition=self.need_definition)
+                          sources=sources, need_definition=self.need_definition, basis=self.basis)
 
 
 # --------------------------------------------------------------------------- definitions
@@ -147,7 +165,23 @@ def load_definition(name: str) -> pd.DataFrame:
         bad = thresholds[thresholds > 1].index[0]
         raise KpzError(f"codelists/{name}.csv: criterion {bad!r} has different min_value on its rows")
     df["min_value"] = df["min_value"].astype(float)
+    if LLC_SOURCES_COLUMN in df.columns:
+        values = set(df[LLC_SOURCES_COLUMN])
+        if len(values) > 1:
+            raise KpzError(f"codelists/{name}.csv column {LLC_SOURCES_COLUMN}: differs between rows")
+        unknown = [x for x in definition_sources(df) if x not in SOURCES]
+        if unknown:
+            raise KpzError(f"codelists/{name}.csv column {LLC_SOURCES_COLUMN}: unknown source "
+                           f"{', '.join(unknown)}")
     return df
+
+
+def definition_sources(definition: pd.DataFrame) -> tuple[str, ...]:
+    """The LLC sources a need definition requires (empty tuple: the run's selected sources)."""
+    if LLC_SOURCES_COLUMN not in definition.columns or definition.empty:
+        return ()
+    value = str(definition[LLC_SOURCES_COLUMN].iloc[0]).strip()
+    return tuple(x.strip() for x in value.split(";") if x.strip())
 
 
 def _sql_list(values) -> str:
@@ -282,6 +316,11 @@ def ensure_cohort_tables(con: duckdb.DuckDBPyConnection) -> None:
         raise KpzError(f"warehouse lacks {', '.join(missing)}: rebuild it with `kpz ingest`")
     if not set(COHORT_TABLES) <= present:
         build_cohort_tables(con, temporary=True)
+        return
+    columns = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_name = 'cohort_person_year'").fetchall()}
+    if "insured_1july" not in columns:  # built before the point-prevalence basis existed
+        build_cohort_tables(con, temporary=True)
 
 
 def period_years(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -299,11 +338,14 @@ class CaseTable:
     ----------
     cases : one row per person × year who is an LLC case in the year under ``params``, columns
         ``persoon_id, jaar, leeftijd, age_group, geslacht, provincie_code, nik_region,
-        in_steekproef, under18_in_year, died_in_year, gap`` (years since the latest
-        source-year, 0…lookback),
+        in_steekproef, insured_1july, under18_in_year, died_in_year, gap`` (years since the
+        latest source-year of a selected source, 0…lookback),
         ``src_<source>`` (0/1: seen by the source in the year itself, every source in ``SOURCES``),
-        ``in_year`` (seen by a selected source in the year itself), ``mk_<marker>`` (0/1) and
-        ``palliative_need`` (bool).
+        ``last_<source>`` (latest year the source saw the person within the window, or NaN),
+        ``in_year`` (seen by a selected source in the year itself), ``need_gap`` (years since
+        the latest source-year of the need definition's own LLC sources), ``need_base``
+        (``need_gap <= lookback``), ``mk_<marker>`` (0/1) and ``palliative_need`` (bool: a
+        marker and ``need_base``).
     groups : one row per case-year × diagnostic group with an LLC-coded line within the
         largest lookback kept (``persoon_id, jaar, diagnostic_group, gap``: years since the
         group's latest line); use :func:`llc_groups` for the groups within the lookback.
@@ -351,13 +393,16 @@ def find_cases(con: duckdb.DuckDBPyConnection, params: CaseParams | None = None,
     con.execute(f"create or replace temp table _kpz_source_year as {src_sql}")
     con.execute(f"create or replace temp table _kpz_marker_year as {criteria_sql(need)}")
     src_flags = ",\n".join(
-        f"cast(bool_or(s.jaar = py.jaar and s.criterion = '{s}') as integer) as src_{s}"
+        f"cast(bool_or(s.jaar = py.jaar and s.criterion = '{s}') as integer) as src_{s},\n"
+        f"max(s.jaar) filter (where s.criterion = '{s}') as last_{s}"
         for s in SOURCES
     )
+    on_basis = "and insured_1july" if p.basis == "point" else ""
     cases = con.execute(f"""
         with person_years as (
             select * from cohort_person_year
             where jaar between {first} and {last} and leeftijd between {p.age_min} and {p.age_max}
+                {on_basis}
         ),
         seen as (
             select py.persoon_id, py.jaar, py.jaar - max(s.jaar) filter (where s.criterion in ({selected})) as gap,
@@ -368,7 +413,7 @@ def find_cases(con: duckdb.DuckDBPyConnection, params: CaseParams | None = None,
             group by py.persoon_id, py.jaar
         )
         select py.persoon_id, py.jaar, py.leeftijd, py.age_group, py.geslacht, py.provincie_code,
-            py.nik_region, py.in_steekproef, py.under18_in_year, py.died_in_year,
+            py.nik_region, py.in_steekproef, py.insured_1july, py.under18_in_year, py.died_in_year,
             s.* exclude (persoon_id, jaar)
         from person_years as py
         inner join seen as s on s.persoon_id = py.persoon_id and s.jaar = py.jaar
@@ -376,6 +421,10 @@ def find_cases(con: duckdb.DuckDBPyConnection, params: CaseParams | None = None,
         order by py.jaar, py.persoon_id
     """).df()
     cases["in_year"] = (cases["gap"] == 0)
+    for s in SOURCES:
+        cases[f"last_{s}"] = cases[f"last_{s}"].astype(float)
+    cases["need_gap"] = _gap_over(cases, definition_sources(need) or p.sources)
+    cases["need_base"] = cases["need_gap"] <= p.lookback
     marks = con.execute(f"""
         select m.persoon_id, m.jaar, m.criterion
         from _kpz_marker_year as m
@@ -386,11 +435,13 @@ def find_cases(con: duckdb.DuckDBPyConnection, params: CaseParams | None = None,
         cases = cases.merge(hit, on=["persoon_id", "jaar"], how="left")
         cases[f"mk_{marker}"] = cases.pop("_hit").fillna(0).astype(int)
     mk_cols = [f"mk_{m}" for m in markers]
-    cases["palliative_need"] = cases[mk_cols].sum(axis=1) > 0 if mk_cols else False
+    any_marker = cases[mk_cols].sum(axis=1) > 0 if mk_cols else False
+    cases["palliative_need"] = any_marker & cases["need_base"]
     cases["gap"] = cases["gap"].astype(int)
     for s in SOURCES:
         cases[f"src_{s}"] = cases[f"src_{s}"].astype(int)
     cases["died_in_year"] = cases["died_in_year"].astype(bool)
+    cases["insured_1july"] = cases["insured_1july"].astype(bool)
     groups = con.execute(f"""
         select py.persoon_id, py.jaar, g.diagnostic_group, py.jaar - max(g.jaar) as gap
         from cohort_person_year as py
@@ -411,6 +462,49 @@ def llc_cases(table: CaseTable, lookback: int | None = None) -> pd.DataFrame:
     """The LLC case-years under a lookback (default the table's own)."""
     lookback = table.params.lookback if lookback is None else lookback
     return table.cases[table.cases["gap"] <= lookback]
+
+
+def _gap_over(cases: pd.DataFrame, sources) -> pd.Series:
+    """Years since the latest source-year of any of ``sources`` (NaN: none within the window)."""
+    cols = [f"last_{s}" for s in sources if f"last_{s}" in cases.columns]
+    if not cols:
+        return pd.Series(np.nan, index=cases.index)
+    return cases["jaar"] - cases[cols].max(axis=1)
+
+
+def need_cases(table: CaseTable, lookback: int | None = None) -> pd.DataFrame:
+    """The palliative-need case-years (primary definition) under a lookback (default the table's).
+
+    A need case is an LLC case under the lookback, seen by one of the definition's LLC sources
+    within the same lookback, with a marker in the year.
+    """
+    lookback = table.params.lookback if lookback is None else lookback
+    cases = llc_cases(table, lookback)
+    mk = [f"mk_{m}" for m in table.markers]
+    any_marker = cases[mk].sum(axis=1) > 0 if mk else pd.Series(False, index=cases.index)
+    return cases[any_marker & (cases["need_gap"] <= lookback)]
+
+
+def need_flags(con: duckdb.DuckDBPyConnection, table: CaseTable, definition: str,
+               lookback: int | None = None) -> pd.Series:
+    """Palliative-need flags of another need ``definition`` for the case-years of ``table``.
+
+    Same rule as the table's own definition: an LLC case (under ``lookback``, default the
+    table's), seen within the lookback by one of the definition's LLC sources (``llc_sources``;
+    empty = the run's sources), with a marker of ``definition`` in the year (markers carry their
+    own ``valid_from``). Returns a boolean Series aligned with ``table.cases``.
+    """
+    lookback = table.params.lookback if lookback is None else lookback
+    d = load_definition(definition)
+    first, last = table.params.years
+    marks = con.execute(f"""
+        select distinct persoon_id, jaar from ({criteria_sql(d)}) where jaar between {first} and {last}
+    """).df().assign(_hit=True)
+    cases = table.cases
+    hit = cases[["persoon_id", "jaar"]].merge(marks, on=["persoon_id", "jaar"], how="left")["_hit"]
+    hit = hit.eq(True).to_numpy()
+    base = (_gap_over(cases, definition_sources(d) or table.params.sources) <= lookback).to_numpy()
+    return pd.Series(hit & base & (cases["gap"] <= lookback).to_numpy(), index=cases.index)
 
 
 def llc_groups(table: CaseTable) -> pd.DataFrame:
@@ -472,10 +566,125 @@ def attrition(con: duckdb.DuckDBPyConnection, table: CaseTable) -> pd.DataFrame:
     add(llc, "age_range", f"aged {p.age_min}-{p.age_max} on 1 July: LLC cases", "person-years",
         frame=cases)
     need = f"palliative_need ({p.need_definition})"
+    need_sources = definition_sources(load_definition(p.need_definition)) or p.sources
     add(need, "llc_cases", "LLC cases (as above)", "person-years", frame=cases)
+    base = cases[cases["need_gap"] <= p.lookback]
+    add(need, "need_sources", f"... seen by {', '.join(need_sources)} within the lookback",
+        "person-years", frame=base)
     for marker in table.markers:
-        add(need, f"marker_{marker}", f"LLC cases with marker {marker} in the year", "person-years",
-            frame=cases[cases[f"mk_{marker}"] == 1])
-    add(need, "any_marker", "LLC cases with at least one marker in the year: palliative need",
-        "person-years", frame=cases[cases["palliative_need"]])
+        add(need, f"marker_{marker}", f"... with marker {marker} in the year", "person-years",
+            frame=base[base[f"mk_{marker}"] == 1])
+    add(need, "any_marker", "... with at least one marker in the year: palliative need (flagged)",
+        "person-years", frame=need_cases(table))
     return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------- other groupings and lists
+GROUP_VARIANTS = "llc_group_variants_v1"
+CCC_CODELIST = "ccc_feudtner_v1"
+
+
+def group_variants() -> pd.DataFrame:
+    """Alternative diagnostic-group placements (``codelists/llc_group_variants_v1.csv``)."""
+    return load_codelist(GROUP_VARIANTS)
+
+
+def llc_groups_variant(con: duckdb.DuckDBPyConnection, table: CaseTable, variant: str) -> pd.DataFrame:
+    """Diagnostic groups of the LLC case-years (as :func:`llc_groups`) with a group variant applied.
+
+    Every LLC-coded line whose matched ``llc_fraser_v1`` code (``code_norm``) is listed for
+    ``variant`` in ``llc_group_variants_v1.csv`` counts in the listed group instead of its
+    chapter group (e.g. ``e84_respiratory``: cystic fibrosis under respiratory).
+    """
+    v = group_variants()
+    v = v[v["variant"] == variant]
+    if v.empty:
+        known = ", ".join(sorted(set(group_variants()["variant"])))
+        raise ParameterError(f"unknown diagnostic-group variant {variant!r} (known: {known})")
+    p = table.params
+    lookback = p.lookback
+    first, last = p.years
+    con.execute("create or replace temp table _kpz_group_variant as select unnest(?::varchar[]) as code_norm, "
+                "unnest(?::varchar[]) as diagnostic_group",
+                [v["code_norm"].tolist(), v["diagnostic_group"].tolist()])
+    try:
+        groups = con.execute(f"""
+            with lines as (
+                select d.persoon_id, d.declaratie_id,
+                    coalesce(v.diagnostic_group, d.diagnostic_group) as diagnostic_group,
+                    greatest(d.begindatum, m.period_start) as start_date,
+                    least(d.einddatum, m.period_end) as end_date
+                from cohort_llc_diagnosis as d
+                cross join meta_extract as m
+                left join _kpz_group_variant as v on v.code_norm = d.code_norm
+            ),
+            line_years as (
+                select distinct persoon_id, diagnostic_group,
+                    cast(unnest(generate_series(year(start_date), year(end_date))) as integer) as jaar
+                from lines where start_date <= end_date
+            )
+            select py.persoon_id, py.jaar, g.diagnostic_group
+            from cohort_person_year as py
+            inner join line_years as g
+                on g.persoon_id = py.persoon_id and g.jaar <= py.jaar and g.jaar >= py.jaar - {lookback}
+            inner join cohort_person_year as gy on gy.persoon_id = g.persoon_id and gy.jaar = g.jaar
+            where py.jaar between {first} and {last}
+            group by py.persoon_id, py.jaar, g.diagnostic_group
+        """).df()
+    finally:
+        con.execute("drop table if exists _kpz_group_variant")
+    cases = llc_cases(table)[["persoon_id", "jaar"]]
+    return groups.merge(cases, on=["persoon_id", "jaar"], how="inner")[
+        ["persoon_id", "jaar", "diagnostic_group"]].sort_values(
+        ["jaar", "persoon_id", "diagnostic_group"]).reset_index(drop=True)
+
+
+def codelist_case_years(con: duckdb.DuckDBPyConnection, params: CaseParams,
+                        codelist: str = CCC_CODELIST) -> pd.DataFrame:
+    """Case-years of an alternative diagnosis code list (default Feudtner's CCC v2, ECHILD rendering).
+
+    A case in year Y: on the run's basis alive and insured (a day of Y, or 1 July), aged
+    ``age_min``–``age_max`` on 1 July, with a net hospital line whose ICD-10 code starts with a
+    code of ``codelist`` overlapping one of the years Y−L … Y in which the person was alive and
+    insured — the rule of the ``hospital_llc_code`` source, with another list. Returns
+    ``persoon_id, jaar`` (one row per case-year).
+    """
+    ensure_cohort_tables(con)
+    p = params.validated(period_years(con))
+    codes = load_codelist(codelist)
+    if "code_norm" not in codes.columns:
+        raise KpzError(f"codelists/{codelist}.csv has no code_norm column")
+    con.execute("create or replace temp table _kpz_codes as select distinct unnest(?::varchar[]) as code_norm",
+                [codes["code_norm"].tolist()])
+    first, last = p.years
+    on_basis = "and insured_1july" if p.basis == "point" else ""
+    try:
+        return con.execute(f"""
+            with lines as (
+                select distinct d.persoon_id, d.declaratie_id,
+                    greatest(d.begindatum, m.period_start) as start_date,
+                    least(d.einddatum, m.period_end) as end_date
+                from mart_diagnosis as d
+                cross join meta_extract as m
+                inner join _kpz_codes as c on starts_with(d.icd10_norm, c.code_norm)
+                where d.icd10_norm is not null
+            ),
+            line_years as (
+                select distinct persoon_id,
+                    cast(unnest(generate_series(year(start_date), year(end_date))) as integer) as jaar
+                from lines where start_date <= end_date
+            ),
+            seen as (
+                select l.persoon_id, l.jaar from line_years as l
+                inner join cohort_person_year as gy on gy.persoon_id = l.persoon_id and gy.jaar = l.jaar
+            )
+            select distinct py.persoon_id, py.jaar
+            from cohort_person_year as py
+            inner join seen as s
+                on s.persoon_id = py.persoon_id and s.jaar <= py.jaar and s.jaar >= py.jaar - {p.lookback}
+            where py.jaar between {first} and {last}
+                and py.leeftijd between {p.age_min} and {p.age_max} {on_basis}
+            order by py.jaar, py.persoon_id
+        """).df()
+    finally:
+        con.execute("drop table if exists _kpz_codes")

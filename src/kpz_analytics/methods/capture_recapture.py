@@ -51,7 +51,7 @@ import math
 import warnings as _warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,8 @@ _MAX_CANDIDATE_TERMS = 16
 _HUGE_FACTOR = 10.0
 # Linear predictors beyond this size mean a fitted cell went to the boundary (mu -> 0).
 _BOUNDARY_ETA = 20.0
+# A fitted observed cell below this is on the boundary (only a zero count can be fitted so).
+_ZERO_CELL = 1e-6
 
 
 class CaptureRecaptureTableError(KpzError):
@@ -120,6 +122,9 @@ class CaptureRecaptureResult:
     se: float = float("nan")
     n_profile_max: float = float("nan")
     alpha: float = 0.05
+    status: str = "estimated"
+    fallback: str = ""
+    profile: Optional[Callable[[float], float]] = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row summary table (the content of ``capture_recapture.csv``)."""
@@ -448,6 +453,9 @@ def _fit_one(patterns: np.ndarray, y: np.ndarray, terms) -> tuple[dict, _Fit]:
     n_unseen = float(np.exp(params[0]))
     zero_unseen = bool(params[0] < -_BOUNDARY_ETA)
     diverges = bool(np.max(np.abs(params)) > _BOUNDARY_ETA or np.min(eta) < -_BOUNDARY_ETA)
+    # A fitted observed cell at 0 (e.g. the saturated model with a zero all-sources cell) is a
+    # boundary fit even when IRLS stopped before the parameters ran past _BOUNDARY_ETA.
+    cell_at_zero = bool(np.all(np.isfinite(mu)) and np.min(mu) < _ZERO_CELL)
 
     problems: list[str] = []  # make the fit unstable
     remarks: list[str] = []  # worth knowing, model stays eligible
@@ -498,6 +506,13 @@ def _fit_one(patterns: np.ndarray, y: np.ndarray, terms) -> tuple[dict, _Fit]:
         "note": note,
     }
     interval_ok = rank == p and np.isfinite(n_unseen) and (zero_unseen or not diverges)
+    # Identifiable from the table: a full-rank, converged, interior fit (no fitted cell or
+    # parameter on the boundary, the unseen count neither pinned to 0 nor running off to
+    # infinity). A huge estimate is identifiable (its interval says how little is known).
+    row["identifiable"] = bool(rank == p and converged and not zero_unseen and not diverges
+                               and not cell_at_zero and np.isfinite(n_unseen))
+    if row["identifiable"] is False and cell_at_zero and not (zero_unseen or diverges):
+        row["note"] = "; ".join([x for x in [row["note"], "boundary: a fitted cell is 0"] if x])
     return row, _Fit(tuple(terms), X, params, bool(problems), interval_ok, note)
 
 
@@ -698,6 +713,7 @@ def estimate(
     n_unseen = float(chosen["n_unseen"])
     n_hat = float(chosen["n_estimated"])
     lo, hi, n_max = float("nan"), float("nan"), float("nan")
+    profile = _profile_loglik_factory(fit.X, y) if fit.interval_ok else None
     if fit.interval_ok:
         try:
             lo, hi, n_max, ci_warns = _profile_interval(fit.X, y, n_hat, alpha)
@@ -724,7 +740,222 @@ def estimate(
         se=float(chosen["se"]),
         n_profile_max=n_max,
         alpha=alpha,
+        profile=profile,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Identifiable estimates (small strata) and strata combined
+# ---------------------------------------------------------------------------------------------
+
+MODEL_CHOICES = ("full", "aic", "bic")
+
+
+def _two_way_count(terms: str) -> int:
+    return 0 if not terms else len(terms.split(";"))
+
+
+def _not_identifiable(n: int, sources, models, warns, criterion, alpha, why) -> CaptureRecaptureResult:
+    nan = float("nan")
+    return CaptureRecaptureResult(
+        n_observed=n, n_unseen=nan, n_estimated=nan, ci_low=nan, ci_high=nan,
+        model="not identifiable", criterion=criterion, models=models, sources=list(sources),
+        warnings=list(warns) + [why], alpha=alpha, status="not identifiable")
+
+
+def estimate_identifiable(
+    table: pd.DataFrame,
+    sources: Optional[Sequence[str]] = None,
+    criterion: str = "full",
+    alpha: float = 0.05,
+) -> CaptureRecaptureResult:
+    """Population size from the model the table can identify, with a documented fallback.
+
+    A model is *identifiable* from the table when its fit is a full-rank, converged, interior
+    maximum (``fit_models`` column ``identifiable``): no fitted cell or parameter on the
+    boundary, the unseen count neither pinned to 0 nor infinite. A boundary fit is never
+    reported as a finding — in particular a zero all-sources cell makes the saturated
+    three-source model put N_hat = n ("nobody missed"), which this function refuses.
+
+    Model choice (``criterion``):
+
+    * ``full`` (default, no selection step): the hierarchical model with all two-way terms. If
+      it is not identifiable, the fallback drops the offending interaction: among the
+      identifiable models with one two-way term fewer, the one with the smallest AIC; if none,
+      two terms fewer, and so on down to the independence model. ``result.fallback`` says what
+      was dropped and ``result.status`` is ``"fallback"``.
+    * ``aic`` / ``bic``: the identifiable model with the smallest criterion.
+
+    When no model is identifiable the result has ``status = "not identifiable"`` and NaN
+    estimate and bounds (never zero unseen); the caller may pool strata (see
+    :func:`combine_strata` and ``docs/capture_recapture.md``). Fewer than two sources that saw
+    anyone also gives ``not identifiable``. The interval is the Cormack profile-likelihood
+    interval of the model used (conditional on that model).
+
+    Returns
+    -------
+    CaptureRecaptureResult
+        With ``status`` (``estimated``, ``fallback``, ``not identifiable``), ``fallback`` (text)
+        and ``profile`` (the profile log-likelihood l(N) of the model used, for
+        :func:`combine_strata`).
+    """
+    criterion = str(criterion).lower()
+    if criterion not in MODEL_CHOICES:
+        raise ParameterError(f"criterion must be one of {', '.join(MODEL_CHOICES)}, got {criterion!r}")
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be between 0 and 1, got {alpha}")
+    try:
+        used_sources, patterns, y, warns = _prepare(table, sources)
+    except CaptureRecaptureTableError:
+        raise
+    except KpzError as exc:
+        n = int(pd.to_numeric(table[next(c for c in COUNT_COLUMNS if c in table.columns)]).sum())
+        src = [c for c in table.columns if c not in COUNT_COLUMNS] if sources is None else list(sources)
+        return _not_identifiable(n, src, pd.DataFrame(), [], criterion, alpha, str(exc))
+    models, fits = _fit_all(patterns, y, used_sources, 2)
+    n = int(round(y.sum()))
+    ok = models["identifiable"].to_numpy()
+    fallback = ""
+    if criterion == "full":
+        n_terms = models["terms"].map(_two_way_count).to_numpy()
+        top = int(n_terms.max())
+        best = None
+        for k in range(top, -1, -1):
+            pool = ok & (n_terms == k)
+            if pool.any():
+                aic = np.where(pool, models["aic"].to_numpy(), np.inf)
+                best = int(np.argmin(aic))
+                break
+        if best is not None and n_terms[best] < top:
+            full_name = str(models.loc[n_terms == top, "model"].iloc[0])
+            fallback = (f"full model {full_name} not identifiable "
+                        f"({models.loc[n_terms == top, 'note'].iloc[0] or 'boundary fit'}); "
+                        f"dropped {top - n_terms[best]} interaction(s): {models['model'].iloc[best]} "
+                        f"(smallest AIC among identifiable models with {n_terms[best]} two-way terms)")
+    else:
+        pool = ok
+        best = int(np.argmin(np.where(pool, models[criterion].to_numpy(), np.inf))) if pool.any() else None
+    if best is None:
+        return _not_identifiable(n, used_sources, models.assign(selected=False), warns, criterion,
+                                 alpha, "no log-linear model is identifiable from this table")
+    fit = fits[best]
+    chosen = models.iloc[best]
+    if fallback:
+        warns.append(fallback)
+    if chosen["note"]:
+        warns.append(f"model {chosen['model']}: {chosen['note']}")
+    models = models.assign(selected=False)
+    models.loc[models.index[best], "selected"] = True
+    n_hat = float(chosen["n_estimated"])
+    lo, hi, n_max = float("nan"), float("nan"), float("nan")
+    profile = _profile_loglik_factory(fit.X, y)
+    try:
+        lo, hi, n_max, ci_warns = _profile_interval(fit.X, y, n_hat, alpha)
+        warns.extend(ci_warns)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        warns.append(f"no profile-likelihood interval: {str(exc).splitlines()[0]}")
+    return CaptureRecaptureResult(
+        n_observed=n, n_unseen=float(chosen["n_unseen"]), n_estimated=n_hat, ci_low=lo, ci_high=hi,
+        model=str(chosen["model"]), criterion=criterion, models=models, sources=list(used_sources),
+        warnings=warns, se=float(chosen["se"]), n_profile_max=n_max, alpha=alpha,
+        status="fallback" if fallback else "estimated", fallback=fallback, profile=profile)
+
+
+@dataclass
+class CombinedEstimate:
+    """Total over independent strata (see :func:`combine_strata`)."""
+
+    n_observed: int
+    n_estimated: float
+    ci_low: float
+    ci_high: float
+    ci_low_summed: float
+    ci_high_summed: float
+    n_profile_max: float
+    alpha: float
+
+
+def _grid_profile(res: CaptureRecaptureResult, n_points: int = 24):
+    """A cubic spline of a stratum's profile log-likelihood over its own interval [L, U]."""
+    from scipy.interpolate import CubicSpline
+
+    lo, hi, top = float(res.ci_low), float(res.ci_high), float(res.n_profile_max)
+    if hi - lo < 1e-6:
+        return lo, hi, (lambda N: np.zeros_like(np.asarray(N, dtype=float)))
+    # Chebyshev-like spacing (denser at the ends, where the cut-off is crossed) plus the maximum
+    t = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, n_points))
+    grid = np.unique(np.concatenate([lo + t * (hi - lo), [min(max(top, lo), hi)]]))
+    values = np.array([res.profile(N) for N in grid])
+    return lo, hi, CubicSpline(grid, values)
+
+
+def combine_strata(results: Sequence[CaptureRecaptureResult], alpha: float = 0.05) -> CombinedEstimate:
+    """Total population size over independent strata, with the profile-likelihood interval of the sum.
+
+    Estimand: N = Σ_s N_s. Estimate: Σ_s N̂_s. Interval: the profile-likelihood interval of the
+    total, treating the strata's tables as independent,
+
+        l(N) = max { Σ_s l_s(N_s) : Σ_s N_s = N },   {N : 2 [l(N̂) − l(N)] ≤ χ²_{1, 1−α}},
+
+    with l_s the Cormack profile log-likelihood of stratum s under its own model. At the
+    total's bounds every stratum lies inside its own interval (each term of the drop is
+    ≥ 0), so each l_s is evaluated on its own [L_s, U_s] and interpolated with a cubic spline;
+    the inner maximisation over the split is done pairwise. For reference the conservative sum
+    of bounds [Σ L_s, Σ U_s] is returned as well (``ci_low_summed``, ``ci_high_summed``).
+    A stratum with an infinite upper bound makes the total's upper bound infinite.
+
+    Parameters
+    ----------
+    results : stratum estimates with a ``profile`` (from :func:`estimate_identifiable`); strata
+        where nobody was seen may be given as results with ``n_observed = 0`` and are skipped.
+    alpha : the interval has level 1 − alpha.
+    """
+    used = [r for r in results if r.n_observed > 0]
+    for r in used:
+        if r.status == "not identifiable" or not np.isfinite(r.n_estimated):
+            raise KpzError("cannot combine strata: a stratum has no identifiable estimate")
+    n_obs = int(sum(r.n_observed for r in results))
+    est = float(sum(r.n_estimated for r in used))
+    lo_sum = float(sum(r.ci_low for r in used))
+    hi_sum = float(sum(r.ci_high for r in used))
+    if not used:
+        return CombinedEstimate(n_obs, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, alpha)
+    if any(not np.isfinite(r.ci_high) or r.profile is None for r in used):
+        return CombinedEstimate(n_obs, est, lo_sum, float("inf"), lo_sum, hi_sum, float("nan"), alpha)
+    if len(used) == 1:
+        r = used[0]
+        return CombinedEstimate(n_obs, est, r.ci_low, r.ci_high, lo_sum, hi_sum, r.n_profile_max, alpha)
+    parts = [_grid_profile(r) for r in used]
+    lo_a, hi_a, f_a = parts[0]
+    for lo_b, hi_b, f_b in parts[1:]:
+        f_a, lo_a, hi_a = _max_convolve(f_a, lo_a, hi_a, f_b, lo_b, hi_b)
+    opt = optimize.minimize_scalar(lambda N: -f_a(N), bounds=(lo_a, hi_a), method="bounded",
+                                   options={"xatol": 1e-4})
+    n_max, lmax = float(opt.x), -float(opt.fun)
+    cut = lmax - stats.chi2.ppf(1 - alpha, 1) / 2
+    g = lambda N: float(f_a(N)) - cut  # noqa: E731
+    low = lo_a if g(lo_a) >= 0 else optimize.brentq(g, lo_a, n_max, xtol=1e-6)
+    high = hi_a if g(hi_a) >= 0 else optimize.brentq(g, n_max, hi_a, xtol=1e-6)
+    return CombinedEstimate(n_obs, est, float(low), float(high), lo_sum, hi_sum, n_max, alpha)
+
+
+def _max_convolve(f_a, lo_a, hi_a, f_b, lo_b, hi_b, n_points: int = 48):
+    """Profile of the sum of two independent strata: h(T) = max_{N_a + N_b = T} f_a(N_a) + f_b(N_b)."""
+    from scipy.interpolate import CubicSpline
+
+    def h(T: float) -> float:
+        a0, a1 = max(lo_a, T - hi_b), min(hi_a, T - lo_b)
+        if a1 - a0 < 1e-9:
+            return float(f_a(a0) + f_b(T - a0))
+        opt = optimize.minimize_scalar(lambda a: -(f_a(a) + f_b(T - a)), bounds=(a0, a1),
+                                       method="bounded", options={"xatol": 1e-5})
+        ends = [-(f_a(a0) + f_b(T - a0)), -(f_a(a1) + f_b(T - a1)), opt.fun]
+        return -float(min(ends))
+
+    lo, hi = lo_a + lo_b, hi_a + hi_b
+    t = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, n_points))
+    grid = np.unique(lo + t * (hi - lo))
+    return CubicSpline(grid, [h(T) for T in grid]), lo, hi
 
 
 # ---------------------------------------------------------------------------------------------

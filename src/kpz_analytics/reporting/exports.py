@@ -71,6 +71,22 @@ SHEETS = {
     "attrition": ("selectiestappen", "Aantallen bij elke stap van de casusdefinities."),
     "capture_recapture": ("capture-recapture", "Kinderen gezien in het jaar en het geschatte totaal inclusief "
                           "de kinderen die geen bron ziet (log-lineaire modellen)."),
+    "capture_recapture_strata": ("capture-recapture per stratum", "Als capture-recapture, per stratum (jonger "
+                                 "dan 18 op een dag van het jaar; het hele jaar 18 of ouder), met de gebruikte "
+                                 "bronnen en de status van de schatting."),
+    "palliative_need_corrected": ("behoefte gecorrigeerd", "Behoefte aan palliatieve zorg: gemarkeerde kinderen "
+                                  "en het aantal gecorrigeerd voor misclassificatie (x PPV / sensitiviteit) met "
+                                  "interval; het getal van de kernboodschap."),
+    "palliative_need_change": ("behoefte verandering", "Verandering van de gecorrigeerde behoefte ten opzichte "
+                               "van het jaar ervoor, met interval; verborgen waar een van beide jaren verborgen is."),
+    "prevalence_e84_variant": ("indeling E84", "Kinderen die van diagnosegroep wisselen als taaislijmziekte "
+                               "(E84) onder luchtwegen valt in plaats van metabool."),
+    "prevalence_ccc": ("CCC (Feudtner)", "Kinderen met een complexe chronische aandoening (Feudtner CCC v2, "
+                       "diagnosecodes), per 10.000."),
+    "llc_ccc_overlap": ("overlap LBA en CCC", "Kinderen met een LBA (alle bronnen), met CCC, beide of een van "
+                        "beide."),
+    "llc_ccc_overlap_hospital_code": ("overlap LBA-code en CCC", "Als de overlap, tegenover de kinderen met een "
+                                      "LBA-code in het ziekenhuis."),
 }
 TRANSITION_SHEETS = {
     "event_time": "18: zorg per maand", "gap": "18: zorgval", "rd": "18: sprong bij 18",
@@ -256,7 +272,9 @@ def _toelichting(meta: dict, parameters: dict, published: dict[str, Published], 
     for part, pars in parameters.items():
         for k, v in pars.items():
             rows.append((f"parameter {part}: {k}", json.dumps(v, default=str, ensure_ascii=False)))
-    lists = header.definition_versions(["llc_fraser_v1", "palliative_need_v1", "source_hospital_llc_code_v1",
+    lists = header.definition_versions(["llc_fraser_v1", "palliative_need_v2", "palliative_need_plus_activity_v1",
+                                        "need_accuracy_synthetic_v1", "ccc_feudtner_v1", "llc_group_variants_v1",
+                                        "source_hospital_llc_code_v1",
                                         "source_palliative_activity_v1", "source_ikz_mkv_v1",
                                         "source_wlz_severe_v1", "transition_outcomes_v1", "landscape_measures_v1",
                                         "landscape_indicators_v1", "regions"])

@@ -37,7 +37,26 @@ SEX_CHILDREN = {"M": "jongens", "V": "meisjes", "O": "onbekend"}  # tables of ag
 MEASURE = {"llc": "levensbeperkende aandoening (LBA)",
               "palliative_need": "behoefte aan palliatieve zorg",
            "llc_consistent": "LBA, zonder palliatieve zorgactiviteiten",
-           "palliative_need_consistent": "behoefte, zonder palliatieve zorgactiviteiten"}
+           "palliative_need_consistent": "behoefte, zonder palliatieve zorgactiviteiten",
+           "ccc": "complexe chronische aandoening (CCC, Feudtner)",
+           "palliative_need_plus_activity_v1": "behoefte v2 plus palliatieve zorgactiviteiten (vanaf 2023)",
+           # the parts of the LLC × CCC overlap (publish.llc_ccc_overlap)
+           "llc_and_ccc": "LBA én CCC", "llc_only": "alleen LBA", "ccc_only": "alleen CCC",
+           "llc_hospital_code": "LBA met LBA-code in het ziekenhuis",
+           "llc_and_ccc_hospital_code": "LBA-code én CCC", "llc_only_hospital_code": "alleen LBA-code",
+           "ccc_only_hospital_code": "alleen CCC (t.o.v. LBA-code)"}
+DIRECTION = {"in": "erbij", "out": "eraf"}
+CR_STRATUM = {"under18": "jonger dan 18 op een dag van het jaar", "18plus": "het hele jaar 18 of ouder"}
+# Need definitions (issue 15): the default v2 and the variant with the 2023 activities.
+NEED_DEFINITION = {
+    "palliative_need_v1": "behoefte v1 (elke marker, incl. IKZ/MKV en palliatieve zorgactiviteit)",
+    "palliative_need_v2": "behoefte v2 (intensiteit: IC, SEH-reeks, opnamereeks, overlijden)",
+    "palliative_need_plus_activity_v1": "behoefte v2 plus palliatieve zorgactiviteiten (vanaf 2023)",
+}
+BASIS = {"period": "periode (in leven en verzekerd op een dag van het jaar)",
+         "point": "peildatum 1 juli (in leven en verzekerd op 1 juli)"}
+GROUPING = {"e84_respiratory": "taaislijmziekte (E84) onder luchtwegen"}
+LLC_DEFINITION = {"llc_all_sources": "LBA, alle bronnen", "llc_hospital_code": "LBA, met LBA-code in het ziekenhuis"}
 DIAGNOSTIC_GROUP = {
     "congenital": "aangeboren afwijkingen", "oncology": "oncologie", "neurology": "neurologie",
     "haematology": "hematologie", "respiratory": "luchtwegen", "perinatal": "perinataal",
@@ -56,10 +75,36 @@ PREVALENCE_COLUMNS = {
     "lookback": "terugkijkperiode (jaren)", "apc": "jaarlijkse verandering (%)",
     "apc_ci_low": "95%-BI laag", "apc_ci_high": "95%-BI hoog", "years": "jaren",
     "description": "stap", "n_rows": "rijen", "n_persons": "personen", "unit": "eenheid",
-    "stratum": "leeftijd", "definition": "definitie", "step": "stapnummer", "standard": "standaardbevolking",
+    "stratum": "leeftijd", "definition": "definitie",
+    "flagged": "gemarkeerd in declaraties", "ppv": "positief voorspellende waarde",
+    "sensitivity": "sensitiviteit", "status": "status", "change": "verandering",
+    "jaar_from": "van", "jaar_to": "naar", "grouping": "indeling", "basis": "basis",
+    "rate_ci_low": "95%-BI laag (per 10.000)", "rate_ci_high": "95%-BI hoog (per 10.000)",
+    "ci_low_summed": "grenzen opgeteld, laag", "ci_high_summed": "grenzen opgeteld, hoog",
+    "fallback": "terugval", "sources": "bronnen", "llc_definition": "LBA-definitie",
+    "n_llc": "LBA", "n_ccc": "CCC", "n_both": "beide", "n_llc_only": "alleen LBA",
+    "n_ccc_only": "alleen CCC", "share_of_llc_in_ccc": "aandeel LBA dat ook CCC is",
+    "share_of_ccc_in_llc": "aandeel CCC dat ook LBA is",
+    "step": "stapnummer", "standard": "standaardbevolking",
     "lookback_complete": "terugkijkperiode volledig", "criterion": "modelkeuze", "n_years": "aantal jaren",
-    "p_value": "p-waarde",
+    "p_value": "p-waarde", "n_moved": "verschoven kinderen", "direction": "richting",
+    "n_observed_stratum": "gezien", "accuracy_source": "herkomst PPV en sensitiviteit",
 }
+
+CR_STATUS = {
+    "estimated": "geschat", "fallback": "geschat met eenvoudiger model (terugval)",
+    "not identifiable": "niet te schatten uit de tabel", "nobody seen": "niemand gezien",
+    "strata combined": "strata gecombineerd",
+    "corrected for misclassification": "gecorrigeerd voor misclassificatie",
+}
+
+
+def cr_status(status: str) -> str:
+    """Dutch text of a capture-recapture status (``pooled (stratum 18plus not identifiable)`` too)."""
+    if status.startswith("pooled"):
+        inner = status[status.find("(") + 1:status.rfind(")")].replace("not identifiable", "niet te schatten")
+        return f"samengevoegde tabel ({inner})"
+    return CR_STATUS.get(status, status)
 
 NEED_MARKER = {
     "palliative_activity": "palliatieve zorgactiviteit", "intensive_care": "IC-dagen",
@@ -119,9 +164,13 @@ def prevalence_step(name: str, description: str) -> str:
 
 
 def definition_label(definition: str) -> str:
-    """Dutch name of a case definition in the attrition table (``llc (…)`` → LBA)."""
+    """Dutch name of a case or need definition (``palliative_need_v2``; ``llc (…)`` → LBA)."""
+    if not isinstance(definition, str):
+        return definition
+    if definition in NEED_DEFINITION:
+        return NEED_DEFINITION[definition]
     head = definition.split(" ", 1)[0]
-    return MEASURE.get(head, definition)
+    return MEASURE.get(head, NEED_DEFINITION.get(head, definition))
 
 
 def age_group_label(group: str, age_min: int = 0, age_max: int = 19) -> str:
@@ -142,6 +191,9 @@ def need_variant(variant: str) -> str:
     """Dutch text of a palliative-need sensitivity variant ('only ikz_mkv', 'emergency_run >= 6 (default 3)')."""
     if variant == "all markers":
         return "alle markers"
+    if variant.startswith("definition "):
+        name = variant[len("definition "):]
+        return "definitie " + NEED_DEFINITION.get(name, name)
     for en, nl in (("only ", "alleen "), ("without ", "zonder ")):
         if variant.startswith(en) and variant[len(en):] in NEED_MARKER:
             return nl + NEED_MARKER[variant[len(en):]]
@@ -185,6 +237,18 @@ def labelled(df: pd.DataFrame, columns: list[str], language: str = "nl", age_min
         out["geslacht"] = out["geslacht"].map(SEX_CHILDREN)
     if "variant" in out:
         out["variant"] = out["variant"].map(need_variant)
+    if "basis" in out:
+        out["basis"] = out["basis"].map(lambda b: BASIS.get(b, b))
+    if "grouping" in out:
+        out["grouping"] = out["grouping"].map(lambda g: GROUPING.get(g, g))
+    if "status" in out:
+        out["status"] = out["status"].map(lambda s: cr_status(s) if isinstance(s, str) else s)
+    if "direction" in out:
+        out["direction"] = out["direction"].map(lambda d: DIRECTION.get(d, d))
+    if "stratum" in out:
+        out["stratum"] = out["stratum"].map(lambda d: CR_STRATUM.get(d, d))
+    if "llc_definition" in out:
+        out["llc_definition"] = out["llc_definition"].map(lambda d: LLC_DEFINITION.get(d, d))
     return out.rename(columns=PREVALENCE_COLUMNS)
 
 

@@ -301,23 +301,83 @@ def shown(df: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- prevalence
 #: Columns every prevalence table carries for provenance (``analyses.prevalence._describe``).
-PROVENANCE_COLUMNS = ("extract_id", "age_range", "default_lookback", "sources", "definitions",
+PROVENANCE_COLUMNS = ("extract_id", "age_range", "default_lookback", "run_sources", "definitions", "basis",
                       "package_version", "generated_at")
 #: The prevalence tables a report or export publishes, in order.
 PREVALENCE_TABLES = ("prevalence_by_year", "prevalence_by_age_group", "prevalence_by_sex",
                      "prevalence_by_province", "prevalence_by_nik_region",
                      "prevalence_by_diagnostic_group", "prevalence_standardised",
                      "prevalence_lookback", "deaths_among_cases", "palliative_need_sensitivity",
-                     "attrition", "capture_recapture")
+                     "attrition", "capture_recapture", "capture_recapture_strata",
+                     "palliative_need_corrected", "prevalence_e84_variant", "prevalence_ccc",
+                     "llc_ccc_overlap", "llc_ccc_overlap_hospital_code")
 #: Published as model outputs: estimates from many counts, no count of persons in a cell.
 PREVALENCE_MODEL_OUTPUTS = {"prevalence_trend": ["measure", "years", "model", "apc", "apc_ci_low",
                                                  "apc_ci_high", "p_value", "n_years"]}
+#: Published as derived from other published cells (hidden with them), no cell count of its own.
+PREVALENCE_DERIVED_TABLES = ("palliative_need_change",)
 _RATE = {"rate_per_10000": "n_cases", "ci_low": "n_cases", "ci_high": "n_cases"}
+#: ``measure`` code of a need definition in the published tables: the run's definition is the
+#: ``palliative_need`` of ``prevalence_by_year`` (same cell), any other keeps its own name.
+NEED_MEASURE = "palliative_need"
+#: Categories of the LLC × CCC overlap: the two case sets and the three disjoint parts.
+OVERLAP_PARTS = {"n_both": "llc_and_ccc", "n_llc_only": "llc_only", "n_ccc_only": "ccc_only"}
 
 
 def _keep(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``columns`` of ``df`` that exist, then the provenance columns it carries."""
-    return df[[c for c in columns if c in df.columns] + [c for c in PROVENANCE_COLUMNS if c in df.columns]]
+    """``columns`` of ``df`` that exist, then the provenance columns it carries (each once)."""
+    cols = [c for c in columns if c in df.columns]
+    return df[cols + [c for c in PROVENANCE_COLUMNS if c in df.columns and c not in cols]]
+
+
+def _need_measure(definition: str, run_definition: str) -> str:
+    return NEED_MEASURE if definition == run_definition else definition
+
+
+def _e84_moves(result: PrevalenceResult) -> pd.DataFrame:
+    """Per year and measure, the children an alternative grouping moves between two groups.
+
+    Only the moves are published, not the alternative table itself: the alternative metabolic
+    and respiratory counts differ from the chapter rule's by a few children, and publishing
+    both tables would give that small number away by subtraction. A reader gets the
+    alternative counts as the chapter-rule count minus or plus the (shown) moves.
+    """
+    t = result.tables
+    var = t.get("prevalence_by_diagnostic_group_variants")
+    if var is None or var.empty:
+        return pd.DataFrame()
+    base = t["prevalence_by_diagnostic_group"].set_index(["jaar", "measure", "diagnostic_group"])["n_cases"]
+    rows = []
+    for (grouping, jaar, measure), g in var.groupby(["grouping", "jaar", "measure"]):
+        alt = g.set_index("diagnostic_group")["n_cases"]
+        for group, n_alt in alt.items():
+            n_base = int(base.get((jaar, measure, group), 0))
+            if int(n_alt) != n_base:
+                rows.append(dict(grouping=grouping, jaar=jaar, measure=measure, diagnostic_group=group,
+                                 direction="in" if n_alt > n_base else "out",
+                                 n_moved=abs(int(n_alt) - n_base)))
+    if not rows:
+        return pd.DataFrame()
+    # every change of the grouping in every year, zero where nothing moved that year
+    out = pd.DataFrame(rows)
+    keys = out[["grouping", "diagnostic_group", "direction"]].drop_duplicates()
+    grid = keys.merge(var[["grouping", "jaar", "measure"]].drop_duplicates(), on="grouping")
+    out = grid.merge(out, on=["grouping", "jaar", "measure", "diagnostic_group", "direction"], how="left")
+    out["n_moved"] = out["n_moved"].fillna(0).astype(int)
+    return out.sort_values(["grouping", "measure", "jaar", "diagnostic_group"]).reset_index(drop=True)
+
+
+def _overlap_long(df: pd.DataFrame, definition: str, llc_code: str) -> pd.DataFrame:
+    """One LLC definition's overlap with CCC as rows: the two sets and their three parts."""
+    part = df[df["llc_definition"] == definition]
+    rows = []
+    for r in part.itertuples():
+        rows.append(dict(jaar=r.jaar, measure=llc_code, n_cases=int(r.n_llc)))
+        rows.append(dict(jaar=r.jaar, measure="ccc", n_cases=int(r.n_ccc)))
+        for col, code in OVERLAP_PARTS.items():
+            rows.append(dict(jaar=r.jaar, measure=code if definition == "llc_all_sources" else f"{code}_hospital_code",
+                             n_cases=int(getattr(r, col))))
+    return pd.DataFrame(rows, columns=["jaar", "measure", "n_cases"])
 
 
 def prevalence_specs(result: PrevalenceResult) -> list[TableSpec]:
@@ -397,25 +457,152 @@ def prevalence_specs(result: PrevalenceResult) -> list[TableSpec]:
     if cr is not None and not cr.empty:
         specs.append(TableSpec(
             "capture_recapture",
-            _keep(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high", "model",
-                       "criterion"]),
+            _keep(cr, ["jaar", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high", "ci_low_summed",
+                       "ci_high_summed", "status", "interval", "model", "criterion", "n_strata"]),
             dims=[jaar], counts=["n_observed"],
+            derived={c: "n_observed" for c in ("n_unseen", "n_estimated", "ci_low", "ci_high", "ci_low_summed",
+                                               "ci_high_summed") if c in cr},
+            passthrough=[*passthrough, "n_strata"], total_code=None))
+    per = t.get("capture_recapture_strata")
+    if per is not None and not per.empty:
+        # the strata partition the children seen in a year: their sum is capture_recapture's cell
+        specs.append(TableSpec(
+            "capture_recapture_strata",
+            _keep(per, ["jaar", "stratum", "n_observed", "n_unseen", "n_estimated", "ci_low", "ci_high",
+                        "status", "fallback", "sources", "model"]),
+            dims=[jaar, "stratum"], counts=["n_observed"],
             derived={c: "n_observed" for c in ("n_unseen", "n_estimated", "ci_low", "ci_high")},
             passthrough=passthrough, total_code=None))
+    corr = t.get("palliative_need_corrected")
+    if corr is not None and not corr.empty:
+        # The flagged count of the run's definition is prevalence_by_year's palliative_need
+        # cell (same quantity and codes, so one cell); PPV and sensitivity are parameters from
+        # a validation sample, not counts of this extract.
+        run_def = result.metadata.get("need_definition")
+        corr = corr.assign(measure=corr["definition"].map(lambda d: _need_measure(d, run_def)))
+        need_dim = measure
+        specs.append(TableSpec(
+            "palliative_need_corrected",
+            _keep(corr, ["jaar", "measure", "definition", "flagged", "population", "ppv", "sensitivity",
+                         "n_estimated", "ci_low", "ci_high", "rate_per_10000", "rate_ci_low", "rate_ci_high",
+                         "status", "accuracy_source"]),
+            dims=[jaar, need_dim], counts=["flagged"], quantities={"flagged": "n_cases"},
+            denominators={"flagged": "population"},
+            derived={c: "flagged" for c in ("n_estimated", "ci_low", "ci_high", "rate_per_10000", "rate_ci_low",
+                                            "rate_ci_high")},
+            passthrough=[*passthrough, "ppv", "sensitivity"], total_code=None))
+    moves = _e84_moves(result)
+    if not moves.empty:
+        dg = t["prevalence_by_diagnostic_group"]
+        stamp = {c: dg[c].iloc[0] for c in PROVENANCE_COLUMNS if c in dg}
+        specs.append(TableSpec(
+            "prevalence_e84_variant", moves.assign(**stamp),
+            dims=[Dim("grouping", additive=False), jaar, measure, Dim("diagnostic_group", additive=False),
+                  Dim("direction", additive=False)],
+            counts=["n_moved"], quantities={"n_moved": "n_moved_group_variant"},
+            passthrough=passthrough, total_code=None))
+    ccc = t.get("prevalence_ccc")
+    overlap = t.get("llc_ccc_overlap")
+    if ccc is not None and not ccc.empty:
+        specs.append(TableSpec(
+            "prevalence_ccc", _keep(ccc, ["jaar", "measure", *rate_cols]), dims=[jaar, Dim("measure", additive=False)],
+            counts=["n_cases"], derived=dict(_RATE), denominators={"n_cases": "population"},
+            passthrough=passthrough, total_code=None))
+    if overlap is not None and not overlap.empty:
+        stamp = {c: overlap[c].iloc[0] for c in PROVENANCE_COLUMNS if c in overlap}
+        # LLC (all sources) = both + LLC only, CCC = both + CCC only; the LLC and CCC cells are
+        # prevalence_by_year's llc and prevalence_ccc's cells (same quantity and codes).
+        hier = {"llc": ["llc_and_ccc", "llc_only"], "ccc": ["llc_and_ccc", "ccc_only"]}
+        specs.append(TableSpec(
+            "llc_ccc_overlap", _overlap_long(overlap, "llc_all_sources", "llc").assign(**stamp),
+            dims=[jaar, Dim("measure", hierarchy=hier)], counts=["n_cases"], passthrough=passthrough,
+            total_code=None))
+        # Against the LLC-coded hospital lines: its own quantity (its sum of parts is another
+        # union), so its CCC row is a second copy of the CCC cell; protect_prevalence checks
+        # that both copies are shown or drops this table.
+        hier_h = {"llc_hospital_code": ["llc_and_ccc_hospital_code", "llc_only_hospital_code"],
+                  "ccc": ["llc_and_ccc_hospital_code", "ccc_only_hospital_code"]}
+        specs.append(TableSpec(
+            "llc_ccc_overlap_hospital_code",
+            _overlap_long(overlap, "llc_hospital_code", "llc_hospital_code").assign(**stamp),
+            dims=[jaar, Dim("measure", hierarchy=hier_h)], counts=["n_cases"],
+            quantities={"n_cases": "n_cases_overlap_hospital_code"}, passthrough=passthrough,
+            total_code=None))
     return specs
+
+
+#: Cells published twice under different quantities, which the attacker must not see hidden in
+#: one place and shown in the other: (table that gives way, its rows, its column; the other
+#: table, its rows, its column), compared year by year.
+PREVALENCE_COPIES = (
+    ("llc_ccc_overlap_hospital_code", ("measure", "ccc"), "n_cases", "llc_ccc_overlap", ("measure", "ccc"),
+     "n_cases"),
+    ("palliative_need_sensitivity", ("variant", "all markers"), "n_cases", "prevalence_by_year",
+     ("measure", NEED_MEASURE), "n_cases"),
+    ("palliative_need_sensitivity", ("variant", "all markers"), "n_llc_cases", "prevalence_by_year",
+     ("measure", "llc"), "n_cases"),
+    ("palliative_need_sensitivity", ("variant", "definition palliative_need_plus_activity_v1"), "n_cases",
+     "palliative_need_corrected", ("measure", "palliative_need_plus_activity_v1"), "flagged"),
+)
+
+
+def _copies_disagree(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Tables of :data:`PREVALENCE_COPIES` whose copy of a cell is hidden where the other is shown."""
+    bad = []
+    for name, (col_a, code_a), value_a, other, (col_b, code_b), value_b in PREVALENCE_COPIES:
+        a, b = tables.get(name), tables.get(other)
+        if a is None or b is None or f"{value_a}_status" not in a or f"{value_b}_status" not in b:
+            continue
+        hid_a = a[a[col_a] == code_a].set_index("jaar")[f"{value_a}_status"].isin(
+            ["primary", "secondary", "derived", "dominance"])
+        hid_b = b[b[col_b] == code_b].set_index("jaar")[f"{value_b}_status"].isin(
+            ["primary", "secondary", "derived", "dominance"])
+        common = hid_a.index.intersection(hid_b.index)
+        if (hid_a.loc[common] != hid_b.loc[common]).any() and name not in bad:
+            bad.append(name)
+    return bad
+
+
+def _need_change(result: PrevalenceResult, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The year-to-year change of the corrected need, hidden with either year's corrected count.
+
+    A change is the difference of two published estimates (``palliative_need_corrected``) and
+    its interval comes from the same Monte Carlo draws; it holds no count of its own, so it is
+    shown exactly when both years' estimates are shown (status ``derived`` otherwise).
+    """
+    change = result.tables.get("palliative_need_change")
+    corr = tables.get("palliative_need_corrected")
+    if change is None or change.empty or corr is None:
+        return pd.DataFrame()
+    status = corr.set_index(["definition", "jaar"])["n_estimated_status"]
+    out = _keep(change, ["definition", "jaar_from", "jaar_to", "change", "ci_low", "ci_high"]).copy()
+    shown_ = [status.get((d, a)) in ("shown", "zero") and status.get((d, b)) in ("shown", "zero")
+              for d, a, b in zip(out["definition"], out["jaar_from"], out["jaar_to"])]
+    shown_ = np.array(shown_, dtype=bool)
+    for col in ("change", "ci_low", "ci_high"):
+        out[col] = out[col].where(shown_)
+        out.insert(out.columns.get_loc(col) + 1, f"{col}_status", np.where(shown_, "shown", "derived"))
+    return out
 
 
 def protect_prevalence(result: PrevalenceResult, threshold: int = DEFAULT_THRESHOLD) -> Published:
     """Protect every table of the prevalence report together.
 
-    Returns the published tables (:func:`prevalence_specs`, plus the trend as a model output),
-    the audit, and the headline figures as far as they may be shown: ``headline`` holds the
-    year, the capture–recapture estimate with its interval, the children seen in that year,
-    the children seen with the lookback (the table's count) and the children needing
-    palliative care, each ``nan`` when its cell is suppressed.
+    Returns the published tables (:func:`prevalence_specs`; the trend as a model output; the
+    need's yearly change as derived from the published corrected counts, :func:`_need_change`),
+    the audit, and the headline figures as far as they may be shown (:func:`prevalence_headline`).
+    A table that publishes a second copy of a cell (:data:`PREVALENCE_COPIES`) is left out when
+    protection hides one copy and shows the other.
     """
     specs = prevalence_specs(result)
-    protected = protect(specs, threshold=threshold)
+    dropped: list[str] = []
+    while True:
+        protected = protect(specs, threshold=threshold)
+        bad = _copies_disagree(protected.tables)
+        if not bad:
+            break
+        dropped += bad
+        specs = [sp for sp in specs if sp.name not in bad]
     tables = dict(protected.tables)
     outputs = {}
     for name, columns in PREVALENCE_MODEL_OUTPUTS.items():
@@ -423,13 +610,23 @@ def protect_prevalence(result: PrevalenceResult, threshold: int = DEFAULT_THRESH
         if df is not None and not df.empty:
             outputs[name] = _keep(df, columns)
     tables.update(outputs)
-    return Published(tables=tables, audit=protected.audit,
-                     headline=prevalence_headline(tables, result.headline.get("jaar")),
-                     protected=protected, unprotected=tuple(outputs))
+    change = _need_change(result, tables)
+    if not change.empty:
+        tables["palliative_need_change"] = change
+    headline = prevalence_headline(tables, result.headline.get("jaar"), result.metadata.get("alpha", 0.05))
+    headline["tables_left_out"] = dropped
+    return Published(tables=tables, audit=protected.audit, headline=headline, protected=protected,
+                     unprotected=tuple(outputs) + ((("palliative_need_change",)) if not change.empty else ()))
 
 
-def prevalence_headline(tables: dict[str, pd.DataFrame], year: int | None) -> dict:
-    """The headline figures of a year from *published* prevalence tables (nan when hidden)."""
+def prevalence_headline(tables: dict[str, pd.DataFrame], year: int | None, alpha: float = 0.05) -> dict:
+    """The headline figures of a year from *published* prevalence tables (nan when hidden).
+
+    The need figure quoted is the count corrected for misclassification of the run's
+    definition (``palliative_need_corrected``) when it is published with a status that says
+    it was corrected; otherwise the flagged (raw) count with its exact Poisson interval, and
+    ``need_quoted`` says which.
+    """
     by_year = tables["prevalence_by_year"]
     year = int(by_year["jaar"].max()) if year is None else int(year)
 
@@ -443,21 +640,37 @@ def prevalence_headline(tables: dict[str, pd.DataFrame], year: int | None) -> di
         return float(values.iloc[0]) if len(values) and pd.notna(values.iloc[0]) else float("nan")
 
     cr = tables.get("capture_recapture")
-    return {
-        "jaar": year,
+    h = {
+        "jaar": year, "confidence": 1 - alpha,
         "n_estimated": cell(cr, "n_estimated", jaar=year),
         "ci_low": cell(cr, "ci_low", jaar=year), "ci_high": cell(cr, "ci_high", jaar=year),
         "n_observed": cell(cr, "n_observed", jaar=year),
         "n_llc_cases": cell(by_year, "n_cases", jaar=year, measure="llc"),
-        "n_need": cell(by_year, "n_cases", jaar=year, measure="palliative_need"),
-        # the exact Poisson interval of the count: the rate's interval times the population
-        "need_ci_low": cell(by_year, "ci_low", jaar=year, measure="palliative_need")
-        * cell(by_year, "population", jaar=year, measure="palliative_need") / 10_000,
-        "need_ci_high": cell(by_year, "ci_high", jaar=year, measure="palliative_need")
-        * cell(by_year, "population", jaar=year, measure="palliative_need") / 10_000,
-        "need_rate": cell(by_year, "rate_per_10000", jaar=year, measure="palliative_need"),
+        "n_need_flagged": cell(by_year, "n_cases", jaar=year, measure=NEED_MEASURE),
+        "need_rate": cell(by_year, "rate_per_10000", jaar=year, measure=NEED_MEASURE),
         "llc_rate": cell(by_year, "rate_per_10000", jaar=year, measure="llc"),
     }
+    corr = tables.get("palliative_need_corrected")
+    status = ""
+    if corr is not None and not corr.empty:
+        row = corr[(corr["jaar"] == year) & (corr["measure"] == NEED_MEASURE)]
+        status = str(row["status"].iloc[0]) if len(row) else ""
+    if status.startswith("corrected"):
+        h.update(need_quoted="corrected",
+                 n_need=cell(corr, "n_estimated", jaar=year, measure=NEED_MEASURE),
+                 need_ci_low=cell(corr, "ci_low", jaar=year, measure=NEED_MEASURE),
+                 need_ci_high=cell(corr, "ci_high", jaar=year, measure=NEED_MEASURE),
+                 need_rate_corrected=cell(corr, "rate_per_10000", jaar=year, measure=NEED_MEASURE),
+                 need_ppv=cell(corr, "ppv", jaar=year, measure=NEED_MEASURE),
+                 need_sensitivity=cell(corr, "sensitivity", jaar=year, measure=NEED_MEASURE))
+    else:
+        # the exact Poisson interval of the flagged count: the rate's interval times the population
+        pop = cell(by_year, "population", jaar=year, measure=NEED_MEASURE)
+        h.update(need_quoted="flagged", n_need=h["n_need_flagged"],
+                 need_ci_low=cell(by_year, "ci_low", jaar=year, measure=NEED_MEASURE) * pop / 10_000,
+                 need_ci_high=cell(by_year, "ci_high", jaar=year, measure=NEED_MEASURE) * pop / 10_000,
+                 need_note=status)
+    return h
 
 
 # --------------------------------------------------------------------------- data quality

@@ -43,10 +43,13 @@ __all__ = ["write_extract", "extract_id"]
 SCENARIO_STREAM = 1_000_003
 
 
-def extract_id(seed: int, design: str, scale: float, scenario: str | None = None) -> str:
+def extract_id(seed: int, design: str, scale: float, scenario: str | None = None,
+               capture_scenario: str = "base") -> str:
     """``synthetic-seed42-cohort_sample-s1`` (scale written without trailing zeros; a scenario
-    is appended: ``...-s1-anticipation``)."""
-    return f"synthetic-seed{seed}-{design}-s{scale:g}" + (f"-{scenario}" if scenario else "")
+    is appended: ``...-s1-anticipation``; so is a capture scenario other than ``base``:
+    ``...-s0.05-heterogeneous``)."""
+    return (f"synthetic-seed{seed}-{design}-s{scale:g}" + (f"-{scenario}" if scenario else "")
+            + ("" if capture_scenario == "base" else f"-{capture_scenario}"))
 
 
 def _codes() -> Codes:
@@ -72,9 +75,12 @@ def _codes() -> Codes:
                  institutions=np.array(institutions))
 
 
-def _validate(design, fmt, scale, years, scenario=None):
+def _validate(design, fmt, scale, years, scenario=None, capture_scenario="base"):
     if scenario is not None and scenario not in P.SCENARIOS:
         raise KpzError(f"unknown scenario {scenario!r} (known: {', '.join(P.SCENARIOS)})")
+    if capture_scenario not in P.CAPTURE_SCENARIOS:
+        raise KpzError(f"unknown capture scenario {capture_scenario!r} "
+                       f"(use {', '.join(P.CAPTURE_SCENARIOS)})")
     if design not in spec.DESIGNS:
         raise KpzError(f"unknown design {design!r} (use {' or '.join(spec.DESIGNS)})")
     if fmt not in FORMATS:
@@ -98,7 +104,8 @@ def _clear(out: Path) -> None:
 
 def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", fmt: str = "csv",
                   scale: float = 1.0, years: tuple[int, int] = (2015, 2024),
-                  faults: bool = False, progress: bool = True, scenario: str | None = None) -> dict:
+                  faults: bool = False, progress: bool = True, scenario: str | None = None,
+                  capture_scenario: str = "base") -> dict:
     """Write a synthetic spec-v1 extract to ``out`` and its planted truth to ``out/_truth``.
 
     Parameters
@@ -114,12 +121,14 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     scenario : ``None`` (default) or one of ``parameters.SCENARIOS``: a mechanism that breaks an
         estimator's assumption on purpose (``docs/synthetic.md``); drawn from its own random
         stream, so everything else equals the default extract of the seed.
+    capture_scenario : ``base`` (capture-recapture correctly specified), ``heterogeneous`` or
+        ``time_varying`` (violations for validation; ``parameters.CAPTURE_SCENARIOS``).
 
     Returns
     -------
     dict : the manifest written to ``out/manifest.json``.
     """
-    _validate(design, fmt, scale, years, scenario)
+    _validate(design, fmt, scale, years, scenario, capture_scenario)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _clear(out)
@@ -136,7 +145,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     pop = np.zeros(ny * 26 * 3 * 12, dtype=np.int64)
     # The truth's person table is written chunk by chunk (bounded memory at any scale).
     (out / "_truth").mkdir(parents=True, exist_ok=True)
-    truth = Truth(years, spool=out / "_truth" / f"persons.{fmt}")
+    truth = Truth(years, spool=out / "_truth" / f"persons.{fmt}", capture_scenario=capture_scenario)
     templates: dict[str, dict] = {}
     chunks = range(0, n, P.CHUNK_PERSONS)
     for ci, lo in enumerate(tqdm(chunks, desc="kpz synth", unit="chunk", disable=not progress)):
@@ -155,7 +164,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
         universe = np.maximum(persons.ins_start, P0) <= np.minimum.reduce(
             [persons.ins_end, np.full(len(b26), P1), b26 - 1])
         persons.llc &= universe  # LLC outside the universe is never observed
-        ly = llc_years(rng, persons, years)
+        ly = llc_years(rng, persons, years, capture_scenario)
         selected = np.zeros(len(universe), bool)
         selected[ly.person[ly.captured.any(axis=1)]] = True
         if design == "population":
@@ -192,7 +201,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     files = {t: w.close() for t, w in writers.items()}
     manifest = {
         "spec_version": spec.SPEC_VERSION,
-        "extract_id": extract_id(seed, design, scale, scenario),
+        "extract_id": extract_id(seed, design, scale, scenario, capture_scenario),
         "period_start": f"{years[0]}-01-01",
         "period_end": f"{years[1]}-12-31",
         "design": design,

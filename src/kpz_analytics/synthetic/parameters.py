@@ -25,16 +25,33 @@ Life-limiting conditions (LLC)
 
 Phases and capture
     Each LLC person-year (counting convention in ``truth.py``) gets a capture pattern over the
-    case-finding sources drawn from a log-linear model (``LOGLINEAR_MAIN``,
-    ``LOGLINEAR_PAIRS``); ``palliative_activity`` exists only from 2023 and ``ikz_mkv`` only
-    under 18. The same main effects and interactions apply in every stratum, so the
-    mixture of strata within a year is itself a log-linear model with pairwise terms (only
-    the main effect of an absent source changes): capture-recapture with up to two-way
-    interactions is then correctly specified. With probability ``CAPTURE_PERSISTENCE`` a
-    person keeps last year's pattern when the stratum is unchanged (care runs over years);
-    this keeps the per-year distribution exactly the model's. The phase is drawn *given*
-    the pattern (``PHASE_WEIGHTS`` per captured source, intercept solved per stratum so the
-    expected non-stable share is ``NONSTABLE_SHARE``); the year of death is the ``dying`` phase.
+    case-finding sources. The sources that exist in every year (``hospital_llc_code``,
+    ``ikz_mkv`` under 18, ``wlz_severe``: the *base* sources) follow a log-linear model
+    (``LOGLINEAR_MAIN``, ``LOGLINEAR_PAIRS`` among them); ``palliative_activity`` (from 2023) is
+    drawn *given* the base pattern with log odds ``LOGLINEAR_MAIN[palliative_activity] +
+    sum_j LOGLINEAR_PAIRS[palliative_activity, j] x_j``. So the base sources are distributed
+    exactly alike whether or not the 2023 source exists, and because the palliative source
+    interacts with at most two base sources the joint 4-source distribution is still a
+    log-linear model with pairwise terms: capture-recapture with up to two-way interactions
+    is correctly specified per stratum and for the age strata pooled. With probability
+    ``CAPTURE_PERSISTENCE`` a person keeps last year's base pattern when the age stratum is
+    unchanged (care runs over years); this keeps the per-year distribution exactly the
+    model's. The phase is drawn *given the base pattern* (``PHASE_WEIGHTS``, intercept solved
+    per age stratum so the expected non-stable share is ``NONSTABLE_SHARE``); a palliative
+    activity is then more likely for a child in a non-stable phase (log odds ratio
+    ``PALLIATIVE_PHASE_LOG_OR``) while its probability given the base pattern stays the
+    log-linear one. The year of death is the ``dying`` phase.
+
+Capture scenarios (``CAPTURE_SCENARIOS``, ``kpz synth --capture-scenario``)
+    ``base`` is the model above, under which capture-recapture is correctly specified.
+    ``heterogeneous`` gives each LLC person a lasting visibility class (``HETEROGENEITY``):
+    a share of children is more likely to be seen by *every* source, the others less, so the
+    capture distribution is a mixture that no pairwise log-linear model describes (the
+    classical violation that biases capture-recapture downwards). ``time_varying`` lets one
+    source's capture drift with the calendar year (``TIME_VARYING``: hospital LLC coding
+    improves), which per-year capture-recapture absorbs but which changes every quantity
+    calibrated once for all years (the need definition's sensitivity, trends of observed
+    counts).
 """
 
 from __future__ import annotations
@@ -112,14 +129,18 @@ LLC_SURVIVAL_TREND = -0.02
 # ------------------------------------------------------------------ capture and phase
 SOURCES = ("hospital_llc_code", "palliative_activity", "ikz_mkv", "wlz_severe")
 PALLIATIVE_FROM_YEAR = 2023  # hospitals can claim paediatric palliative care since 2023
-#: Log-linear main effects (log odds against the uncaptured pattern) ...
+#: Log-linear main effects (log odds against the uncaptured pattern). For the base sources
+#: (hospital, IKZ/MKV, Wlz severe) these and their pairwise terms below define the joint model;
+#: for ``palliative_activity`` (from 2023) the main effect and its pairwise terms are the
+#: coefficients of its log odds *given* the base pattern (see the module docstring).
 LOGLINEAR_MAIN = {
     "hospital_llc_code": -0.55, "palliative_activity": -2.9, "ikz_mkv": -2.4, "wlz_severe": -1.7,
 }
 #: ... and pairwise interactions (positive: sources tend to see the same children). Two are
 #: zero on purpose: a sparse true model is what model selection by AIC can find with a few
 #: thousand cases a year; with all pairs non-zero the 3-source model is saturated and AIC often
-#: drops a weak true interaction, which biases N downward.
+#: drops a weak true interaction, which biases N downward. The palliative source interacts with
+#: two base sources only, so its conditional draw keeps the joint model pairwise log-linear.
 LOGLINEAR_PAIRS = {
     ("hospital_llc_code", "palliative_activity"): 1.3,
     ("hospital_llc_code", "ikz_mkv"): 0.7,
@@ -131,11 +152,21 @@ LOGLINEAR_PAIRS = {
 CAPTURE_PERSISTENCE = 0.6
 PHASES = ("stable", "unstable", "deteriorating", "dying")
 NONSTABLE_SHARE = 0.235  # expected share unstable/deteriorating among LLC person-years
-#: Log odds of a non-stable phase per source that sees the child (more sources -> more likely
-#: non-stable). A palliative-care activity almost always means a non-stable phase; IKZ/MKV
-#: often; a severe Wlz profile (chronic, often stable) least.
-PHASE_WEIGHTS = {"hospital_llc_code": 0.9, "palliative_activity": 3.0, "ikz_mkv": 1.4,
-                 "wlz_severe": 0.5}
+#: Log odds of a non-stable phase per base source that sees the child (more sources -> more
+#: likely non-stable): IKZ/MKV often; a severe Wlz profile (chronic, often stable) least.
+PHASE_WEIGHTS = {"hospital_llc_code": 0.9, "ikz_mkv": 1.4, "wlz_severe": 0.5}
+#: Log odds ratio of a palliative-care activity for a child in a non-stable vs a stable phase,
+#: given the base pattern (the activity's probability given the base pattern is unchanged).
+PALLIATIVE_PHASE_LOG_OR = 3.0
+#: Capture scenarios of ``kpz synth --capture-scenario`` (module docstring).
+CAPTURE_SCENARIOS = ("base", "heterogeneous", "time_varying")
+#: heterogeneous: this share of LLC persons is "highly visible" (log odds of capture by every
+#: source + log_odds_high); the others get the offset that keeps the share-weighted mean
+#: offset at 0 (log_odds_high * share / (share - 1)).
+HETEROGENEITY = {"share": 0.5, "log_odds_high": 0.75}
+#: time_varying: the source's log odds of capture change by log_odds_per_year per calendar
+#: year, relative to centre_year (hospital LLC coding improving over time).
+TIME_VARYING = {"source": "hospital_llc_code", "log_odds_per_year": 0.15, "centre_year": 2021}
 DETERIORATING_SHARE = 0.4  # of non-stable (not dying) years
 
 # ------------------------------------------------------------------------------ care

@@ -30,6 +30,11 @@ MEASURES = ("llc_alive_insured", "llc_nonstable", "deaths_all", "deaths_llc")
 GROUPS = list(P.GROUP_SHARES)
 
 
+def day_1july(years: np.ndarray) -> np.ndarray:
+    """Day number of 1 July of each year."""
+    return month_start((np.asarray(years, dtype="int64") - 1970) * 12 + 6)
+
+
 #: Column types of persons.parquet (fixed, so the chunks appended one by one share one schema).
 PERSONS_SCHEMA = pa.schema([("persoon_id", pa.string()), ("llc", pa.int64()), ("diagnostic_group", pa.string()),
                             ("onset_date", pa.string()), ("death", pa.string()), ("in_extract", pa.int64())])
@@ -43,8 +48,9 @@ def age_group(age: np.ndarray) -> np.ndarray:
 class Truth:
     """Accumulates the truth over chunks and writes it at the end."""
 
-    def __init__(self, years: tuple[int, int], spool: Path | None = None):
+    def __init__(self, years: tuple[int, int], spool: Path | None = None, capture_scenario: str = "base"):
         self.years = years
+        self.capture_scenario = capture_scenario
         ny = years[1] - years[0] + 1
         self.agg = np.zeros((ny, len(AGE_GROUPS) + 1, len(MEASURES)), dtype=np.int64)
         self.patterns: dict[tuple, int] = {}
@@ -210,12 +216,13 @@ class Truth:
             avail = [SOURCES[j] for j in available_sources(post, under)]
             strata.append({
                 "post2023": post, "under18": under, "sources": avail,
-                "main_effects": {s: P.LOGLINEAR_MAIN[s] for s in avail},
+                "main_effects": {s: P.LOGLINEAR_MAIN[s] for s in avail},  # pall: given the base pattern
                 "interactions": {f"{a}:{b}": u for (a, b), u in P.LOGLINEAR_PAIRS.items()
                                  if a in avail and b in avail},
                 "capture_probability": {s: float(prob[patterns[:, SOURCES.index(s)] == 1].sum()) for s in avail},
                 "p_uncaptured": float(prob[patterns.sum(axis=1) == 0].sum()),
                 "phase_intercept": intercept, "phase_log_odds_per_source": P.PHASE_WEIGHTS,
+                "palliative_phase_log_odds_ratio": P.PALLIATIVE_PHASE_LOG_OR,
             })
         delays = np.concatenate(self.delays) if self.delays else np.array([])
         q = (lambda p: float(np.quantile(delays, p)) / 30.44 if len(delays) else None)
@@ -228,7 +235,8 @@ class Truth:
                          "deaths_all": int(r.deaths_all), "deaths_llc": int(r.deaths_llc),
                          "deaths_under1": int(under1.loc[y, "deaths_all"])}
                 for y, r in kids.iterrows()},
-            "capture_model": {"sources": list(SOURCES), "persistence": P.CAPTURE_PERSISTENCE,
+            "capture_model": {"scenario": self.capture_scenario, "sources": list(SOURCES),
+                              "persistence": P.CAPTURE_PERSISTENCE,
                               "palliative_from_year": P.PALLIATIVE_FROM_YEAR, "strata": strata},
             "llc_model": {"lifelong": True, "probability_birth_year_2010": P.LLC_PROBABILITY,
                           "trend_per_birth_year": P.LLC_TREND, "group_shares": P.GROUP_SHARES,
@@ -305,6 +313,11 @@ def _person_years(persons: Persons, ly: LlcYears, pids: np.ndarray, years) -> pd
         "age_1july": np.maximum(y - (bm // 12 + 1970) - ((bm % 12 + 1) >= 7), 0),
         "phase": np.where(hit, np.array(P.PHASES)[ly.phase[row]], ""),
         "alive_insured": hit.astype(int),
+        # alive and insured on 1 July of the year with the LLC that year (point-prevalence basis)
+        "alive_insured_1july": (hit & (persons.ins_start[p] <= day_1july(y))
+                                & (persons.ins_end[p] >= day_1july(y))).astype(int),
+        # an LLC day alive and insured before the 18th birthday (capture-recapture stratum)
+        "under18_in_year": np.where(hit, ly.under18[row], False).astype(int),
     })
     for j, s in enumerate(SOURCES):
         df[f"captured_{s}"] = pd.array(np.where(hit, ly.captured[row, j], 0), dtype="Int64")
@@ -336,7 +349,10 @@ years on 1 July of Y counted from the 15th of the birth month, floored at 0.
   of death while insured in the period, as in personen), in_extract (0/1).
 - `person_year.csv|parquet` — LLC persons x years in which they are alive with the LLC:
   persoon_id, jaar, age_1july, phase (stable, unstable, deteriorating, dying; empty when the
-  year does not count), alive_insured (1 = counts in the year), captured_<source> for
+  year does not count), alive_insured (1 = counts in the year), alive_insured_1july (1 = counts
+  in the year and is alive and insured on 1 July: the point-prevalence basis), under18_in_year
+  (1 = an LLC day alive and insured before the 18th birthday: the capture-recapture stratum),
+  captured_<source> for
   hospital_llc_code, palliative_activity, ikz_mkv, wlz_severe (1 = the extract holds a claim
   that puts the person in that source in that year; empty when the year does not count).
 - `faults.csv` — only with `--faults`: file, row_number (1 = first data row), column_name,
