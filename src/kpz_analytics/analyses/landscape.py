@@ -36,13 +36,14 @@ from tqdm import tqdm
 
 from .. import provenance
 from ..cohorts import landscape as C
-from ..cohorts.cases import LLC_CODELIST, SOURCE_DEFINITIONS
+from ..cohorts.cases import LLC_CODELIST, SOURCE_DEFINITIONS, CaseParams
 from ..errors import KpzError
 from ..methods.funnel import funnel_table
 from ..methods.rates import poisson_ci
 from ..methods.summaries import proportion_ci
 from ..refdata import load_codelist
 from ..warehouse.connect import connect, extract_meta
+from .prevalence import denominators
 
 INDICATOR_DEFINITION = "landscape_indicators_v1"
 #: Measures of care across the laws, in the order of the tables.
@@ -604,14 +605,17 @@ def indicator_table(cohort: C.LandscapeCohort, py: pd.DataFrame, eol: pd.DataFra
                      if s.name == "indicator" else s).reset_index(drop=True)
 
 
-def population_0_19(con: duckdb.DuckDBPyConnection, years: tuple[int, int]) -> pd.DataFrame:
-    """Insured persons aged 0–19 on 1 July per year (``mart_denominator``): ``jaar, population``."""
-    return con.execute(f"""
-        select jaar, cast(sum(aantal) as bigint) as population
-        from mart_denominator
-        where leeftijd between 0 and 19 and jaar between {int(years[0])} and {int(years[1])}
-        group by jaar order by jaar
-    """).df()
+def population_0_19(con: duckdb.DuckDBPyConnection, params: C.LandscapeParams) -> pd.DataFrame:
+    """Persons aged 0–19 per year on the counting basis of the case definition: ``jaar, population``.
+
+    The prevalence analysis's own denominator (:func:`prevalence.denominators`), so the yearly
+    indicators "LLC per 10,000" equal the prevalence report's rates: numerator and denominator on
+    one basis (``period`` by default: alive and insured on a day of the year).
+    """
+    case = params.case_params()
+    basis = CaseParams(years=case.years, age_min=0, age_max=19, lookback=case.lookback,
+                       sources=case.sources, basis=case.basis)
+    return denominators(con, basis)[["jaar", "population"]]
 
 
 # --------------------------------------------------------------------------- run
@@ -671,7 +675,7 @@ def compute_landscape(con: duckdb.DuckDBPyConnection, params: C.LandscapeParams 
         tables["wlz_indications"] = wlz_indication_table(cohort)
         steps.update()
         steps.set_postfix_str("indicatoren")
-        tables["indicators"] = indicator_table(cohort, py, eol, population_0_19(con, p.years), p.alpha, definition)
+        tables["indicators"] = indicator_table(cohort, py, eol, population_0_19(con, p), p.alpha, definition)
         steps.update()
     finally:
         steps.close()

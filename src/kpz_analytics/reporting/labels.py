@@ -344,7 +344,7 @@ LANDSCAPE_GROUP_BY = {"age_band": "leeftijdsgroep", "leeftijd": "leeftijd op 1 j
                       "palliative_need": "behoefte aan palliatieve zorg"}
 INDICATOR = {
     "llc_0_19": "kinderen (0–19) met een LBA, per 10.000 kinderen",
-    "palliative_need_0_19": "kinderen (0–19) met behoefte aan palliatieve zorg, per 10.000 kinderen",
+    "palliative_need_0_19": "kinderen (0–19) gemarkeerd met behoefte aan palliatieve zorg (ruwe telling, niet gecorrigeerd), per 10.000 kinderen",
     "deaths_llc_0_19": "overleden kinderen (0–19) met een LBA, per 1.000",
     "three_laws_0_17": "kinderen (0–17) met zorg uit drie of meer wetten (%)",
     "pgb_support": "ondersteunde kinderen en jongvolwassenen met een pgb (%)",
