@@ -232,7 +232,9 @@ def test_hospital_type_and_indicators(result):
     assert (r["n_persons"], r["n_using"]) == (3, 2)  # J1 and D2 at a UMC in 2023
     assert _row(by, group_by="nik_region", group="Utrecht", measure="palliative_umc")["n_persons"] == 0
     ind = result.tables["indicators"].set_index(["jaar", "indicator"])
-    expect = {(2022, "llc_0_19"): (3, 1000), (2023, "llc_0_19"): (4, 1000),
+    # denominator on the prevalence's period basis: populatie on 1 July (1,000) plus the persons
+    # alive and insured in the year but not on 1 July — in 2023 D1, who died on 1 March
+    expect = {(2022, "llc_0_19"): (3, 1000), (2023, "llc_0_19"): (4, 1001),
               (2023, "deaths_llc_0_19"): (2, 4), (2022, "three_laws_0_17"): (1, 3), (2023, "three_laws_0_17"): (0, 4),
               (2022, "pgb_support"): (3, 4), (2023, "pgb_support"): (0, 2),
               (2022, "respite_0_17"): (1, 3), (2022, "respite_18_25"): (1, 1),
