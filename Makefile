@@ -72,8 +72,9 @@ $(EXPORT_DONE): $(WAREHOUSE) $(PACKAGE) $(BIN)/kpz
 
 export: $(EXPORT_DONE) ## Export the suppressed tables (CSV, xlsx, audit) to exports/synthetic-default/
 
+# Two workers (pytest-xdist), one per core; a test file stays on one worker so its fixtures are built once.
 test: setup ## Run the test suite (without the checks marked slow: those run in `make validate`)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2 --dist loadfile
 
 validate: setup ## Slow checks, then quick replicated validation against planted truth (VALIDATE_ARGS= for the full run)
 	$(BIN)/python -m pytest -q -m slow

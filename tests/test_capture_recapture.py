@@ -328,6 +328,7 @@ def _simulate(rng, N, main, pairs, k):
     return pd.DataFrame(pats[1:], columns=[chr(65 + j) for j in range(k)]).assign(n=counts[1:])
 
 
+@pytest.mark.slow  # 200 fits, ~40 s: runs in `make validate`
 def test_planted_truth_three_sources_coverage():
     """200 tables from [AB][C] with N = 2000: the true model's interval covers N in ~95%."""
     rng = np.random.default_rng(20241125)
