@@ -92,6 +92,8 @@ def synth(
     scale: float = typer.Option(1.0, help="Population scale: 1 = national (about 3.8 million aged 0-19)."),
     years: str = typer.Option("2015-2024", help="Calendar years covered, e.g. 2015-2024."),
     faults: bool = typer.Option(False, "--faults", help="Sprinkle malformed rows of every quarantine reason."),
+    scenario: Optional[str] = typer.Option(
+        None, help="A generator scenario (anticipation, respite_gap; docs/synthetic.md); default none."),
 ) -> None:
     """Write a synthetic spec-v1 extract with planted truth in OUT/_truth/."""
     period = _run(_parse_years, years)
@@ -99,7 +101,7 @@ def synth(
 
     manifest = _run(
         write_extract, out, seed=seed, design=design, fmt=format, scale=scale,
-        years=period, faults=faults,
+        years=period, faults=faults, scenario=scenario,
     )
     typer.echo(f"wrote extract {manifest['extract_id']} to {out}")
 
