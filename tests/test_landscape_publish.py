@@ -164,3 +164,17 @@ def test_export_writes_the_indicator_set_and_survives_its_own_attack(landscape_r
     assert {"numerator_status", "value_status"} <= set(ind.columns)
     assert set(ind["indicator"]) == set(A.load_indicators()["indicator"])
     assert len(res.attack) and res.attack["protected"].all()
+
+
+def test_respite_by_region_covers_the_realised_rates_and_flags_nothing(landscape_result, truth):
+    # the default extract plants no regional difference in respite (_truth/respite_by_region.csv:
+    # LLC person-years and those with a Jeugdwet/Wmo kortdurend verblijf line, per region and band)
+    reg = landscape_result.tables["respite_by_region"]
+    year = int(reg["jaar"].iloc[0])
+    t = pd.read_csv(truth / "respite_by_region.csv")
+    assert (t["n_respite"] == t["n_respite_default"]).all() and (t["white_spot"] == 0).all()
+    m = reg.merge(t[t["jaar"] == year], on=["age_band", "nik_region"], validate="one_to_one")
+    assert len(m) == 12
+    realised = 1000 * m["n_respite"] / m["n_llc"]
+    assert ((m["ci_low"] <= realised) & (realised <= m["ci_high"])).all()
+    assert (m["flag"] == "within").all()
