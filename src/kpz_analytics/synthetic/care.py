@@ -85,6 +85,8 @@ class ChunkCare:
     #: respite lines (Jeugdwet and Wmo kortdurend verblijf): person, first day, last day, and
     #: whether the line is in the extract (0 = removed by the ``respite_gap`` scenario)
     respite: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: every hospital activity as generated: person, date, zorgactiviteit code, aantal
+    activities: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _uniform_day(rng, lo, hi):
@@ -311,6 +313,7 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
         _line=np.concatenate(a_line), zorgactiviteit_code=np.concatenate(a_code).astype(str),
         datum=np.concatenate(a_date), aantal=np.concatenate(a_n).astype(np.int64))
     acts = tables["dot_zorgactiviteiten"]
+    activities = (pp[lpy][acts["_line"]], acts["datum"], acts["zorgactiviteit_code"], acts["aantal"])
     pall = np.isin(acts["zorgactiviteit_code"], codes.palliative)
     sources["palliative_activity"] = (pp[lpy][acts["_line"][pall]], acts["datum"][pall])
 
@@ -558,7 +561,7 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
         tables[name]["credit_voor_id"] = np.full(len(tables[name]["persoon_id"]), NULL_ID)
     sp = tuple(np.concatenate([s_[i] for s_ in support]) for i in range(5))
     respite = tuple(np.concatenate([r[i] for r in respite_lines]) for i in range(4))
-    return ChunkCare(tables, sp, successor_delay, sources, hospital, respite)
+    return ChunkCare(tables, sp, successor_delay, sources, hospital, respite, activities)
 
 
 def _respite(lines: dict[str, np.ndarray], categories, keep_person: np.ndarray | None,

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import parameters as P
+from . import eol_truth as EOL
 from . import transition_truth as TT
 from .planted import load_planted, planted_path
 from .care import ChunkCare
@@ -64,6 +65,7 @@ class Truth:
         #: NIK region (province default) per province index; set by write_extract
         self.province_region: np.ndarray = np.array([], dtype=str)
         self.respite: list[pd.DataFrame] = []
+        self.eol: list[pd.DataFrame] = []
 
     def add(self, persons: Persons, universe: np.ndarray, ly: LlcYears, in_extract: np.ndarray,
             in_sample: np.ndarray, pids: np.ndarray, care: ChunkCare, design: str) -> None:
@@ -108,6 +110,7 @@ class Truth:
         self.transition.append(tr.persons)
         self.tr_at_risk += tr.at_risk
         self.respite.append(self._respite(persons, ly, in_extract, care))
+        self.eol.append(EOL.chunk_truth(persons, in_extract, care, self.years, pids))
         self.tr_using += tr.using
 
     def _add_persons(self, df: pd.DataFrame) -> None:
@@ -231,6 +234,8 @@ class Truth:
         summary = self._summary(by_age, manifest, scale, seed)
         summary["scenario"] = scenario
         summary["transition"] = TT.summary(transition, curves)
+        eol = pd.concat(self.eol, ignore_index=True) if self.eol else pd.DataFrame(columns=EOL.COLUMNS)
+        eol.sort_values(["window_days", "persoon_id"]).to_csv(tdir / "end_of_life.csv", index=False)
         respite = self.respite_table(scenario)
         respite.to_csv(tdir / "respite_by_region.csv", index=False)
         summary["respite"] = {
@@ -395,6 +400,10 @@ years on 1 July of Y counted from the 15th of the birth month, floored at 0.
   kortdurend verblijf line in the year as generated), n_respite (as written: after the
   respite_gap scenario), expected_respite (n_respite_default x the planted ratio in the white
   spot), white_spot (0/1). truth.json -> respite: region, planted rate ratio, totals.
+- `end_of_life.csv` — every LLC decedent of the extract (died while insured in the period,
+  onset before death, aged 0-25 on 1 July of the death year) x window (30, 90 days): 0/1 per end-of-life measure of
+  docs/landscape.md at month resolution (every month touching the window counts in full),
+  admissions / IC days / emergency visits in the window, high_intensity, hospital_death_month.
 - `faults.csv` — only with `--faults`: file, row_number (1 = first data row), column_name,
   reason of every malformed row.
 - `transition_persons.csv|parquet` — every person of the extract whose 18th-birthday month lies
