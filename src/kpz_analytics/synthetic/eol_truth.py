@@ -70,9 +70,11 @@ def chunk_truth(persons: Persons, in_extract: np.ndarray, care: ChunkCare, years
         k = sd == SUPPORT_DOMAINS.index(measure)
         lines(sp[k], ss[k], se[k], measure)
     ap, adate, acode, an = care.activities
+    own = np.flatnonzero(is_dec[ap])  # only the decedents' activities (few), then classify
+    ap, adate, acode, an = ap[own], adate[own], acode[own], an[own]
     cat = load_reference("zorgactiviteiten").set_index("zorgactiviteit_code")["category"]
-    ameasure = pd.Series(acode).map(cat).map(ACTIVITY_MEASURE).to_numpy()
-    keep = is_dec[ap] & pd.notna(ameasure) & (adate >= P0) & (adate <= P1)
+    ameasure = pd.Series(acode, dtype=object).map(cat).map(ACTIVITY_MEASURE).to_numpy()
+    keep = pd.notna(ameasure) & (adate >= P0) & (adate <= P1)
     rows.append(pd.DataFrame({"person": ap[keep], "month": month_of(adate[keep]), "measure": ameasure[keep],
                               "volume": an[keep].astype(float), "n": 1}))
     care_m = pd.concat(rows, ignore_index=True)
