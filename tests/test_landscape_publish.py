@@ -164,3 +164,41 @@ def test_export_writes_the_indicator_set_and_survives_its_own_attack(landscape_r
     assert {"numerator_status", "value_status"} <= set(ind.columns)
     assert set(ind["indicator"]) == set(A.load_indicators()["indicator"])
     assert len(res.attack) and res.attack["protected"].all()
+
+
+def test_respite_by_region_covers_the_realised_rates_and_flags_nothing(landscape_result, truth):
+    # the default extract plants no regional difference in respite (_truth/respite_by_region.csv:
+    # LLC person-years and those with a Jeugdwet/Wmo kortdurend verblijf line, per region and band)
+    reg = landscape_result.tables["respite_by_region"]
+    year = int(reg["jaar"].iloc[0])
+    t = pd.read_csv(truth / "respite_by_region.csv")
+    assert (t["n_respite"] == t["n_respite_default"]).all() and (t["white_spot"] == 0).all()
+    m = reg.merge(t[t["jaar"] == year], on=["age_band", "nik_region"], validate="one_to_one")
+    assert len(m) == 12
+    realised = 1000 * m["n_respite"] / m["n_llc"]
+    assert ((m["ci_low"] <= realised) & (realised <= m["ci_high"])).all()
+    assert (m["flag"] == "within").all()
+
+
+EOL_COLUMNS = [*A.EOL_MEASURES, "admissions_volume", "intensive_care_volume", "emergency_volume",
+               "high_intensity", "hospital_death_month"]
+
+
+def test_end_of_life_equals_the_planted_care_of_the_decedents(landscape_result, truth):
+    # _truth/end_of_life.csv: per LLC decedent x window the care the generator gave in the months
+    # touching the window (synthetic/eol_truth.py), from its own lines, never through the pipeline
+    t = pd.read_csv(truth / "end_of_life.csv", dtype={"persoon_id": str})
+    flags = A.decedent_flags(landscape_result.cohort)
+    assert len(flags) > 40
+    m = flags.merge(t, on=["persoon_id", "window_days"], how="left", suffixes=("", "_truth"),
+                    validate="one_to_one", indicator=True)
+    assert (m["_merge"] == "both").all()  # every decedent found is a planted LLC decedent
+    assert (m["death_date"].astype(str).str[:10] == m["death_date_truth"]).all()
+    for c in EOL_COLUMNS:
+        assert (m[c].astype(float) == m[f"{c}_truth"].astype(float)).all(), c
+    # so the published table equals the table of the truth's values for the same decedents
+    planted = m[[c for c in flags.columns if c not in EOL_COLUMNS]].assign(
+        **{c: m[f"{c}_truth"].to_numpy() for c in EOL_COLUMNS})
+    pd.testing.assert_frame_equal(A.end_of_life_table(planted, 0.05), landscape_result.tables["end_of_life"],
+                                  check_dtype=False)
+    assert 0 < m["high_intensity"].sum() < len(m)

@@ -94,6 +94,8 @@ def synth(
     faults: bool = typer.Option(False, "--faults", help="Sprinkle malformed rows of every quarantine reason."),
     capture_scenario: str = typer.Option(
         "base", help="Capture model: base, heterogeneous or time_varying (validation scenarios)."),
+    scenario: Optional[str] = typer.Option(
+        None, help="A generator scenario (anticipation, respite_gap; docs/synthetic.md); default none."),
 ) -> None:
     """Write a synthetic spec-v1 extract with planted truth in OUT/_truth/."""
     period = _run(_parse_years, years)
@@ -101,7 +103,7 @@ def synth(
 
     manifest = _run(
         write_extract, out, seed=seed, design=design, fmt=format, scale=scale,
-        years=period, faults=faults, capture_scenario=capture_scenario,
+        years=period, faults=faults, capture_scenario=capture_scenario, scenario=scenario,
     )
     typer.echo(f"wrote extract {manifest['extract_id']} to {out}")
 

@@ -70,9 +70,15 @@ def _codes() -> Codes:
     provinces = list(P.PROVINCE_SHARES)
     institutions = [f"I1000{k + 1:02d}" for k in range(7)] + ["I200001"] + [
         f"I3{p:02d}{k + 1:03d}" for p in range(len(provinces)) for k in range(4)]
+    cats = load_reference("productcategorieen")
+    respite = {law: np.array(sorted(cats.loc[(cats["law"] == law) & (cats["product_group"] == "kortdurend_verblijf"),
+                                             "productcategorie"])) for law in ("jeugdwet", "wmo")}
+    regions = load_reference("regions")
+    default = regions[regions["gemeente_code"].fillna("") == ""].set_index("provincie_code")["nik_region"]
     return Codes(by_group, icd_forms(ordinary), palliative,
                  [np.array(P.GEMEENTEN[p]) for p in provinces], np.array(provinces),
-                 institutions=np.array(institutions))
+                 institutions=np.array(institutions), respite=respite,
+                 province_region=np.array([default[p] for p in provinces]))
 
 
 def _validate(design, fmt, scale, years, scenario=None, capture_scenario="base"):
@@ -146,6 +152,7 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     # The truth's person table is written chunk by chunk (bounded memory at any scale).
     (out / "_truth").mkdir(parents=True, exist_ok=True)
     truth = Truth(years, spool=out / "_truth" / f"persons.{fmt}", capture_scenario=capture_scenario)
+    truth.province_region = codes.province_region
     templates: dict[str, dict] = {}
     chunks = range(0, n, P.CHUNK_PERSONS)
     for ci, lo in enumerate(tqdm(chunks, desc="kpz synth", unit="chunk", disable=not progress)):

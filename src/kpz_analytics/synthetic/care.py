@@ -46,6 +46,10 @@ class Codes:
     severe_adult_lg: np.ndarray = field(default_factory=lambda: np.array(["LG5", "LG7"]))
     nonsevere_child: np.ndarray = field(default_factory=lambda: np.array(["VG3", "VG4", "VG6", "VG7", "LVG3"]))
     nonsevere_adult: np.ndarray = field(default_factory=lambda: np.array(["VG3", "LG2", "LG4", "ZGvis2", "VV4"]))
+    #: law -> productcategorie codes of respite (kortdurend verblijf / logeren), from reference data
+    respite: dict[str, np.ndarray] = field(default_factory=dict)
+    #: NIK region (province default) per province index, from ``reference/regions.csv``
+    province_region: np.ndarray = field(default_factory=lambda: np.array([], dtype=str))
 
 
 GRONDSLAG_OF = {"VG": "VG", "LV": "VG", "SG": "VG", "LG": "LG", "ZG": "ZG", "VV": "SOM"}
@@ -78,6 +82,11 @@ class ChunkCare:
     successor_delay_days: np.ndarray  # realised Wmo successor delays (days after 18 / extension end)
     sources: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     hospital: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: respite lines (Jeugdwet and Wmo kortdurend verblijf): person, first day, last day, and
+    #: whether the line is in the extract (0 = removed by the ``respite_gap`` scenario)
+    respite: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: every hospital activity as generated: person, date, zorgactiviteit code, aantal
+    activities: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _uniform_day(rng, lo, hi):
@@ -304,6 +313,7 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
         _line=np.concatenate(a_line), zorgactiviteit_code=np.concatenate(a_code).astype(str),
         datum=np.concatenate(a_date), aantal=np.concatenate(a_n).astype(np.int64))
     acts = tables["dot_zorgactiviteiten"]
+    activities = (pp[lpy][acts["_line"]], acts["datum"], acts["zorgactiviteit_code"], acts["aantal"])
     pall = np.isin(acts["zorgactiviteit_code"], codes.palliative)
     sources["palliative_activity"] = (pp[lpy][acts["_line"][pall]], acts["datum"][pall])
 
@@ -527,6 +537,12 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
         stop = np.full(len(persons.index), np.iinfo(np.int64).max)
         stop[t[who]] = b18_all[t[who]] - 1 - lead[who]
         tables["jeugdwet"] = _stop_early(tables["jeugdwet"], stop)
+    respite_lines = []
+    keep_respite = None
+    if scenario == "respite_gap":
+        in_gap = codes.province_region[persons.province] == P.RESPITE_GAP_REGION
+        keep_respite = ~in_gap | (scenario_rng.random(len(persons.index)) < P.RESPITE_GAP_RATIO)
+    tables["jeugdwet"] = _respite(tables["jeugdwet"], codes.respite.get("jeugdwet", ()), keep_respite, respite_lines)
     jw = tables["jeugdwet"]
     support.append((jw["persoon_id"], jw["begindatum"], jw["einddatum"],
                     np.full(len(jw["persoon_id"]), SUPPORT_DOMAINS.index("jeugdwet")), jw["leveringsvorm"] == "pgb"))
@@ -536,7 +552,7 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
     kid = np.flatnonzero(is_llc & child & (rng.random(n_py) < P.WMO_CHILD_LLC))
     kd = _uniform_day(rng, lstart[kid], lend[kid])
     parts.append(municipal("wmo", pp[kid], kd, kd, [("05", "euro", 1500.0, 100)], [1.0], pgb_wmo))
-    tables["wmo"] = _concat_dicts(parts)
+    tables["wmo"] = _respite(_concat_dicts(parts), codes.respite.get("wmo", ()), keep_respite, respite_lines)
     wm = tables["wmo"]
     support.append((wm["persoon_id"], wm["begindatum"], wm["einddatum"],
                     np.full(len(wm["persoon_id"]), SUPPORT_DOMAINS.index("wmo")), wm["leveringsvorm"] == "pgb"))
@@ -544,7 +560,22 @@ def generate(rng: np.random.Generator, persons: Persons, ext: np.ndarray, ly: Ll
     for name in ("zvw_overig", "wlz_declaraties", "jeugdwet", "wmo"):
         tables[name]["credit_voor_id"] = np.full(len(tables[name]["persoon_id"]), NULL_ID)
     sp = tuple(np.concatenate([s_[i] for s_ in support]) for i in range(5))
-    return ChunkCare(tables, sp, successor_delay, sources, hospital)
+    respite = tuple(np.concatenate([r[i] for r in respite_lines]) for i in range(4))
+    return ChunkCare(tables, sp, successor_delay, sources, hospital, respite, activities)
+
+
+def _respite(lines: dict[str, np.ndarray], categories, keep_person: np.ndarray | None,
+             bookkeeping: list) -> dict[str, np.ndarray]:
+    """Note the respite lines (``categories``) for the truth; with ``keep_person`` (the
+    ``respite_gap`` scenario) drop the respite lines of persons not kept."""
+    p = lines["persoon_id"]
+    is_respite = np.isin(lines["productcategorie"], np.asarray(categories, dtype=str))
+    kept = np.ones(len(p), bool) if keep_person is None else ~is_respite | keep_person[p]
+    r = np.flatnonzero(is_respite)
+    bookkeeping.append((p[r], lines["begindatum"][r], lines["einddatum"][r], kept[r]))
+    if keep_person is None:
+        return lines
+    return {k: v[kept] for k, v in lines.items()}
 
 
 def _stop_early(lines: dict[str, np.ndarray], stop: np.ndarray) -> dict[str, np.ndarray]:

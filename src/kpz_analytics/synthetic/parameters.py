@@ -218,11 +218,18 @@ PGB_SHARE = {"jeugdwet": 0.12, "wmo": 0.10, "zvw": 0.25}
 # ------------------------------------------------------------------ scenarios
 #: Generator scenarios that break an estimator's assumption on purpose (``kpz synth --scenario``;
 #: ``docs/synthetic.md``). Without one the extract is the default (same bytes for a seed).
-SCENARIOS = ("anticipation",)
+SCENARIOS = ("anticipation", "respite_gap")
 #: anticipation: share of the Jeugdwet users at 18 (not extended) whose youth care already stops
 #: before the birthday, and how many days before it (uniform): event months -3 .. -1.
 ANTICIPATION_SHARE = 0.5
 ANTICIPATION_DAYS = (31, 92)
+#: respite_gap: a regional white spot in respite. Persons living in this NIK region (the province
+#: default of ``reference/regions.csv``, as ``mart_person.nik_region``) keep their respite lines
+#: (kortdurend verblijf / logeren: the ``reference/productcategorieen.csv`` categories of product
+#: group ``kortdurend_verblijf``, Jeugdwet and Wmo) with this probability, drawn once per person;
+#: the other lines go. So the expected person-year respite rate there is 0.3 x the default.
+RESPITE_GAP_REGION = "Noordoost"
+RESPITE_GAP_RATIO = 0.3
 
 # ------------------------------------------------------------------------------ dirt
 CREDIT_REPLACED = 0.02  # share of lines credited and replaced by a new line

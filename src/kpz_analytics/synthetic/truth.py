@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import parameters as P
+from . import eol_truth as EOL
 from . import transition_truth as TT
 from .planted import load_planted, planted_path
 from .care import ChunkCare
@@ -67,6 +68,10 @@ class Truth:
         self.transition: list[pd.DataFrame] = []
         self.tr_at_risk = np.zeros((len(TT.COHORTS), TT.N_MONTHS), np.int64)
         self.tr_using = np.zeros((len(TT.COHORTS), TT.N_MONTHS, len(TT.OUTCOMES)), np.int64)
+        #: NIK region (province default) per province index; set by write_extract
+        self.province_region: np.ndarray = np.array([], dtype=str)
+        self.respite: list[pd.DataFrame] = []
+        self.eol: list[pd.DataFrame] = []
 
     def add(self, persons: Persons, universe: np.ndarray, ly: LlcYears, in_extract: np.ndarray,
             in_sample: np.ndarray, pids: np.ndarray, care: ChunkCare, design: str) -> None:
@@ -110,6 +115,8 @@ class Truth:
         tr = TT.chunk_truth(persons, in_extract, in_sample, care, design, self.years, pids)
         self.transition.append(tr.persons)
         self.tr_at_risk += tr.at_risk
+        self.respite.append(self._respite(persons, ly, in_extract, care))
+        self.eol.append(EOL.chunk_truth(persons, in_extract, care, self.years, pids))
         self.tr_using += tr.using
 
     def _add_persons(self, df: pd.DataFrame) -> None:
@@ -155,6 +162,41 @@ class Truth:
             self.gap[row, 0] += sel.sum()
             self.gap[row, 1] += (sel & gap).sum()
 
+    def _respite(self, persons, ly, in_extract, care) -> pd.DataFrame:
+        """Per year x age band x NIK region: LLC person-years of extract persons aged 0-25 on
+        1 July (the counting convention), those with a respite line (kortdurend verblijf /
+        logeren, Jeugdwet or Wmo) active in the year as generated (``n_respite_default``) and as
+        written (``n_respite``: after the ``respite_gap`` scenario, if any)."""
+        y0, y1 = self.years
+        P0, P1 = day(y0), day(y1, 12, 31)
+        rp, rs, re_, kept = care.respite
+        fy, ly_ = year_of(np.maximum(rs, P0)), year_of(np.minimum(re_, P1))
+        n = np.maximum(ly_ - fy + 1, 0)
+        rep = np.repeat(np.arange(len(rp)), n)
+        yr = fy[rep] + np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
+        key = rp[rep] * 10_000 + yr
+        any_key = np.unique(key)
+        kept_key = np.unique(key[kept[rep]])
+        sel = in_extract[ly.person] & (ly.age <= 25)
+        lkey = ly.person[sel] * 10_000 + ly.year[sel]
+        df = pd.DataFrame({
+            "jaar": ly.year[sel], "age_band": np.where(ly.age[sel] < 18, "0-17", "18-25"),
+            "nik_region": self.province_region[persons.province[ly.person[sel]]],
+            "n_llc": 1, "n_respite_default": np.isin(lkey, any_key).astype(np.int64),
+            "n_respite": np.isin(lkey, kept_key).astype(np.int64)})
+        return df.groupby(["jaar", "age_band", "nik_region"], as_index=False).sum()
+
+    def respite_table(self, scenario: str | None) -> pd.DataFrame:
+        """``respite_by_region.csv``: the respite counts of :meth:`_respite` over all chunks, and
+        ``expected_respite``: the planted expectation given the default draws (× the planted
+        ratio in the white-spot region of the ``respite_gap`` scenario)."""
+        keys = ["jaar", "age_band", "nik_region"]
+        t = pd.concat(self.respite, ignore_index=True).groupby(keys, as_index=False).sum()
+        gap = (t["nik_region"] == P.RESPITE_GAP_REGION) & (scenario == "respite_gap")
+        t["expected_respite"] = t["n_respite_default"] * np.where(gap, P.RESPITE_GAP_RATIO, 1.0)
+        t["white_spot"] = gap.astype(int)
+        return t.sort_values(keys).reset_index(drop=True)
+
     # ------------------------------------------------------------------------- write
     def write(self, out: Path, fmt: str, manifest: dict, scale: float, seed: int,
               scenario: str | None = None) -> dict:
@@ -198,6 +240,20 @@ class Truth:
         summary = self._summary(by_age, manifest, scale, seed)
         summary["scenario"] = scenario
         summary["transition"] = TT.summary(transition, curves)
+        eol = pd.concat(self.eol, ignore_index=True) if self.eol else pd.DataFrame(columns=EOL.COLUMNS)
+        eol.sort_values(["window_days", "persoon_id"]).to_csv(tdir / "end_of_life.csv", index=False)
+        respite = self.respite_table(scenario)
+        respite.to_csv(tdir / "respite_by_region.csv", index=False)
+        summary["respite"] = {
+            "definition": "LLC person-years (counting convention) of extract persons aged 0-25 on 1 July, "
+                          "per NIK region (province default); respite = a Jeugdwet or Wmo line of product "
+                          "group kortdurend_verblijf (reference/productcategorieen.csv) active in the year",
+            "white_spot_region": P.RESPITE_GAP_REGION if scenario == "respite_gap" else None,
+            "planted_rate_ratio": P.RESPITE_GAP_RATIO if scenario == "respite_gap" else 1.0,
+            "realised": {f"{band}|{white}": {"n_llc": int(g["n_llc"].sum()), "n_respite": int(g["n_respite"].sum()),
+                                             "n_respite_default": int(g["n_respite_default"].sum())}
+                         for (band, white), g in respite.groupby(
+                             ["age_band", np.where(respite["white_spot"] == 1, "white_spot", "rest")])}}
         planted = load_planted(self.years, scenario)
         if planted is not None:
             summary["transition"]["planted"] = {
@@ -355,6 +411,15 @@ years on 1 July of Y counted from the 15th of the birth month, floored at 0.
   captured_<source> for
   hospital_llc_code, palliative_activity, ikz_mkv, wlz_severe (1 = the extract holds a claim
   that puts the person in that source in that year; empty when the year does not count).
+- `respite_by_region.csv` — jaar x age_band (0-17, 18-25 on 1 July) x nik_region (province
+  default): n_llc (LLC person-years of extract persons), n_respite_default (with a Jeugdwet or Wmo
+  kortdurend verblijf line in the year as generated), n_respite (as written: after the
+  respite_gap scenario), expected_respite (n_respite_default x the planted ratio in the white
+  spot), white_spot (0/1). truth.json -> respite: region, planted rate ratio, totals.
+- `end_of_life.csv` — every LLC decedent of the extract (died while insured in the period,
+  onset before death, aged 0-25 on 1 July of the death year) x window (30, 90 days): 0/1 per end-of-life measure of
+  docs/landscape.md at month resolution (every month touching the window counts in full),
+  admissions / IC days / emergency visits in the window, high_intensity, hospital_death_month.
 - `faults.csv` — only with `--faults`: file, row_number (1 = first data row), column_name,
   reason of every malformed row.
 - `transition_persons.csv|parquet` — every person of the extract whose 18th-birthday month lies
