@@ -240,7 +240,8 @@ class Truth:
         summary = self._summary(by_age, manifest, scale, seed)
         summary["scenario"] = scenario
         summary["transition"] = TT.summary(transition, curves)
-        eol = pd.concat(self.eol, ignore_index=True) if self.eol else pd.DataFrame(columns=EOL.COLUMNS)
+        frames = [f for f in self.eol if not f.empty]  # chunks without decedents add nothing
+        eol = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EOL.COLUMNS)
         eol.sort_values(["window_days", "persoon_id"]).to_csv(tdir / "end_of_life.csv", index=False)
         respite = self.respite_table(scenario)
         respite.to_csv(tdir / "respite_by_region.csv", index=False)
