@@ -77,7 +77,7 @@ test: setup ## Run the test suite (without the checks marked slow: those run in 
 	$(BIN)/python -m pytest -q -m "not slow" -n 2 --dist loadfile
 
 validate: setup ## Slow checks, then quick replicated validation against planted truth (VALIDATE_ARGS= for the full run)
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -m slow -n 2 --dist loadfile
 	$(BIN)/python -m kpz_analytics.validation $(VALIDATE_ARGS)
 
 bench: setup ## Benchmark every stage at BENCH_SCALES (default 0.03,0.1,1) against one bare DuckDB pass: bench/summary.md
