@@ -63,6 +63,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ParameterError
+from .checks import check_alpha
 
 __all__ = ["rd_jump", "rd_difference", "MIN_PERSONS", "RDROBUST_VERSION"]
 
@@ -115,16 +116,6 @@ RESULT_COLUMNS = [
 # ---------------------------------------------------------------------------------------------
 # Parameter and input checks
 # ---------------------------------------------------------------------------------------------
-
-
-def _check_alpha(alpha) -> float:
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        raise ParameterError(f"alpha must be a number in (0, 1), got {alpha!r}") from None
-    if not 0.0 < value < 1.0:
-        raise ParameterError(f"alpha must be in (0, 1), got {alpha}")
-    return value
 
 
 def _check_int(value, name: str, minimum: int) -> int:
@@ -182,7 +173,7 @@ def _options(outcome, running, cluster, cutoff, donut, p, kernel, bwselect, alph
         p=_check_int(p, "p", 0),
         kernel=_check_choice(kernel, "kernel", tuple(KERNELS)),
         bwselect=_check_choice(bwselect, "bwselect", BWSELECT),
-        alpha=_check_alpha(alpha),
+        alpha=check_alpha(alpha),
         variance=_check_choice(variance, "variance", VARIANCES),
         min_persons=_check_int(min_persons, "min_persons", 2),
         max_persons=max_persons,

@@ -40,6 +40,7 @@ from scipy import stats
 from statsmodels.genmod.cov_struct import Exchangeable, Independence
 
 from ..errors import ParameterError
+from .checks import check_alpha
 
 __all__ = ["rate_ratio_before_after", "MIN_PERSONS"]
 
@@ -73,16 +74,6 @@ RESULT_COLUMNS = [
     "method",
     "note",
 ]
-
-
-def _check_alpha(alpha) -> float:
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        raise ParameterError(f"alpha must be a number in (0, 1), got {alpha!r}") from None
-    if not 0.0 < value < 1.0:
-        raise ParameterError(f"alpha must be in (0, 1), got {alpha}")
-    return value
 
 
 def _check_window(window, name: str) -> tuple[int, int]:
@@ -191,7 +182,7 @@ def rate_ratio_before_after(
         Unknown column, non-numeric or negative outcome, non-numeric running variable, a bad
         window or option, a window without observations, or fewer than ``min_persons`` persons.
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     if family not in FAMILIES:
         raise ParameterError(f"family must be one of {', '.join(FAMILIES)}; got {family!r}")
     if correlation not in CORRELATIONS:

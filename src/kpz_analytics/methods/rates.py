@@ -30,6 +30,7 @@ import statsmodels.api as sm
 from scipy import optimize, stats
 
 from ..errors import KpzError, ParameterError
+from .checks import check_alpha
 
 __all__ = [
     "RateWarning",
@@ -52,16 +53,6 @@ OVERDISPERSION_TEST_LEVEL = 0.05
 
 class RateWarning(UserWarning):
     """A rate was computed on less than the full design (missing strata, dropped years)."""
-
-
-def _check_alpha(alpha: float) -> float:
-    try:
-        alpha = float(alpha)
-    except (TypeError, ValueError):
-        raise ParameterError(f"alpha must be a number in (0, 1), got {alpha!r}") from None
-    if not 0.0 < alpha < 1.0:
-        raise ParameterError(f"alpha must be in (0, 1), got {alpha}")
-    return alpha
 
 
 def _require_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -122,7 +113,7 @@ def poisson_ci(count, alpha: float = 0.05):
     (lower, upper) : tuple of float or numpy.ndarray
         Floats for a scalar ``count``, arrays of the input's shape otherwise.
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     x = np.asarray(count, dtype=float)
     if np.any(x < 0):
         raise ParameterError(f"poisson_ci: counts must be non-negative, got minimum {np.nanmin(x)}")
@@ -177,7 +168,7 @@ def add_rates(
         A copy of ``df`` with ``rate_per_{per}``, ``ci_low``, ``ci_high``. A population of 0
         or missing, or a missing count, gives NaN in all three (no exception).
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     label = _per_label(per)
     _require_columns(df, [count_col, pop_col], "add_rates")
     count = _numeric(df, count_col, "add_rates")
@@ -309,7 +300,7 @@ def direct_standardise(
         An age group not in the standard (e.g. ``25+`` for ESP, which has 25-29, 30-34, …),
         a sex other than M/V/O, or a missing column.
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     _per_label(per)
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     strata = [strata] if isinstance(strata, str) else list(strata)
@@ -478,7 +469,7 @@ def poisson_trend(
     KpzError
         Fewer than 3 years with a positive population, no cases at all, or a missing column.
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     _require_columns(df, [year_col, count_col, pop_col], "poisson_trend")
     data = pd.DataFrame(
         {

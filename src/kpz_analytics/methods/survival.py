@@ -37,6 +37,7 @@ import pandas as pd
 from scipy import stats
 
 from kpz_analytics.errors import ParameterError
+from .checks import check_alpha
 
 __all__ = [
     "ALL_GROUP",
@@ -213,14 +214,6 @@ def _events(df: pd.DataFrame, column: str, codes: tuple[int, ...]) -> np.ndarray
     return values.astype(int)
 
 
-def _check_alpha(alpha: Any) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise ParameterError(f"alpha must be a number strictly between 0 and 1, got {alpha!r}")
-    if not 0 < float(alpha) < 1:
-        raise ParameterError(f"alpha must be strictly between 0 and 1, got {alpha!r}")
-    return float(alpha)
-
-
 def _check_conf_type(conf_type: Any) -> str:
     if conf_type not in CONF_TYPES:
         raise ParameterError(f"conf_type must be one of {', '.join(CONF_TYPES)}; got {conf_type!r}")
@@ -361,7 +354,7 @@ def _km_one(time: np.ndarray, event: np.ndarray, conf_type: str, z: float) -> di
 def _km_prepare(df, duration, event, group, alpha, conf_type):
     columns = [duration, event] + ([group] if group is not None else [])
     _check_frame(df, columns)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     conf_type = _check_conf_type(conf_type)
     time = _durations(df, duration)
     status = _events(df, event, (0, 1))
@@ -639,7 +632,7 @@ def cumulative_incidence(
     """
     columns = [duration, event] + ([group] if group is not None else [])
     _check_frame(df, columns)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     conf_type = _check_conf_type(conf_type)
     time = _durations(df, duration)
     status = _events(df, event, (0, 1, 2))
@@ -993,7 +986,7 @@ def cox_model(
         if name not in covariates:
             raise ParameterError(f"categorical column {name!r} is not among the covariates")
     _check_frame(df, [duration, event] + covariates)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     time = _durations(df, duration)
     status = _events(df, event, (0, 1))
     x, labels, references = _design(df, covariates, categorical)
