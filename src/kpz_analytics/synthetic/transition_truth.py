@@ -315,6 +315,16 @@ def km_reached(time: np.ndarray, event: np.ndarray, t: float) -> float:
 GROUP_BY = ("overall", "diagnostic_group", "geslacht", "wlz_before", "pgb_before", "nik_region")
 
 
+SUPPORTED_COLUMNS = ("cohort", "gap_eligible", "gap", "care_time", "care_event") + GROUP_BY[1:]
+
+
+def supported(persons: pd.DataFrame) -> pd.DataFrame:
+    """The persons of a cohort with support before 18, and only the columns
+    :func:`group_summaries` reads (kept over all chunks while the rest goes to disk)."""
+    sup = persons[(persons["cohort"] != "") & (persons["support_before"] == 1)]
+    return sup[list(SUPPORTED_COLUMNS)].reset_index(drop=True)
+
+
 def group_summaries(persons: pd.DataFrame) -> pd.DataFrame:
     """Realised gap share and Kaplan–Meier quantiles per cohort and group (as ``transition_gap``).
 
@@ -322,9 +332,10 @@ def group_summaries(persons: pd.DataFrame) -> pd.DataFrame:
     gap-eligible (followed through +11), and the 25th, 50th, 75th percentile of the months to
     the first adult successor care (Kaplan–Meier, every supported person) with the share who
     reached it by 3, 6 and 12 months (1 − S(t)). ``diagnostic_group`` only for the LLC cohort.
+    ``persons``: ``transition_persons`` whole, or already cut to :func:`supported`.
     """
     rows = []
-    sup = persons[(persons["cohort"] != "") & (persons["support_before"] == 1)]
+    sup = supported(persons) if "support_before" in persons else persons
     for group_by in GROUP_BY:
         for cohort, part in sup.groupby("cohort"):
             if group_by == "diagnostic_group" and cohort != "llc":
@@ -343,10 +354,13 @@ def group_summaries(persons: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary(persons: pd.DataFrame, curves: pd.DataFrame) -> dict:
-    """The ``transition`` section of truth.json: definitions, cohort sizes, gap and KM per group."""
-    groups = group_summaries(persons)
-    n = persons["cohort"].value_counts()
+def summary(supported_persons: pd.DataFrame, cohort_sizes: dict[str, int]) -> dict:
+    """The ``transition`` section of truth.json: definitions, cohort sizes, gap and KM per group.
+
+    ``supported_persons``: :func:`supported` of every chunk; ``cohort_sizes``: persons per cohort.
+    """
+    groups = group_summaries(supported_persons)
+    n = cohort_sizes
     return {
         "definition": "docs/transition.md with its default parameters; truth-side cohorts formed from "
                       "the generator's own lines (transition_persons), comparison cohort before any "

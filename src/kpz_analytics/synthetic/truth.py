@@ -41,6 +41,34 @@ PERSONS_SCHEMA = pa.schema([("persoon_id", pa.string()), ("llc", pa.int64()), ("
                             ("onset_date", pa.string()), ("death", pa.string()), ("in_extract", pa.int64())])
 
 
+class _Spool:
+    """A table written to CSV or Parquet chunk by chunk (the same text as writing it whole).
+
+    The Parquet schema is ``schema`` or the first chunk's; later chunks are cast to it.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema | None = None):
+        self.path, self.schema = path, schema
+        self._writer: pq.ParquetWriter | None = None
+        self._rows = 0
+
+    def append(self, df: pd.DataFrame) -> None:
+        if self.path.suffix == ".csv":
+            df.to_csv(self.path, mode="a", header=self._rows == 0, index=False)
+        else:
+            table = pa.Table.from_pandas(df, schema=self.schema, preserve_index=False)
+            if self._writer is None:
+                self.schema = self.schema or table.schema
+                self._writer = pq.ParquetWriter(self.path, self.schema)
+            self._writer.write_table(table.cast(self.schema))
+        self._rows += len(df)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
 def age_group(age: np.ndarray) -> np.ndarray:
     """Index into AGE_GROUPS; 6 = older than 25."""
     return np.searchsorted(AGE_EDGES, age, side="right")
@@ -49,23 +77,24 @@ def age_group(age: np.ndarray) -> np.ndarray:
 class Truth:
     """Accumulates the truth over chunks and writes it at the end."""
 
-    def __init__(self, years: tuple[int, int], spool: Path | None = None, capture_scenario: str = "base"):
+    def __init__(self, years: tuple[int, int], spool: Path, capture_scenario: str = "base"):
         self.years = years
         self.capture_scenario = capture_scenario
         ny = years[1] - years[0] + 1
         self.agg = np.zeros((ny, len(AGE_GROUPS) + 1, len(MEASURES)), dtype=np.int64)
         self.patterns: dict[tuple, int] = {}
-        # persons.* has a row for every person in the extract (7.6 million in a national
-        # population extract): with a spool file it is appended chunk by chunk (CSV text, the
-        # same as writing it whole) so memory does not grow with the scale.
-        self.spool = spool
-        self._spooled = 0
-        self._writer = None
-        self.persons: list[pd.DataFrame] = []
+        # persons.* (a row for every person in the extract: 7.6 million in a national population
+        # extract) and transition_persons.* (every person with an 18th birthday in the period:
+        # 2.2 million) are appended to disk chunk by chunk so that memory does not grow with the
+        # scale; only the supported persons' few columns that truth.json's summary needs stay.
+        fmt = spool.suffix.lstrip(".")
+        self.persons = _Spool(spool, PERSONS_SCHEMA)
+        self.transition = _Spool(spool.with_name(f"transition_persons.{fmt}"))
+        self.tr_supported: list[pd.DataFrame] = []
+        self.tr_cohort_n: dict[str, int] = {}
         self.person_years: list[pd.DataFrame] = []
         self.gap = np.zeros((2, 2), dtype=np.int64)  # [llc, sample-or-population] x [supported, gap]
         self.delays: list[np.ndarray] = []
-        self.transition: list[pd.DataFrame] = []
         self.tr_at_risk = np.zeros((len(TT.COHORTS), TT.N_MONTHS), np.int64)
         self.tr_using = np.zeros((len(TT.COHORTS), TT.N_MONTHS, len(TT.OUTCOMES)), np.int64)
         #: NIK region (province default) per province index; set by write_extract
@@ -100,7 +129,7 @@ class Truth:
         keep = np.flatnonzero(in_extract | counted)
         onset = persons.onset[keep]
         death = np.where(dead[keep], persons.death[keep], -1)
-        self._add_persons(pd.DataFrame({
+        self.persons.append(pd.DataFrame({
             "persoon_id": pids[keep],
             "llc": persons.llc[keep].astype(int),
             "diagnostic_group": np.where(persons.group[keep] >= 0,
@@ -114,23 +143,13 @@ class Truth:
         self.delays.append(care.successor_delay_days)
         tr = TT.chunk_truth(persons, in_extract, in_sample, care, design, self.years, pids)
         self.transition.append(tr.persons)
+        self.tr_supported.append(TT.supported(tr.persons))
+        for cohort, k in tr.persons["cohort"].value_counts().items():
+            self.tr_cohort_n[cohort] = self.tr_cohort_n.get(cohort, 0) + int(k)
         self.tr_at_risk += tr.at_risk
         self.respite.append(self._respite(persons, ly, in_extract, care))
         self.eol.append(EOL.chunk_truth(persons, in_extract, care, self.years, pids))
         self.tr_using += tr.using
-
-    def _add_persons(self, df: pd.DataFrame) -> None:
-        if self.spool is None:
-            self.persons.append(df)
-            return
-        if self.spool.suffix == ".csv":
-            df.to_csv(self.spool, mode="a", header=self._spooled == 0, index=False)
-        else:
-            table = pa.Table.from_pandas(df, schema=PERSONS_SCHEMA, preserve_index=False)
-            if self._writer is None:
-                self._writer = pq.ParquetWriter(self.spool, PERSONS_SCHEMA)
-            self._writer.write_table(table)
-        self._spooled += len(df)
 
     def _gap(self, persons, in_extract, in_sample, support, design):
         """Realised share with >=3 months without home/social support after 18.
@@ -210,21 +229,10 @@ class Truth:
         by_age = pd.DataFrame(rows)
         by_age.to_csv(tdir / "by_year_age.csv", index=False)
         person_year = pd.concat(self.person_years, ignore_index=True)
-        transition = pd.concat(self.transition, ignore_index=True)
         curves = TT.curves_table(self.tr_at_risk, self.tr_using)
         curves.to_csv(tdir / "transition_curves.csv", index=False)
-        if fmt == "parquet":
-            transition.to_parquet(tdir / "transition_persons.parquet", index=False)
-        else:
-            transition.to_csv(tdir / "transition_persons.csv", index=False)
-        if self.spool is None:
-            persons = pd.concat(self.persons, ignore_index=True)
-            if fmt == "parquet":
-                persons.to_parquet(tdir / "persons.parquet", index=False)
-            else:
-                persons.to_csv(tdir / "persons.csv", index=False)
-        elif self._writer is not None:
-            self._writer.close()
+        self.transition.close()
+        self.persons.close()
         if fmt == "parquet":
             person_year.to_parquet(tdir / "person_year.parquet", index=False)
         else:
@@ -239,7 +247,7 @@ class Truth:
         pd.DataFrame(pat_rows).to_csv(tdir / "capture_patterns.csv", index=False)
         summary = self._summary(by_age, manifest, scale, seed)
         summary["scenario"] = scenario
-        summary["transition"] = TT.summary(transition, curves)
+        summary["transition"] = TT.summary(pd.concat(self.tr_supported, ignore_index=True), self.tr_cohort_n)
         frames = [f for f in self.eol if not f.empty]  # chunks without decedents add nothing
         eol = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EOL.COLUMNS)
         eol.sort_values(["window_days", "persoon_id"]).to_csv(tdir / "end_of_life.csv", index=False)
