@@ -1,6 +1,9 @@
-"""Dutch labels of report tables."""
+"""Labels of report tables: Dutch, and the English twins of the same tables."""
+
+import re
 
 import pandas as pd
+import pytest
 
 from kpz_analytics.reporting import labels
 
@@ -21,7 +24,10 @@ def test_labelled_translates_values_and_columns():
     assert out["maat"].tolist() == ["levensbeperkende aandoening (LBA)",
                                     "behoefte, zonder palliatieve zorgactiviteiten"]
     assert out["variant"].tolist() == ["alleen overlijden", "alle markers"]
-    assert labels.labelled(df, ["measure"], language="en")["measure"].tolist() == ["llc", "palliative_need_consistent"]
+    en = labels.labelled(df, ["measure", "variant", "n_cases"], language="en")
+    assert list(en.columns) == ["measure", "variant", "number"]
+    assert en["measure"].tolist() == ["life-limiting condition (LLC)", "need, without palliative care activities"]
+    assert en["variant"].tolist() == ["only death", "all markers"]
 
 
 def test_issue15_labels():
@@ -36,3 +42,48 @@ def test_issue15_labels():
                                     "taaislijmziekte (E84) onder luchtwegen",
                                     "complexe chronische aandoening (CCC, Feudtner)"]
     assert "gemarkeerd in declaraties" in out.columns
+
+
+def test_english_twins_have_the_keys_of_their_dutch_tables():
+    with pytest.raises(ValueError, match="keys of its Dutch table: b"):
+        labels.english({"a": "een"}, {"a": "one", "b": "two"})
+    assert labels.in_language(labels.DOMAIN, "nl") is labels.DOMAIN
+    assert labels.in_language(labels.DOMAIN, "en") is labels.DOMAIN_EN
+    assert labels.label(labels.SEX, "V", "en") == "girls/women" and labels.label(labels.SEX, "V") == "meisjes/vrouwen"
+    assert labels.label(labels.SEX, "X", "en") == "X"  # unknown code: shown as is
+    with pytest.raises(KeyError, match="no labels in language 'fr'"):
+        labels.in_language(labels.DOMAIN, "fr")
+    with pytest.raises(KeyError, match="has no English twin"):
+        labels.in_language({"x": "iks"}, "en")
+    # every table the prevalence and data-quality reports use has a twin with the same keys
+    for name in ("DOMAIN", "DQ_COLUMNS", "QUARANTINE_REASON", "SEX", "SEX_CHILDREN", "MEASURE", "DIRECTION",
+                 "CR_STRATUM", "NEED_DEFINITION", "BASIS", "GROUPING", "LLC_DEFINITION", "DIAGNOSTIC_GROUP",
+                 "PREVALENCE_COLUMNS", "CR_STATUS", "NEED_MARKER", "PROVINCE", "SOURCE", "MODEL", "META_FIELD",
+                 "DESIGN", "LAYER", "UNIT_PREVALENCE", "PREVALENCE_STEP", "STATUS"):
+        dutch = getattr(labels, name)
+        twin = labels.in_language(dutch, "en")
+        assert set(twin) == set(dutch), name
+        # no Dutch text left in a twin (proper names and abbreviations may be the same)
+        for code, text in twin.items():
+            dutch = re.search(r"\b(een|het|de|van|met|zonder|alleen|jaar|aantal|kinderen)\b", text)
+            assert not dutch, (name, code, text)
+
+
+def test_english_composed_labels():
+    assert labels.need_variant("only ikz_mkv", "en") == "only intensive child care / MKV"
+    assert labels.need_variant("emergency_run >= 6 (default 3)", "en") == "run of emergency visits >= 6 (default 3)"
+    assert labels.need_variant("definition palliative_need_v1", "en").startswith("definition need v1")
+    assert labels.cr_status("pooled (stratum 18plus not identifiable)", "en") == \
+        "pooled table (stratum '18 or older all year' not identifiable)"
+    assert labels.cr_status("fallback", "en") == "estimated with a simpler model (fallback)"
+    assert labels.prevalence_step("source_ikz_mkv", "x", "en").startswith("person-years seen by the source intensive")
+    assert labels.prevalence_step("marker_death", "x", "en") == "with the marker death in the year"
+    assert labels.definition_label("llc (lookback 2)", "en") == "life-limiting condition (LLC)"
+    assert labels.sources_label("hospital_llc_code,ikz_mkv", "en") == \
+        "hospital claim with an LLC code; intensive child care / medical child care stay (IKZ/MKV)"
+    df = pd.DataFrame({"provincie_code": ["PV27"], "geslacht": ["V"], "status": ["estimated"], "model": ["poisson"],
+                       "stratum": ["under18"], "rate_per_10000": [1.5]})
+    out = labels.labelled(df, list(df.columns), language="en")
+    assert list(out.columns) == ["province", "sex", "status", "model", "age", "per 10,000"]
+    assert out.iloc[0].tolist() == ["Noord-Holland", "girls", "estimated", "Poisson regression",
+                                    "under 18 on some day of the year", 1.5]

@@ -114,6 +114,26 @@ def definition_versions(names: Iterable[str], language: str = "nl") -> dict[str,
     return out
 
 
+def definitions_text(definitions: Iterable[str] | Mapping | None, language: str = "nl") -> dict[str, str]:
+    """Code lists and definitions as the provenance block shows them, one format for every report.
+
+    Names (``llc_fraser_v1`` or ``llc_fraser_v1.csv``, as a list or as the keys of a mapping
+    name → version such as a result's ``metadata["definitions"]``) found in the indexes become
+    ``llc_fraser_v1`` → ``v1 — <source>``; a mapping's other entries (a standard population,
+    say) keep the text they were given, and a listed name in no index is shown as ``?``.
+    """
+    if definitions is None:
+        return {}
+    given = dict(definitions) if isinstance(definitions, Mapping) else dict.fromkeys(definitions, "?")
+    looked_up = definition_versions(given, language)
+    out = {}
+    for name, text in given.items():
+        stem = name[:-4] if name.endswith(".csv") else name
+        found = looked_up.get(stem, "?")
+        out[stem] = found if found != "?" else str(text)
+    return out
+
+
 def _value(x, t) -> str:
     if isinstance(x, _dt.datetime):  # a timestamp to the second, with its offset
         return x.isoformat(sep=" ", timespec="seconds")
@@ -176,16 +196,11 @@ def provenance_block(meta: Mapping, parameters: Mapping | None = None,
                      threshold: int | None = None):
     """The provenance block for a notebook: ``display(provenance_block(...))``.
 
-    ``definitions`` may be names of code lists (looked up in the indexes) or a ready mapping.
-    Returns an :class:`IPython.display.HTML` with its own style sheet.
+    ``definitions`` may be names of code lists or a mapping name → version; either way
+    :func:`definitions_text` gives every report the same line. Returns an :class:`IPython.display.HTML` with its own style sheet.
     """
     from IPython.display import HTML
 
-    if definitions is None:
-        defs = {}
-    elif isinstance(definitions, Mapping):
-        defs = dict(definitions)
-    else:
-        defs = definition_versions(definitions, language)
+    defs = definitions_text(definitions, language)
     return HTML(f"<style>{CSS}</style>"
                 + provenance_html(meta, parameters or {}, defs, language, threshold=threshold))

@@ -1,8 +1,63 @@
-"""Dutch labels for report tables and figures: the one place where code names get their Dutch text."""
+"""Labels for report tables and figures: the one place where code names get their Dutch (and English) text.
+
+Every table below maps code names (as the analyses return them) to Dutch text; the Dutch
+tables are the reference and the default (``language="nl"``). A table used in an English report
+gets an **English twin**, registered right after it::
+
+    OUTCOME = {"emergency": "SEH-bezoeken", ...}
+    OUTCOME_EN = english(OUTCOME, {"emergency": "emergency department visits", ...})
+
+:func:`english` checks that the twin has exactly the keys of the Dutch table (so a code added
+to one and forgotten in the other fails at import) and registers it. Code that labels then asks
+for the table in the report's language — ``in_language(OUTCOME, language)`` or
+``label(OUTCOME, code, language)`` — and gets the Dutch table itself for ``"nl"`` and its twin
+for ``"en"``; a table without a twin raises ``KeyError`` naming it, rather than leaving code
+names in an English report. Text that is composed (a status with a stratum in it, a
+sensitivity variant) has a function with a ``language`` parameter; :func:`labelled` labels a
+whole result table (column names and values).
+"""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
+
+#: Report languages: Dutch (the reference) and English.
+LANGUAGES = ("nl", "en")
+# English twins by the id of their Dutch table (tables are module constants: their id is stable).
+_TWINS: dict[int, dict] = {}
+
+
+def english(dutch: dict, twin: dict) -> dict:
+    """Register ``twin`` as the English text of the Dutch table ``dutch``; returns ``twin``.
+
+    Raises ``ValueError`` when the keys differ: every code has a text in both languages.
+    """
+    if set(dutch) != set(twin):
+        diff = sorted(map(str, set(dutch) ^ set(twin)))
+        raise ValueError(f"English twin does not have the keys of its Dutch table: {', '.join(diff)}")
+    _TWINS[id(dutch)] = twin
+    return twin
+
+
+def in_language(dutch: dict, language: str = "nl") -> dict:
+    """The label table ``dutch`` in ``language``: itself for ``nl``, its registered twin for ``en``."""
+    if language == "nl":
+        return dutch
+    if language != "en":
+        raise KeyError(f"no labels in language {language!r} (languages: {', '.join(LANGUAGES)})")
+    try:
+        return _TWINS[id(dutch)]
+    except KeyError:
+        name = next((k for k, v in globals().items() if v is dutch), "a table")
+        raise KeyError(f"labels.{name} has no English twin (register one with labels.english)") from None
+
+
+def label(mapping: dict, value, language: str = "nl") -> str:
+    """Label of a code in ``language``, falling back to the code itself."""
+    return in_language(mapping, language).get(value, value)
+
 
 DOMAIN = {
     "hospital": "Ziekenhuiszorg (DOT)",
@@ -12,6 +67,14 @@ DOMAIN = {
     "wmo": "Wmo",
     "jeugdwet": "Jeugdwet",
 }
+DOMAIN_EN = english(DOMAIN, {
+    "hospital": "Hospital care (DOT)",
+    "hospital_activity": "Hospital care activities",
+    "zvw": "Other Zvw care",
+    "wlz": "Wlz",
+    "wmo": "Wmo",
+    "jeugdwet": "Jeugdwet",
+})
 
 
 DQ_COLUMNS = {
@@ -20,6 +83,12 @@ DQ_COLUMNS = {
     "credits_netted": "creditregels verrekend", "lines_cancelled": "regels gecrediteerd",
     "reason": "reden", "n_rows": "aantal rijen",
 }
+DQ_COLUMNS_EN = english(DQ_COLUMNS, {
+    "file": "file", "rows_in": "rows in", "rows_kept": "rows kept",
+    "rows_quarantined": "rows quarantined", "duplicates_removed": "duplicate rows removed",
+    "credits_netted": "credit lines netted", "lines_cancelled": "lines credited",
+    "reason": "reason", "n_rows": "rows",
+})
 
 QUARANTINE_REASON = {
     "date": "ongeldige datum", "period_order": "einddatum vóór begindatum",
@@ -28,9 +97,18 @@ QUARANTINE_REASON = {
     "out_of_period": "buiten de periode", "number": "ongeldig getal",
     "conflict": "conflicterende regels met dezelfde sleutel", "orphan_credit": "creditregel zonder origineel",
 }
+QUARANTINE_REASON_EN = english(QUARANTINE_REASON, {
+    "date": "invalid date", "period_order": "end date before start date",
+    "unknown_person": "unknown person", "enum": "value outside the allowed set",
+    "negative": "negative amount/quantity (not a credit line)", "missing": "required value missing",
+    "out_of_period": "outside the period", "number": "invalid number",
+    "conflict": "conflicting lines with the same key", "orphan_credit": "credit line without an original",
+})
 
 SEX = {"M": "jongens/mannen", "V": "meisjes/vrouwen", "O": "onbekend"}
+SEX_EN = english(SEX, {"M": "boys/men", "V": "girls/women", "O": "unknown"})
 SEX_CHILDREN = {"M": "jongens", "V": "meisjes", "O": "onbekend"}  # tables of ages 0-19
+SEX_CHILDREN_EN = english(SEX_CHILDREN, {"M": "boys", "V": "girls", "O": "unknown"})
 
 
 # Prevalence (issue 9): measures, Fraser/Hain diagnostic groups, result-table columns.
@@ -45,24 +123,53 @@ MEASURE = {"llc": "levensbeperkende aandoening (LBA)",
            "llc_hospital_code": "LBA met LBA-code in het ziekenhuis",
            "llc_and_ccc_hospital_code": "LBA-code én CCC", "llc_only_hospital_code": "alleen LBA-code",
            "ccc_only_hospital_code": "alleen CCC (t.o.v. LBA-code)"}
+MEASURE_EN = english(MEASURE, {
+    "llc": "life-limiting condition (LLC)", "palliative_need": "need for palliative care",
+    "llc_consistent": "LLC, without palliative care activities",
+    "palliative_need_consistent": "need, without palliative care activities",
+    "ccc": "complex chronic condition (CCC, Feudtner)",
+    "palliative_need_plus_activity_v1": "need v2 plus palliative care activities (from 2023)",
+    "llc_and_ccc": "LLC and CCC", "llc_only": "LLC only", "ccc_only": "CCC only",
+    "llc_hospital_code": "LLC with an LLC code in hospital",
+    "llc_and_ccc_hospital_code": "LLC code and CCC", "llc_only_hospital_code": "LLC code only",
+    "ccc_only_hospital_code": "CCC only (against LLC code)"})
 DIRECTION = {"in": "erbij", "out": "eraf"}
+DIRECTION_EN = english(DIRECTION, {"in": "joins", "out": "leaves"})
 CR_STRATUM = {"under18": "jonger dan 18 op een dag van het jaar", "18plus": "het hele jaar 18 of ouder"}
+CR_STRATUM_EN = english(CR_STRATUM, {"under18": "under 18 on some day of the year",
+                                     "18plus": "18 or older all year"})
 # Need definitions (issue 15): the default v2 and the variant with the 2023 activities.
 NEED_DEFINITION = {
     "palliative_need_v1": "behoefte v1 (elke marker, incl. IKZ/MKV en palliatieve zorgactiviteit)",
     "palliative_need_v2": "behoefte v2 (intensiteit: IC, SEH-reeks, opnamereeks, overlijden)",
     "palliative_need_plus_activity_v1": "behoefte v2 plus palliatieve zorgactiviteiten (vanaf 2023)",
 }
+NEED_DEFINITION_EN = english(NEED_DEFINITION, {
+    "palliative_need_v1": "need v1 (any marker, incl. IKZ/MKV and palliative care activity)",
+    "palliative_need_v2": "need v2 (intensity: ICU, run of emergency visits, run of admissions, death)",
+    "palliative_need_plus_activity_v1": "need v2 plus palliative care activities (from 2023)",
+})
 BASIS = {"period": "periode (in leven en verzekerd op een dag van het jaar)",
          "point": "peildatum 1 juli (in leven en verzekerd op 1 juli)"}
+BASIS_EN = english(BASIS, {"period": "period (alive and insured on some day of the year)",
+                           "point": "reference date 1 July (alive and insured on 1 July)"})
 GROUPING = {"e84_respiratory": "taaislijmziekte (E84) onder luchtwegen"}
+GROUPING_EN = english(GROUPING, {"e84_respiratory": "cystic fibrosis (E84) under respiratory"})
 LLC_DEFINITION = {"llc_all_sources": "LBA, alle bronnen", "llc_hospital_code": "LBA, met LBA-code in het ziekenhuis"}
+LLC_DEFINITION_EN = english(LLC_DEFINITION, {"llc_all_sources": "LLC, all sources",
+                                             "llc_hospital_code": "LLC, with an LLC code in hospital"})
 DIAGNOSTIC_GROUP = {
     "congenital": "aangeboren afwijkingen", "oncology": "oncologie", "neurology": "neurologie",
     "haematology": "hematologie", "respiratory": "luchtwegen", "perinatal": "perinataal",
     "genitourinary": "urogenitaal", "metabolic": "metabool", "circulatory": "hart en vaten",
     "gastrointestinal": "maag-darm", "other": "overig", "no_llc_code": "geen LBA-code (andere bron)",
 }
+DIAGNOSTIC_GROUP_EN = english(DIAGNOSTIC_GROUP, {
+    "congenital": "congenital", "oncology": "oncology", "neurology": "neurology",
+    "haematology": "haematology", "respiratory": "respiratory", "perinatal": "perinatal",
+    "genitourinary": "genitourinary", "metabolic": "metabolic", "circulatory": "circulatory",
+    "gastrointestinal": "gastrointestinal", "other": "other", "no_llc_code": "no LLC code (other source)",
+})
 PREVALENCE_COLUMNS = {
     "jaar": "jaar", "measure": "maat", "n_cases": "aantal", "population": "populatie",
     "rate_per_10000": "per 10.000", "ci_low": "95%-BI laag", "ci_high": "95%-BI hoog",
@@ -90,6 +197,33 @@ PREVALENCE_COLUMNS = {
     "p_value": "p-waarde", "n_moved": "verschoven kinderen", "direction": "richting",
     "n_observed_stratum": "gezien", "accuracy_source": "herkomst PPV en sensitiviteit",
 }
+PREVALENCE_COLUMNS_EN = english(PREVALENCE_COLUMNS, {
+    "jaar": "year", "measure": "measure", "n_cases": "number", "population": "population",
+    "rate_per_10000": "per 10,000", "ci_low": "95% CI low", "ci_high": "95% CI high",
+    "age_group": "age group", "geslacht": "sex", "provincie_code": "province",
+    "nik_region": "NIK region", "diagnostic_group": "diagnostic group", "crude_rate": "crude per 10,000",
+    "std_rate": "standardised per 10,000", "n_observed": "seen in claims",
+    "n_unseen": "estimated unseen", "n_estimated": "estimated total", "model": "model",
+    "n_deaths": "deaths", "deaths_per_1000_cases": "deaths per 1,000",
+    "variant": "variant", "share_of_llc": "share of LLC", "n_llc_cases": "number with LLC",
+    "lookback": "lookback (years)", "apc": "annual change (%)",
+    "apc_ci_low": "95% CI low", "apc_ci_high": "95% CI high", "years": "years",
+    "description": "step", "n_rows": "rows", "n_persons": "persons", "unit": "unit",
+    "stratum": "age", "definition": "definition",
+    "flagged": "flagged in claims", "ppv": "positive predictive value",
+    "sensitivity": "sensitivity", "status": "status", "change": "change",
+    "jaar_from": "from", "jaar_to": "to", "grouping": "grouping", "basis": "basis",
+    "rate_ci_low": "95% CI low (per 10,000)", "rate_ci_high": "95% CI high (per 10,000)",
+    "ci_low_summed": "summed limits, low", "ci_high_summed": "summed limits, high",
+    "fallback": "fallback", "sources": "sources", "llc_definition": "LLC definition",
+    "n_llc": "LLC", "n_ccc": "CCC", "n_both": "both", "n_llc_only": "LLC only",
+    "n_ccc_only": "CCC only", "share_of_llc_in_ccc": "share of LLC that is also CCC",
+    "share_of_ccc_in_llc": "share of CCC that is also LLC",
+    "step": "step number", "standard": "standard population",
+    "lookback_complete": "lookback complete", "criterion": "model selection", "n_years": "number of years",
+    "p_value": "p-value", "n_moved": "children moved", "direction": "direction",
+    "n_observed_stratum": "seen", "accuracy_source": "source of PPV and sensitivity",
+})
 
 CR_STATUS = {
     "estimated": "geschat", "fallback": "geschat met eenvoudiger model (terugval)",
@@ -97,43 +231,74 @@ CR_STATUS = {
     "strata combined": "strata gecombineerd",
     "corrected for misclassification": "gecorrigeerd voor misclassificatie",
 }
+CR_STATUS_EN = english(CR_STATUS, {
+    "estimated": "estimated", "fallback": "estimated with a simpler model (fallback)",
+    "not identifiable": "not identifiable from the table", "nobody seen": "nobody seen",
+    "strata combined": "strata combined",
+    "corrected for misclassification": "corrected for misclassification",
+})
 
 
-def cr_status(status: str) -> str:
-    """Dutch text of a capture-recapture status (``pooled (stratum 18plus not identifiable)`` too)."""
+def cr_status(status: str, language: str = "nl") -> str:
+    """Text of a capture-recapture status (``pooled (stratum 18plus not identifiable)`` too)."""
     if status.startswith("pooled"):
-        inner = status[status.find("(") + 1:status.rfind(")")].replace("not identifiable", "niet te schatten")
-        return f"samengevoegde tabel ({inner})"
-    return CR_STATUS.get(status, status)
+        inner = status[status.find("(") + 1:status.rfind(")")]
+        if language == "nl":
+            return f"samengevoegde tabel ({inner.replace('not identifiable', 'niet te schatten')})"
+        for code, text in CR_STRATUM_EN.items():
+            inner = inner.replace(f"stratum {code}", f"stratum '{text}'")
+        return f"pooled table ({inner})"
+    return label(CR_STATUS, status, language)
 
 NEED_MARKER = {
     "palliative_activity": "palliatieve zorgactiviteit", "intensive_care": "IC-dagen",
     "emergency_run": "reeks SEH-bezoeken", "admission_run": "reeks opnamedagen",
     "ikz_mkv": "intensieve kindzorg / MKV", "death": "overlijden",
 }
+NEED_MARKER_EN = english(NEED_MARKER, {
+    "palliative_activity": "palliative care activity", "intensive_care": "ICU days",
+    "emergency_run": "run of emergency visits", "admission_run": "run of admission days",
+    "ikz_mkv": "intensive child care / MKV", "death": "death",
+})
 
 
 #: CBS province codes (``personen.provincie_code``, extract spec v1).
 PROVINCE = {"PV20": "Groningen", "PV21": "Fryslân", "PV22": "Drenthe", "PV23": "Overijssel",
             "PV24": "Flevoland", "PV25": "Gelderland", "PV26": "Utrecht", "PV27": "Noord-Holland",
             "PV28": "Zuid-Holland", "PV29": "Zeeland", "PV30": "Noord-Brabant", "PV31": "Limburg"}
+PROVINCE_EN = english(PROVINCE, dict(PROVINCE))  # proper names
 #: Case-finding sources (``cohorts.cases.SOURCES``).
 SOURCE = {"hospital_llc_code": "ziekenhuisdeclaratie met een LBA-code",
           "palliative_activity": "palliatieve zorgactiviteit in het ziekenhuis (vanaf 2023)",
           "ikz_mkv": "intensieve kindzorg / medisch kindzorgverblijf",
           "wlz_severe": "Wlz-indicatie ernstig meervoudig beperkt"}
+SOURCE_EN = english(SOURCE, {"hospital_llc_code": "hospital claim with an LLC code",
+                             "palliative_activity": "palliative care activity in hospital (from 2023)",
+                             "ikz_mkv": "intensive child care / medical child care stay (IKZ/MKV)",
+                             "wlz_severe": "Wlz assessment of severe multiple disabilities"})
 #: Regression models of the trend table.
 MODEL = {"poisson": "Poisson-regressie", "negative_binomial": "negatief-binomiale regressie",
          "quasi_poisson": "quasi-Poisson-regressie"}
+MODEL_EN = english(MODEL, {"poisson": "Poisson regression", "negative_binomial": "negative binomial regression",
+                           "quasi_poisson": "quasi-Poisson regression"})
 #: Fields of the warehouse's ``meta_extract``.
 META_FIELD = {"extract_id": "levering", "spec_version": "versie van de leveringsspecificatie",
               "period_start": "begin van de periode", "period_end": "einde van de periode",
               "design": "opzet", "sample_fraction": "steekproeffractie",
               "manifest_sha256": "controlegetal manifest (SHA-256)", "ingested_at": "ingelezen op",
               "package_version": "versie kpz-analytics bij inlezen", "git_commit": "git-commit bij inlezen"}
+META_FIELD_EN = english(META_FIELD, {
+    "extract_id": "extract", "spec_version": "version of the extract specification",
+    "period_start": "start of the period", "period_end": "end of the period",
+    "design": "design", "sample_fraction": "sampling fraction",
+    "manifest_sha256": "manifest checksum (SHA-256)", "ingested_at": "ingested at",
+    "package_version": "kpz-analytics version at ingest", "git_commit": "git commit at ingest"})
 DESIGN = {"cohort_sample": "cohort plus steekproef", "population": "volledige populatie"}
+DESIGN_EN = english(DESIGN, {"cohort_sample": "cohort plus random sample", "population": "whole population"})
 LAYER = {"core": "kern", "mart": "analysetabel"}
+LAYER_EN = english(LAYER, {"core": "core", "mart": "mart (analysis table)"})
 UNIT_PREVALENCE = {"lines": "declaratieregels", "person-years": "persoonsjaren"}
+UNIT_PREVALENCE_EN = english(UNIT_PREVALENCE, {"lines": "claim lines", "person-years": "person-years"})
 #: Steps of the prevalence attrition table (``cohorts.cases.attrition``), by ``name``.
 PREVALENCE_STEP = {
     "hospital_lines_icd10": "ziekenhuisregels met een ICD-10-code",
@@ -144,33 +309,65 @@ PREVALENCE_STEP = {
     "llc_cases": "kinderen met een LBA (als hierboven)",
     "any_marker": "met ten minste één marker in het jaar: behoefte aan palliatieve zorg",
 }
+PREVALENCE_STEP_EN = english(PREVALENCE_STEP, {
+    "hospital_lines_icd10": "hospital lines with an ICD-10 code",
+    "hospital_lines_llc": "… of which with a code from the LLC list",
+    "any_source": "person-years seen by at least one chosen source (alive and insured)",
+    "alive_insured_years": "alive and insured in a year, with a source in that year or the lookback",
+    "age_range": "within the age limits on 1 July: children with an LLC",
+    "llc_cases": "children with an LLC (as above)",
+    "any_marker": "with at least one marker in the year: need for palliative care",
+})
 #: What a disclosure-control status means, for readers of tables and exports.
 STATUS = {"shown": "getoond", "zero": "nul (getoond)", "primary": "onderdrukt: minder dan de drempel",
           "secondary": "onderdrukt: aanvullend, zodat een verborgen cel niet terug te rekenen is",
           "derived": "onderdrukt: afgeleid van een onderdrukt aantal",
           "dominance": "onderdrukt: gedomineerd door één of twee bijdragen",
           "suppressed": "onderdrukt (alle redenen)"}
+STATUS_EN = english(STATUS, {
+    "shown": "shown", "zero": "zero (shown)", "primary": "suppressed: below the threshold",
+    "secondary": "suppressed: complementary, so that a hidden cell cannot be recalculated",
+    "derived": "suppressed: derived from a suppressed count",
+    "dominance": "suppressed: dominated by one or two contributions",
+    "suppressed": "suppressed (all reasons)"})
+
+# Composed phrases of the functions below, per language.
+_PHRASE = {
+    "nl": {"source": "persoonsjaren gezien door de bron {}", "marker": "met de marker {} in het jaar",
+           "need_sources": "… gezien door {} binnen de terugkijkperiode",
+           "all markers": "alle markers", "definition": "definitie ", "only": "alleen ", "without": "zonder ",
+           "default": "standaard"},
+    "en": {"source": "person-years seen by the source {}", "marker": "with the marker {} in the year",
+           "need_sources": "… seen by {} within the lookback",
+           "all markers": "all markers", "definition": "definition ", "only": "only ", "without": "without ",
+           "default": "default"},
+}
 
 
-def prevalence_step(name: str, description: str) -> str:
-    """Dutch text of a prevalence attrition step, from its ``name``."""
+def prevalence_step(name: str, description: str, language: str = "nl") -> str:
+    """Text of a prevalence attrition step, from its ``name``."""
+    p = _PHRASE[language]
     if name in PREVALENCE_STEP:
-        return PREVALENCE_STEP[name]
+        return label(PREVALENCE_STEP, name, language)
     if name.startswith("source_") and name[7:] in SOURCE:
-        return f"persoonsjaren gezien door de bron {SOURCE[name[7:]]}"
+        return p["source"].format(label(SOURCE, name[7:], language))
     if name.startswith("marker_") and name[7:] in NEED_MARKER:
-        return f"met de marker {NEED_MARKER[name[7:]]} in het jaar"
+        return p["marker"].format(label(NEED_MARKER, name[7:], language))
+    seen_by = re.search(r"seen by (.+) within the lookback", str(description))
+    if name == "need_sources" and seen_by:
+        return p["need_sources"].format(sources_label(seen_by.group(1), language))
     return description
 
 
-def definition_label(definition: str) -> str:
-    """Dutch name of a case or need definition (``palliative_need_v2``; ``llc (…)`` → LBA)."""
+def definition_label(definition: str, language: str = "nl") -> str:
+    """Name of a case or need definition (``palliative_need_v2``; ``llc (…)`` → LBA / LLC)."""
     if not isinstance(definition, str):
         return definition
-    if definition in NEED_DEFINITION:
-        return NEED_DEFINITION[definition]
+    needs = in_language(NEED_DEFINITION, language)
+    if definition in needs:
+        return needs[definition]
     head = definition.split(" ", 1)[0]
-    return MEASURE.get(head, NEED_DEFINITION.get(head, definition))
+    return in_language(MEASURE, language).get(head, needs.get(head, definition))
 
 
 def age_group_label(group: str, age_min: int = 0, age_max: int = 19) -> str:
@@ -187,69 +384,76 @@ def age_group_label(group: str, age_min: int = 0, age_max: int = 19) -> str:
     return text
 
 
-def need_variant(variant: str) -> str:
-    """Dutch text of a palliative-need sensitivity variant ('only ikz_mkv', 'emergency_run >= 6 (default 3)')."""
+def need_variant(variant: str, language: str = "nl") -> str:
+    """Text of a palliative-need sensitivity variant ('only ikz_mkv', 'emergency_run >= 6 (default 3)')."""
+    p, markers = _PHRASE[language], in_language(NEED_MARKER, language)
     if variant == "all markers":
-        return "alle markers"
+        return p["all markers"]
     if variant.startswith("definition "):
         name = variant[len("definition "):]
-        return "definitie " + NEED_DEFINITION.get(name, name)
-    for en, nl in (("only ", "alleen "), ("without ", "zonder ")):
-        if variant.startswith(en) and variant[len(en):] in NEED_MARKER:
-            return nl + NEED_MARKER[variant[len(en):]]
+        return p["definition"] + label(NEED_DEFINITION, name, language)
+    for en in ("only", "without"):
+        if variant.startswith(en + " ") and variant[len(en) + 1:] in markers:
+            return p[en] + markers[variant[len(en) + 1:]]
     marker, _, rest = variant.partition(" ")
-    if marker in NEED_MARKER:
-        return f"{NEED_MARKER[marker]} {rest.replace('default', 'standaard')}"
+    if marker in markers:
+        return f"{markers[marker]} {rest.replace('default', p['default'])}"
     return variant
 
 
-def label(mapping: dict, value) -> str:
-    """Dutch label for a code, falling back to the code itself."""
-    return mapping.get(value, value)
+def sources_label(sources: str, language: str = "nl") -> str:
+    """Case-finding sources joined by ``,``, ``+`` or ``;`` (``hospital_llc_code,ikz_mkv``) as text."""
+    if not isinstance(sources, str) or not sources:
+        return sources
+    return "; ".join(label(SOURCE, s.strip(), language) for s in re.split(r"[,+;]", sources))
 
 
 def labelled(df: pd.DataFrame, columns: list[str], language: str = "nl", age_min: int = 0,
              age_max: int = 19) -> pd.DataFrame:
-    """Select ``columns`` of a result table and, for ``language="nl"``, give Dutch names and values.
+    """Select ``columns`` of a result table and give them names and values in ``language``.
 
     Age groups are clipped to ``age_min``–``age_max`` in either language.
     """
+    def by(table):
+        words = in_language(table, language)
+        return lambda v: words.get(v, v)
+
     out = df[[c for c in columns if c in df.columns]].copy()
     if "age_group" in out:
         out["age_group"] = out["age_group"].map(lambda g: age_group_label(g, age_min, age_max))
-    if language != "nl":
-        return out
     if "provincie_code" in out:
-        out["provincie_code"] = out["provincie_code"].map(PROVINCE).fillna(out["provincie_code"])
+        out["provincie_code"] = out["provincie_code"].map(by(PROVINCE))
     if "model" in out:
-        out["model"] = out["model"].map(lambda m: MODEL.get(m, m))
+        out["model"] = out["model"].map(by(MODEL))
     if "description" in out and "name" in df.columns:
-        out["description"] = [prevalence_step(n, d) for n, d in zip(df["name"], out["description"])]
+        out["description"] = [prevalence_step(n, d, language) for n, d in zip(df["name"], out["description"])]
     if "definition" in out:
-        out["definition"] = out["definition"].map(definition_label)
+        out["definition"] = out["definition"].map(lambda d: definition_label(d, language))
     if "unit" in out:
-        out["unit"] = out["unit"].map(lambda u: UNIT_PREVALENCE.get(u, u))
+        out["unit"] = out["unit"].map(by(UNIT_PREVALENCE))
     if "measure" in out:
-        out["measure"] = out["measure"].map(MEASURE).fillna(out["measure"])
+        out["measure"] = out["measure"].map(by(MEASURE))
     if "diagnostic_group" in out:
-        out["diagnostic_group"] = out["diagnostic_group"].map(DIAGNOSTIC_GROUP).fillna(out["diagnostic_group"])
+        out["diagnostic_group"] = out["diagnostic_group"].map(by(DIAGNOSTIC_GROUP))
     if "geslacht" in out:
-        out["geslacht"] = out["geslacht"].map(SEX_CHILDREN)
+        out["geslacht"] = out["geslacht"].map(in_language(SEX_CHILDREN, language))
     if "variant" in out:
-        out["variant"] = out["variant"].map(need_variant)
+        out["variant"] = out["variant"].map(lambda v: need_variant(v, language))
     if "basis" in out:
-        out["basis"] = out["basis"].map(lambda b: BASIS.get(b, b))
+        out["basis"] = out["basis"].map(by(BASIS))
     if "grouping" in out:
-        out["grouping"] = out["grouping"].map(lambda g: GROUPING.get(g, g))
+        out["grouping"] = out["grouping"].map(by(GROUPING))
     if "status" in out:
-        out["status"] = out["status"].map(lambda s: cr_status(s) if isinstance(s, str) else s)
+        out["status"] = out["status"].map(lambda s: cr_status(s, language) if isinstance(s, str) else s)
     if "direction" in out:
-        out["direction"] = out["direction"].map(lambda d: DIRECTION.get(d, d))
+        out["direction"] = out["direction"].map(by(DIRECTION))
     if "stratum" in out:
-        out["stratum"] = out["stratum"].map(lambda d: CR_STRATUM.get(d, d))
+        out["stratum"] = out["stratum"].map(by(CR_STRATUM))
     if "llc_definition" in out:
-        out["llc_definition"] = out["llc_definition"].map(lambda d: LLC_DEFINITION.get(d, d))
-    return out.rename(columns=PREVALENCE_COLUMNS)
+        out["llc_definition"] = out["llc_definition"].map(by(LLC_DEFINITION))
+    if "sources" in out:
+        out["sources"] = out["sources"].map(lambda s: sources_label(s, language))
+    return out.rename(columns=in_language(PREVALENCE_COLUMNS, language))
 
 
 # Transition around 18 and the zorgval (issue 13): outcomes, cohorts, groups, columns.
