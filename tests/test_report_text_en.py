@@ -142,3 +142,21 @@ def test_compact_jump_table_in_english():
     assert list(out.columns) == ["outcome", "young people with an LLC", "comparison group (sample)",
                                  "difference LLC − comparison"]
     assert out.iloc[0].tolist() == ["Wmo (all support)", "14.0 (8.0 to 17.0)", "•", "13.0 (7.0 to 16.0)"]
+
+
+def test_merged_attrition_steps_and_infinite_ratios_read_well_in_both_languages():
+    att = pd.DataFrame({"cohort": ["llc", "llc"], "name": ["found", "alive_insured_at_18+observed_before"],
+                        "description": ["found by a selected LLC source", "alive ...; insured ..."],
+                        "n_persons": [200, 150]})
+    en = R.table(att, ["cohort", "description", "n_persons"], "en")
+    assert en["step"].tolist() == ["found by a source for life-limiting conditions",
+                                   "alive and insured on the 18th birthday; insured in every month before 18"]
+    nl = R.table(att, ["description"], "nl")
+    assert nl["stap"].iloc[1] == "in leven en verzekerd op de 18e verjaardag; verzekerd in elke maand vóór 18"
+    assert R.attrition_step("no_such+found", "as delivered", "en") == "as delivered"
+    ratio = pd.DataFrame({"outcome": ["ic_adult", "emergency"], "rate_ratio": [np.inf, 1.5],
+                          "censor_reason": [TOTAL, "death"]})
+    out = R.table(ratio, ["outcome", "rate_ratio", "censor_reason"], "en")
+    assert np.isnan(out["ratio after/before"].iloc[0]) and out["ratio after/before"].iloc[1] == 1.5
+    assert out["end of follow-up"].tolist() == ["Total", "died"]
+    assert R.table(ratio, ["censor_reason"], "nl")["einde follow-up"].tolist() == [TOTAL, "overleden"]

@@ -513,7 +513,7 @@ COX_TERM = {"geslacht[V]": "meisje/vrouw (t.o.v. jongen/man)", "geslacht[O]": "g
             "GLOBAL": "model als geheel"}
 ATTRITION_STEP = {
     "found": "gevonden door een bron voor levensbeperkende aandoeningen",
-    "m18_in_period": "18e verjaardagsmaand binnen de periode van het extract",
+    "m18_in_period": "18e verjaardagsmaand binnen de periode van de levering",
     "found_by_17_5": "gevonden op of vóór de leeftijd van 17½ jaar",
     "window_in_period": "de maanden vóór 18 vallen binnen de periode",
     "alive_insured_at_18": "in leven en verzekerd op de 18e verjaardag",

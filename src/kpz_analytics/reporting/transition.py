@@ -17,6 +17,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import figures
 from . import labels as L
+from .publish import TOTAL
 
 LLC_COLOUR, COMPARISON_COLOUR = "#c2410c", "#2563eb"
 COLOURS = {"llc": LLC_COLOUR, "comparison": COMPARISON_COLOUR}
@@ -385,12 +386,20 @@ def _group_label(group_by: str, group: str, language: str = "nl") -> str:
     return str(group)
 
 
+def attrition_step(name: str, description: str, language: str = "nl") -> str:
+    """Text of an attrition step by its ``name``; steps merged by disclosure control (``a+b``) read "a; b"."""
+    steps = labels("ATTRITION_STEP", language)
+    parts = str(name).split("+")
+    if all(part in steps for part in parts):
+        return "; ".join(steps[part] for part in parts)
+    return description
+
+
 def table(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.DataFrame:
     """Select ``columns`` and give them names and values in ``language`` (outcomes, cohorts, groups...)."""
     out = df[[c for c in columns if c in df.columns]].copy()
     if "description" in out and "name" in df.columns:
-        steps = labels("ATTRITION_STEP", language)
-        out["description"] = [steps.get(n, d) for n, d in zip(df["name"], out["description"])]
+        out["description"] = [attrition_step(n, d, language) for n, d in zip(df["name"], out["description"])]
     if "group" in out and "group_by" in out:
         out["group"] = [_group_label(b, g, language) for b, g in zip(out["group_by"], out["group"])]
     for column, name in (("outcome", "OUTCOME"), ("cohort", "COHORT"), ("group_by", "GROUP_BY"),
@@ -398,6 +407,10 @@ def table(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.Data
                          ("law", "LAW"), ("measure", "JW_MEASURE"), ("cause", "CAUSE"), ("term", "COX_TERM")):
         if column in out:
             out[column] = out[column].map(lambda v, m=labels(name, language): m.get(v, v))
+    # a ratio to a zero rate is infinite: not a number to show, so it reads as missing ('–')
+    out = out.apply(lambda col: col.replace([np.inf, -np.inf], np.nan) if pd.api.types.is_float_dtype(col) else col)
+    if language != "nl":  # the total rows of disclosure control are marked "Totaal"
+        out = out.apply(lambda col: col.map(lambda v: "Total" if v == TOTAL else v) if col.dtype == object else col)
     return out.rename(columns=labels("TRANSITION_COLUMNS", language))
 
 
