@@ -1,4 +1,4 @@
-"""How report tables look: Dutch number format for the notebooks (one place for every report)."""
+"""How report tables look: the number format of the report's language (one place for every report)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import numbers
 
 import pandas as pd
 
-YEAR_COLUMNS = ("jaar", "year")
+#: Columns of years (shown without a thousands separator), by their Dutch and English labels.
+YEAR_COLUMNS = ("jaar", "year", "van", "naar", "from", "to")
 
 
 def _number(x: float, decimals: int, language: str) -> str:
@@ -29,7 +30,7 @@ def cell_text(x, decimals: int, language: str = "nl") -> str:
 
 
 def dutch(df: pd.DataFrame, precision: int = 1, language: str = "nl"):
-    """A pandas Styler in Dutch format: thousands '.', decimal ',', missing as '–'.
+    """A pandas Styler in the report's number format: Dutch thousands '.', decimal ',', missing as '–'.
 
     Years are shown without a separator; columns whose numbers are all whole are shown without
     decimals; text in a numeric column (a suppression marker such as "<10" or "•") is shown

@@ -334,9 +334,11 @@ STATUS_EN = english(STATUS, {
 # Composed phrases of the functions below, per language.
 _PHRASE = {
     "nl": {"source": "persoonsjaren gezien door de bron {}", "marker": "met de marker {} in het jaar",
+           "need_sources": "… gezien door {} binnen de terugkijkperiode",
            "all markers": "alle markers", "definition": "definitie ", "only": "alleen ", "without": "zonder ",
            "default": "standaard"},
     "en": {"source": "person-years seen by the source {}", "marker": "with the marker {} in the year",
+           "need_sources": "… seen by {} within the lookback",
            "all markers": "all markers", "definition": "definition ", "only": "only ", "without": "without ",
            "default": "default"},
 }
@@ -351,6 +353,9 @@ def prevalence_step(name: str, description: str, language: str = "nl") -> str:
         return p["source"].format(label(SOURCE, name[7:], language))
     if name.startswith("marker_") and name[7:] in NEED_MARKER:
         return p["marker"].format(label(NEED_MARKER, name[7:], language))
+    seen_by = re.search(r"seen by (.+) within the lookback", str(description))
+    if name == "need_sources" and seen_by:
+        return p["need_sources"].format(sources_label(seen_by.group(1), language))
     return description
 
 

@@ -14,6 +14,8 @@ import pandas as pd
 
 from ..errors import KpzError
 from ..warehouse.connect import connect, design_weight_sql, extract_meta
+from . import labels
+from .figures import number
 
 # Reference values from shared/domain-primer.md ("Reference figures"): (low, high, source).
 REFERENCE = {
@@ -119,28 +121,51 @@ LABELS = {
     "jeugdwet_after_18": "aandeel met Jeugdwet vóór 18 dat na 18 Jeugdwet houdt",
     "pgb_share": "aandeel pgb in kosten Wlz, Wmo en Jeugdwet",
 }
+LABELS_EN = labels.english(LABELS, {
+    "population_0_19": "population aged 0-19 (1 July)",
+    "llc_rate": "life-limiting condition (LLC) per 10,000, 0-19",
+    "need": "children needing palliative care (0-19)",
+    "deaths_0_19": "deaths aged 0-19",
+    "deaths_under1_share": "share of deaths under 1 year",
+    "jeugdwet_after_18": "share with Jeugdwet before 18 who keep Jeugdwet after 18",
+    "pgb_share": "pgb share of Wlz, Wmo and Jeugdwet costs",
+})
+#: The sources of :data:`REFERENCE` as the English report gives them.
+SOURCE_EN = labels.english({k: v[2] for k, v in REFERENCE.items()}, {
+    "population_0_19": "CBS 37296ned",
+    "llc_rate": "Fraser et al. 2021 (England, 0-19, 2001/02-2017/18)",
+    "need": "Kenniscentrum (work agenda, persona report)",
+    "deaths_0_19": "CBS via NJi (1,001 in 2021, 1,061 in 2022)",
+    "deaths_under1_share": "CBS via NJi (540 of 1,061 in 2022)",
+    "jeugdwet_after_18": "CBS Jeugdmonitor 2019 (about 1 in 3 stays in youth care)",
+    "pgb_share": "no national reference figure; for information",
+})
+COLUMNS = {"nl": ("kengetal", "levering {year}", "referentie", "binnen referentie", "bron"),
+           "en": ("figure", "extract {year}", "reference", "within reference", "source")}
+YES_NO = {"nl": ("ja", "nee"), "en": ("yes", "no")}
 
 
-def _nl(x: float, scale: float) -> str:
-    """Dutch number: whole numbers with '.' for thousands from 100 up, else two decimals with ','."""
+def _shown(x: float, scale: float, language: str = "nl") -> str:
+    """Whole numbers with thousands separators from 100 up, else two decimals ('–' for NaN)."""
     if x != x:  # NaN
         return "–"
-    text = f"{x:,.0f}" if abs(scale) >= 100 else f"{x:,.2f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return number(x, 0 if abs(scale) >= 100 else 2, language)
 
 
-def within(value: float, low: float | None, high: float | None) -> str:
-    """``ja`` when ``value`` lies in the reference range, ``nee`` outside it, ``–`` without one."""
+def within(value: float, low: float | None, high: float | None, language: str = "nl") -> str:
+    """``ja``/``yes`` when ``value`` lies in the reference range, ``nee``/``no`` outside it, ``–`` without one."""
     if low is None or high is None or value != value:
         return "–"
-    return "ja" if low <= value <= high else "nee"
+    yes, no = YES_NO[language]
+    return yes if low <= value <= high else no
 
 
-def realism_table(warehouse: str | Path, year: int | None = None) -> pd.DataFrame:
-    """One row per reference figure: Dutch label, value, reference range, in range or not, source.
+def realism_table(warehouse: str | Path, year: int | None = None, language: str = "nl") -> pd.DataFrame:
+    """One row per reference figure: label, value, reference range, in range or not, source.
 
-    The column ``binnen referentie`` says ``nee`` for a value outside its reference range
-    (a scaled synthetic extract is outside the national ranges by design).
+    The fourth column (``binnen referentie``, in English ``within reference``) says ``nee``/``no``
+    for a value outside its reference range (a scaled synthetic extract is outside the national
+    ranges by design). Labels, numbers and sources are in ``language``.
     """
     con = connect(warehouse)
     try:
@@ -154,10 +179,25 @@ def realism_table(warehouse: str | Path, year: int | None = None) -> pd.DataFram
         values.update(_case_figures(con, year))
     finally:
         con.close()
+    names = labels.in_language(LABELS, language)
     rows = []
     for key, value in values.items():
         low, high, source = REFERENCE[key]
-        ref = "" if low is None else f"{_nl(low, high)}–{_nl(high, high)}"
-        shown = _nl(value, value)
-        rows.append((LABELS[key], shown, ref, within(value, low, high), source))
-    return pd.DataFrame(rows, columns=["kengetal", f"levering {year}", "referentie", "binnen referentie", "bron"])
+        ref = "" if low is None else f"{_shown(low, high, language)}–{_shown(high, high, language)}"
+        rows.append((names[key], _shown(value, value, language), ref, within(value, low, high, language),
+                     source if language == "nl" else SOURCE_EN[key]))
+    columns = [c.format(year=year) for c in COLUMNS[language]]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def flag_outside(table: pd.DataFrame):
+    """A Styler of :func:`realism_table` with the rows outside their reference range in red."""
+    from .display import dutch
+
+    outside = set(YES_NO[lang][1] for lang in YES_NO)
+
+    def flag(row):
+        return ["background-color: #fee2e2; font-weight: 600" if row.iloc[3] in outside else ""] * len(row)
+
+    language = "nl" if table.columns[0] == COLUMNS["nl"][0] else "en"
+    return dutch(table, language=language).apply(flag, axis=1)
