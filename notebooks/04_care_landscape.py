@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] tags=["lang-nl"]
 # # Het zorglandschap van kinderen en jongvolwassenen met een levensbeperkende aandoening
 #
 # Waar komt de zorg van kinderen en jongvolwassenen (0–25 jaar) met een levensbeperkende aandoening
@@ -22,6 +22,17 @@
 # de laatste maanden van hun leven, hoe het gebruik van logeeropvang per NIK-regio verschilt van het
 # landelijke cijfer, en in welk type ziekenhuis zij zorg krijgen. Het sluit af met een vaste set
 # indicatoren per jaar. Definities en keuzes: `docs/landscape.md`.
+
+# %% [markdown] tags=["lang-en"]
+# # The care landscape of children and young adults with a life-limiting condition
+#
+# Where does the care of children and young adults (aged 0–25) with a life-limiting condition (LLC) come
+# from? This report shows how many of them receive care under more than one of the four financing laws (Zvw,
+# health insurance; Wlz, long-term care; Wmo, municipal support; Jeugdwet, the Youth Act) and how often through
+# a personal budget (pgb), what care they receive in the last months of their lives, how the use of respite
+# care per NIK region (the regional networks for integrated child care) differs from the national rate, and in
+# which type of hospital they receive care. It ends with a fixed set of indicators per year. Definitions and
+# choices: `docs/landscape.md`.
 
 # %% tags=["parameters"]
 warehouse = "../data/processed/synthetic-default.duckdb"
@@ -68,8 +79,9 @@ child_band, adult_band = sorted(T["cohort"]["age_band"].unique(), key=lambda b: 
 
 
 def view(name, columns, precision=1, frame=None):
-    """A published table as the reader sees it: markers in hidden cells, Dutch labels and numbers."""
-    return dutch(R.table_nl(shown(T[name] if frame is None else frame), columns), precision=precision)
+    """A published table as the reader sees it: markers in hidden cells, labels and numbers in the language."""
+    return dutch(R.table(shown(T[name] if frame is None else frame), columns, language), precision=precision,
+                 language=language)
 
 
 display(provenance_block(meta, {"years": f"{p.years[0]}-{p.years[1]}", "reference_year": p.reference_year,
@@ -81,32 +93,36 @@ display(provenance_block(meta, {"years": f"{p.years[0]}-{p.years[1]}", "referenc
                           "source_wlz_severe_v1", "palliative_need_v1"],
                          language, threshold=threshold))
 
-# %% [markdown]
+# %% [markdown] tags=["lang-nl"]
 # ## Samenvatting
 
-# %% tags=["summary"]
-display(Markdown(R.summary_nl(T["indicators"], confidence)))
-display(Markdown(
-    "Onderzoeksgroep: kinderen en jongvolwassenen met een LBA volgens de prevalentiedefinitie (een "
-    "declaratie van een van de vier bronnen in het jaar of de twee jaren ervoor), per kalenderjaar. "
-    "Getallen onder de 10 personen worden niet getoond (<10); daarvan afgeleide aandelen en intervallen "
-    "evenmin (•)."))
+# %% [markdown] tags=["lang-en"]
+# ## Summary
 
-# %% [markdown]
+# %% tags=["summary"]
+display(Markdown(R.summary(T["indicators"], confidence, language)))
+display(Markdown(R.text("cohort", language, threshold=threshold)))
+
+# %% [markdown] tags=["lang-nl"]
 # ## Indicatoren per jaar
 # Een vaste, geversioneerde set indicatoren (`landscape_indicators_v1`): elke levering voegt een jaar toe.
 # Teller, noemer en bron van elke indicator staan in `docs/landscape.md`.
 
+# %% [markdown] tags=["lang-en"]
+# ## Indicators per year
+# A fixed, versioned set of indicators (`landscape_indicators_v1`): every extract adds a year. The numerator,
+# denominator and source of each indicator are in `docs/landscape.md`.
+
 # %%
-fig = R.indicator_figure(T["indicators"], confidence=confidence)
+fig = R.indicator_figure(T["indicators"], confidence=confidence, language=language)
 plt.show()
-display(dutch(R.indicator_view(shown(T["indicators"]))))
+display(dutch(R.indicator_view(shown(T["indicators"]), language), language=language))
 last = T["indicators"][T["indicators"]["jaar"] == T["indicators"]["jaar"].max()]
-display(Markdown(f"Teller, noemer en interval in {int(last['jaar'].iloc[0])}:"))
+display(Markdown(R.text("indicators_year", language, year=int(last["jaar"].iloc[0]))))
 display(view("indicators", ["indicator", "numerator", "denominator", "value", "ci_low", "ci_high", "unit"],
              frame=last))
 
-# %% [markdown]
+# %% [markdown] tags=["lang-nl"]
 # ## Zorg uit vier wetten
 # Per kind per jaar: uit welke van de vier financieringswetten het zorg kreeg. Bijna ieder kind krijgt
 # Zvw-zorg (huisarts, farmacie, ziekenhuis); het gaat om de combinatie met Wlz, Wmo en Jeugdwet.
@@ -114,44 +130,62 @@ display(view("indicators", ["indicator", "numerator", "denominator", "value", "c
 # natura). De gegevens bevatten geen zorgaanbieder of financier buiten het ziekenhuis; het aantal
 # stromen is de benadering van "vijf of meer financiers" die de gegevens toelaten.
 
+# %% [markdown] tags=["lang-en"]
+# ## Care under four laws
+# Per child per year: under which of the four financing laws it received care. Almost every child receives
+# Zvw care (GP, pharmacy, hospital); what matters is the combination with Wlz, Wmo and Jeugdwet. **Funding
+# streams** are law × care in kind or personal budget (pgb) (for example a Jeugdwet pgb next to Wlz care in
+# kind). The data hold no care provider or funder outside the hospital; the number of streams is the
+# approximation of "five or more funders" that the data allow.
+
 # %%
-fig = R.upset_figure(T["law_combinations"], p.reference_year, child_band)
+fig = R.upset_figure(T["law_combinations"], p.reference_year, child_band, language=language)
 plt.show()
 lby = T["laws_by_year"]
-display(Markdown("**Aandeel met zorg uit elke wet, per jaar en leeftijdsgroep:**"))
+display(Markdown(R.text("laws_by_year", language)))
 display(view("laws_by_year", ["jaar", "age_band", "measure", "n_persons", "n_using", "share", "ci_low", "ci_high"],
              precision=2, frame=lby[lby["jaar"] == p.reference_year]))
 comb = T["law_combinations"]
-display(Markdown(f"**Combinaties van wetten in {p.reference_year}:**"))
+display(Markdown(R.text("combinations", language, year=p.reference_year)))
 display(view("law_combinations", ["age_band", "combination", "n_laws", "n_using", "share", "ci_low", "ci_high"],
              precision=2, frame=comb[comb["jaar"] == p.reference_year].drop(columns="n_laws")))
 
-# %% [markdown]
+# %% [markdown] tags=["lang-nl"]
 # ### Naar leeftijd, diagnosegroep, regio en behoefte aan palliatieve zorg
 # Rond 18 verschuift de zorg van Jeugdwet naar Wmo; de Wlz-indicatie blijft.
 
+# %% [markdown] tags=["lang-en"]
+# ### By age, diagnostic group, region and need for palliative care
+# Around 18 care shifts from Jeugdwet to Wmo; the Wlz indication remains.
+
 # %%
-fig = R.laws_by_age_figure(T["laws_by_leeftijd"], p.reference_year, confidence)
+fig = R.laws_by_age_figure(T["laws_by_leeftijd"], p.reference_year, confidence, language)
 plt.show()
 for group_by in ("diagnostic_group", "nik_region", "palliative_need"):
     name = f"laws_by_{group_by}"
     d = T[name]
     d = d[d["measure"].isin(["wlz", "wmo", "jeugdwet", "three_laws"])]
-    display(Markdown(f"**Naar {R.L.LANDSCAPE_GROUP_BY[group_by]}, {p.reference_year}:**"))
+    display(Markdown(R.text("by_group", language, group=R.labels("LANDSCAPE_GROUP_BY", language)[group_by],
+                            year=p.reference_year)))
     display(view(name, [group_by, "measure", "n_persons", "n_using", "share", "ci_low", "ci_high"], precision=2,
                  frame=d))
 
-# %% [markdown]
+# %% [markdown] tags=["lang-nl"]
 # ### Het aandeel pgb per domein
 # Ouders kiezen vaak voor een pgb omdat aanbieders in natura complexe zorg niet rond krijgen. Per jaar het
 # aandeel van de gebruikers van een domein dat (een deel van) die zorg via een pgb kreeg.
 
+# %% [markdown] tags=["lang-en"]
+# ### The share with a personal budget (pgb) per domain
+# Parents often choose a pgb because providers of care in kind cannot arrange complex care. Per year, the
+# share of the users of a domain who received (part of) that care through a pgb.
+
 # %%
-fig = R.pgb_figure(T["pgb_share"], confidence)
+fig = R.pgb_figure(T["pgb_share"], confidence, language)
 plt.show()
 display(view("pgb_share", ["jaar", "domain", "n_persons", "n_using", "share", "ci_low", "ci_high"], precision=2))
 
-# %% [markdown]
+# %% [markdown] tags=["lang-nl"]
 # ## De laatste levensmaanden
 # Kinderen en jongvolwassenen met een LBA die in de periode overleden. De declaraties zijn per maand
 # beschikbaar: "de laatste 30 dagen" telt zorg in elke kalendermaand die deze dagen raakt (bij overlijden op
@@ -160,16 +194,24 @@ display(view("pgb_share", ["jaar", "domain", "n_persons", "n_using", "share", "c
 # opnames. Waar de laatste dagen werden doorgebracht, laten declaraties alleen grof zien: ziekenhuiszorg in de
 # maand van overlijden.
 
+# %% [markdown] tags=["lang-en"]
+# ## The last months of life
+# Children and young adults with an LLC who died in the period. The claims are available per month: "the
+# last 30 days" counts care in every calendar month that touches these days (for a death on the first of the
+# month, the whole previous month too). The figures are therefore an upper bound. **High-intensity care**
+# (after Kassam et al. 2017): an intensive-care day, at least two emergency department visits or at least two
+# admissions. Where the last days were spent, claims show only coarsely: hospital care in the month of death.
+
 # %%
-fig = R.end_of_life_figure(T["end_of_life"], confidence)
+fig = R.end_of_life_figure(T["end_of_life"], confidence, language)
 plt.show()
 eol = T["end_of_life"]
 display(view("end_of_life", ["window_days", "age_band", "measure", "n_persons", "n_using", "share", "ci_low",
                              "ci_high"], precision=2, frame=eol[eol["age_band"] == TOTAL]))
-display(Markdown("**Overledenen per jaar en leeftijdsgroep (leeftijd bij overlijden):**"))
+display(Markdown(R.text("decedents", language)))
 display(view("decedents", ["jaar", "age_band", "n_persons"]))
 
-# %% [markdown]
+# %% [markdown] tags=["lang-nl"]
 # ## Logeeropvang per regio: witte vlekken?
 # Kortdurend verblijf / logeren (Jeugdwet of Wmo) per 1.000 personen met een LBA in de regio, met het exacte
 # interval, tegen het landelijke cijfer. De trechter geeft per regiogrootte de grenzen waarbinnen een regio
@@ -178,17 +220,26 @@ display(view("decedents", ["jaar", "age_band", "n_persons"]))
 # en telt niet mee. Regio's volgen de provincie van de woonplaats (Holland Rijnland ligt binnen
 # Zuid-Holland en is zo niet apart te zien).
 
+# %% [markdown] tags=["lang-en"]
+# ## Respite care per region: white spots?
+# Short stay / respite care (Jeugdwet or Wmo) per 1,000 persons with an LLC in the region, with the exact
+# interval, against the national rate. The funnel gives, per region size, the limits within which a region
+# with the same underlying rate as the country would fall (95% and the flagging level); a region below the
+# outer limit credibly has less respite care. Wlz respite has no code of its own in the data and is not
+# counted. Regions follow the province of residence (Holland Rijnland lies within Zuid-Holland and so cannot
+# be seen separately).
+
 # %%
 reg = T["respite_by_region"]
-fig = R.funnel_figure(reg, p.funnel_level)
+fig = R.funnel_figure(reg, p.funnel_level, language)
 plt.show()
 display(view("respite_by_region", ["age_band", "nik_region", "n_persons", "n_using", "rate_per_1000", "ci_low",
                                    "ci_high", "expected", "lower_flag", "p_below", "flag"], precision=1))
-display(Markdown("**Landelijk per jaar:**"))
+display(Markdown(R.text("respite_by_year", language)))
 display(view("respite_by_year", ["jaar", "age_band", "n_persons", "n_using", "rate_per_1000", "ci_low",
                                  "ci_high"]))
 
-# %% [markdown]
+# %% [markdown] tags=["lang-nl"]
 # ## Indicaties: duur, verlenging en hiaten
 # De gegevens bevatten geen Wmo- of Jeugdwetindicaties, alleen de declaraties eronder. Een **episode** is
 # daarom een reeks aaneengesloten kalendermaanden met zorg uit een wet (of intensieve kindzorg / MKV). De
@@ -196,35 +247,49 @@ display(view("respite_by_year", ["jaar", "age_band", "n_persons", "n_using", "ra
 # gegevens, verzekering of overlijden). **Te late verlenging** rond de jaarwisseling: van wie in december
 # zorg had en in het nieuwe jaar weer, het aandeel bij wie die zorg pas na januari hervatte.
 
+# %% [markdown] tags=["lang-en"]
+# ## Indications: length, renewal and gaps
+# The data hold no Wmo or Jeugdwet indications, only the claims under them. An **episode** is therefore a run
+# of consecutive calendar months with care under one law (or intensive home care for children / MKV). Length
+# counts only for episodes that are fully observed (not cut off by the start or end of the data, insurance or
+# death). **Late renewal** around the turn of the year: of those who had care in December and again in the new
+# year, the share whose care resumed only after January.
+
 # %%
 ep = T["episodes"]
 display(view("episodes", ["law", "n_persons", "n_episodes", "n_complete", "median_length_months",
                           "p25_length_months", "p75_length_months", "n_followed", "median_gap_months"],
              frame=ep[ep["nik_region"] == TOTAL]))
-display(Markdown("**Jeugdwet naar NIK-regio** (regio van de persoon in het laatste jaar):"))
+display(Markdown(R.text("jeugdwet_region", language)))
 display(view("episodes", ["nik_region", "n_persons", "n_episodes", "n_complete", "median_length_months",
                           "n_followed", "median_gap_months"],
              frame=ep[(ep["law"] == "jeugdwet") & (ep["nik_region"] != TOTAL)]))
 if "wlz_indications" in T:
-    display(Markdown("**Wlz-indicaties (CIZ)**: duur van indicaties die helemaal in beeld zijn, en hoe vaak een "
-                     "nieuwe indicatie volgt:"))
+    display(Markdown(R.text("wlz_indications", language)))
     display(view("wlz_indications", ["severe", "n_persons", "n_indications", "n_complete", "median_length_months",
                                      "p25_length_months", "p75_length_months", "n_followed", "n_seamless",
                                      "median_gap_months"]))
 rn = T["renewals"]
-display(Markdown("**Te late verlenging rond de jaarwisseling** (Jeugdwet en Wmo):"))
+display(Markdown(R.text("renewals", language)))
 display(view("renewals", ["jaar", "age_band", "law", "n_persons", "n_using", "share", "ci_low", "ci_high"],
              precision=2, frame=rn[rn["law"].isin(["jeugdwet", "wmo"]) & (rn["age_band"] == TOTAL)]))
 
-# %% [markdown]
+# %% [markdown] tags=["lang-nl"]
 # ## Type ziekenhuis
 # Het aandeel van de kinderen en jongvolwassenen met ziekenhuiszorg dat die (ook) in een UMC, een algemeen
 # ziekenhuis of een categoraal centrum kreeg, en sinds 2023 waar de palliatieve zorgactiviteiten
 # gedeclareerd werden, per jaar en in het laatste jaar per NIK-regio en diagnosegroep. Eén persoon kan
 # bij meerdere typen komen.
 
+# %% [markdown] tags=["lang-en"]
+# ## Type of hospital
+# The share of the children and young adults with hospital care who received it (also) in a university
+# medical centre (UMC), a general hospital or a specialised centre, and since 2023 where the palliative care
+# activities were claimed, per year and, in the last year, per NIK region and diagnostic group. One person can
+# count under several types.
+
 # %%
-fig = R.hospital_type_figure(T["hospital_type"], confidence)
+fig = R.hospital_type_figure(T["hospital_type"], confidence, language)
 plt.show()
 ht = T["hospital_type"]
 display(view("hospital_type", ["jaar", "age_band", "measure", "n_persons", "n_using", "share", "ci_low",
@@ -232,12 +297,16 @@ display(view("hospital_type", ["jaar", "age_band", "measure", "n_persons", "n_us
 for group_by in ("nik_region", "diagnostic_group"):
     d = T[f"hospital_by_{group_by}"]
     d = d[d["measure"].isin(["umc", "algemeen", "palliative_algemeen"])]
-    display(Markdown(f"**Naar {R.L.LANDSCAPE_GROUP_BY[group_by]}, {p.reference_year}:**"))
+    display(Markdown(R.text("by_group", language, group=R.labels("LANDSCAPE_GROUP_BY", language)[group_by],
+                            year=p.reference_year)))
     display(view(f"hospital_by_{group_by}", [group_by, "measure", "n_persons", "n_using", "share", "ci_low",
                                              "ci_high"], precision=2, frame=d))
 
-# %% [markdown]
+# %% [markdown] tags=["lang-nl"]
 # ## Wie telt mee
+
+# %% [markdown] tags=["lang-en"]
+# ## Who is counted
 
 # %%
 display(view("cohort", ["jaar", "age_band", "n_persons"]))

@@ -23,8 +23,8 @@ from kpz_analytics.reporting import prevalence as R
 from kpz_analytics.reporting.render import render_reports
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-#: Notebooks with English text; 03 and 04 join when theirs is written.
-EN_REPORTS = ["01_data_quality", "02_prevalence"]
+#: Notebooks with English text (all four reports).
+EN_REPORTS = ["01_data_quality", "02_prevalence", "03_transition_gap", "04_care_landscape"]
 
 #: Words that cannot appear in proper English output (proper names such as Jeugdwet, Wlz, Wmo,
 #: Zvw, NIK regions and file or table names of the extract are allowed and not listed).

@@ -518,7 +518,7 @@ COX_TERM = {"geslacht[V]": "meisje/vrouw (t.o.v. jongen/man)", "geslacht[O]": "g
             "GLOBAL": "model als geheel"}
 ATTRITION_STEP = {
     "found": "gevonden door een bron voor levensbeperkende aandoeningen",
-    "m18_in_period": "18e verjaardagsmaand binnen de periode van het extract",
+    "m18_in_period": "18e verjaardagsmaand binnen de periode van de levering",
     "found_by_17_5": "gevonden op of vóór de leeftijd van 17½ jaar",
     "window_in_period": "de maanden vóór 18 vallen binnen de periode",
     "alive_insured_at_18": "in leven en verzekerd op de 18e verjaardag",
@@ -574,3 +574,148 @@ LANDSCAPE_COLUMNS = {
     "median_gap_months": "mediaan hiaat (mnd)", "severe": "ernstig meervoudig beperkt (zorgprofiel)",
     "n_indications": "indicaties", "n_seamless": "naadloos verlengd",
 }
+
+
+# English twins of the transition and landscape tables (issue 14), registered with english().
+# The law names (Zvw, Wlz, Wmo, Jeugdwet), pgb, NIK and the codes IKZ/MKV are Dutch proper names
+# and stay; "LBA" is LLC (life-limiting condition), as in the English literature.
+COHORT_EN = english(COHORT, {"llc": "young people with an LLC", "comparison": "comparison group (sample)",
+                             "difference": "difference LLC − comparison"})
+OUTCOME_EN = english(OUTCOME, {
+    "hospital_paediatric": "hospital care, paediatrics",
+    "hospital_adult": "hospital care, adult specialties",
+    "ic_paediatric": "IC days, paediatric/neonatal IC", "ic_adult": "IC days, adult IC",
+    "emergency": "emergency department visits", "nursing_days": "inpatient days", "admissions": "admissions",
+    "ikz_mkv": "intensive home care for children (IKZ) / MKV", "wijkverpleging": "community nursing",
+    "jeugdwet_any": "Jeugdwet (all youth care)", "jeugdwet_ambulant": "Jeugdwet: ambulatory youth care",
+    "jeugdwet_verblijf": "Jeugdwet: youth care with stay", "jeugdwet_ggz": "Jeugdwet: youth mental health",
+    "jeugdwet_dagbesteding": "Jeugdwet: day activities", "jeugdwet_respite": "Jeugdwet: respite/short stay",
+    "wmo_any": "Wmo (all support)", "wmo_begeleiding": "Wmo: personal guidance",
+    "wmo_dagbesteding": "Wmo: day activities", "wmo_respite": "Wmo: respite/short stay",
+    "wmo_huishoudelijke_hulp": "Wmo: household help",
+    "wmo_hulpmiddelen_woning": "Wmo: aids and home adaptations",
+    "respite_any": "respite/short stay (Jeugdwet or Wmo)",
+    "wlz_any": "Wlz (all care)", "wlz_verblijf": "Wlz: residential stay", "wlz_vpt": "Wlz: full package at home",
+    "wlz_mpt": "Wlz: modular package at home", "wlz_pgb": "Wlz: pgb", "wlz_meerzorg": "Wlz: extra care (meerzorg)",
+    "pgb_support": "support via a personal budget (pgb)", "zin_support": "support in kind",
+    "any_support": "any home or social support",
+    "adult_successor": "adult care (Wmo, Wlz or community nursing)",
+})
+UNIT_EN = english(UNIT, {"days": "days", "visits": "visits", "admissions": "admissions", "hours": "hours",
+                         "dagdelen": "half-days", "": ""})
+GROUP_BY_EN = english(GROUP_BY, {
+    "overall": "total", "diagnostic_group": "diagnostic group", "geslacht": "sex",
+    "wlz_before": "Wlz before 18", "pgb_before": "pgb before 18", "nik_region": "NIK region",
+})
+YES_NO_EN = english(YES_NO, {"0": "no", "1": "yes", "all": "all"})
+CENSOR_REASON_EN = english(CENSOR_REASON, {
+    "window_end": "followed for 24 months", "death": "died",
+    "end_of_data": "end of the data", "insurance_end": "insurance ended (emigration)",
+})
+RD_SPEC_EN = english(RD_SPEC, {"main": "main analysis", "donut": "without the birthday month (donut)"})
+PERIOD_EN = english(PERIOD, {"before": "12 months before 18", "after": "12 months from 18"})
+LAW_EN = english(LAW, {"jeugdwet": "Jeugdwet", "wmo": "Wmo", "wlz": "Wlz"})
+JW_MEASURE_EN = english(JW_MEASURE, {
+    "extended": "Jeugdwet extended after 18", "wmo_within_12": "Wmo within 12 months of 18",
+})
+TRANSITION_COLUMNS_EN = english(TRANSITION_COLUMNS, {
+    "cohort": "group", "outcome": "outcome", "event_month": "month relative to 18th birthday",
+    "n_at_risk": "persons observed", "n_using": "with care", "share_using": "share with care",
+    "estimate": "jump (percentage points)", "ci_low": "95% CI low", "ci_high": "95% CI high",
+    "bandwidth_months": "bandwidth (months)", "n_persons": "persons", "spec": "analysis",
+    "group_by": "grouping", "group": "subgroup", "n_gap": "with care gap", "share_gap": "share with care gap",
+    "median_months_to_adult_care": "median months to adult care", "median_ci_low": "median 95% CI low",
+    "median_ci_high": "median 95% CI high", "rate_before": "per month before 18", "rate_after": "per month after 18",
+    "rate_ratio": "ratio after/before", "n_person_months": "person-months", "description": "step",
+    "n_excluded": "dropped", "censor_reason": "end of follow-up", "median_months_followed": "median months followed",
+    "law": "law", "n_episodes": "episodes", "n_complete": "fully observed",
+    "median_length_months": "median length (months)", "p25_length_months": "length p25",
+    "p75_length_months": "length p75", "n_followed": "followed by a new episode",
+    "median_gap_months": "median interruption (months)",
+    "measure": "measure", "n_events": "number", "median_months": "median months", "share": "share",
+    "period": "period", "nik_region": "NIK region", "time": "months after 18", "cumulative_share": "reached",
+    "n_with_hospital": "with hospital care", "n_paediatric": "paediatrics", "n_adult": "adult specialty",
+    "share_paediatric": "share paediatrics", "term": "characteristic", "hazard_ratio": "hazard ratio",
+    "p_value": "p-value", "cause": "event", "statistic": "test statistic", "df": "degrees of freedom",
+    "cumulative_incidence": "cumulative share", "cumulative_ci_low": "95% CI low",
+    "cumulative_ci_high": "95% CI high", "n_persons_time_to_care": "persons (time to care)",
+})
+CAUSE_EN = english(CAUSE, {"event": "adult care", "competing": "died (competing)"})
+COX_TERM_EN = english(COX_TERM, {
+    "geslacht[V]": "girl/woman (vs boy/man)", "geslacht[O]": "sex unknown",
+    "geslacht": "sex", "wlz_before": "Wlz before 18", "pgb_before": "pgb before 18",
+    "jeugdwet_before": "Jeugdwet before 18", "ikz_before": "intensive home care (IKZ) before 18",
+    "GLOBAL": "model as a whole",
+})
+ATTRITION_STEP_EN = english(ATTRITION_STEP, {
+    "found": "found by a source for life-limiting conditions",
+    "m18_in_period": "18th-birthday month within the period of the extract",
+    "found_by_17_5": "found at or before the age of 17½",
+    "window_in_period": "the months before 18 lie within the period",
+    "alive_insured_at_18": "alive and insured on the 18th birthday",
+    "observed_before": "insured in every month before 18",
+    "never_found": "in the sample and never found by an LLC source",
+    "seeded_order": "examined in the fixed random order",
+    "subset": "comparison group (at most the set number)",
+})
+LANDSCAPE_LAW_EN = english(LANDSCAPE_LAW, {
+    "zvw": "Zvw", "wlz": "Wlz", "wmo": "Wmo", "jeugdwet": "Jeugdwet", "none": "none",
+    "ikz_mkv": "intensive home care for children (IKZ) / MKV",
+    "three_laws": "three or more laws", "three_streams": "three or more funding streams",
+})
+PGB_DOMAIN_EN = english(PGB_DOMAIN, {
+    "zvw_home": "Zvw at home (community nursing, IKZ, MKV)", "wlz": "Wlz", "wmo": "Wmo",
+    "jeugdwet": "Jeugdwet",
+})
+EOL_MEASURE_EN = english(EOL_MEASURE, {
+    "hospital": "hospital care", "admissions": "admission", "intensive_care": "IC day",
+    "emergency": "emergency department visit",
+    "palliative_activity": "palliative care activity (from 2023)",
+    "wijkverpleging": "community nursing", "ikz_mkv": "intensive home care for children (IKZ) / MKV",
+    "wlz": "Wlz care",
+    "high_intensity": "high-intensity care (IC, ≥2 emergency visits or ≥2 admissions)",
+    "hospital_death_month": "hospital care in the month of death",
+})
+INSTITUTION_TYPE_EN = english(INSTITUTION_TYPE, {
+    "umc": "university medical centre (UMC)", "algemeen": "general hospital",
+    "categoraal": "specialised centre",
+    "palliative_umc": "palliative care activity in a UMC",
+    "palliative_algemeen": "palliative care activity in a general hospital",
+    "palliative_categoraal": "palliative care activity in a specialised centre",
+})
+LANDSCAPE_GROUP_BY_EN = english(LANDSCAPE_GROUP_BY, {
+    "age_band": "age group", "leeftijd": "age on 1 July",
+    "diagnostic_group": "diagnostic group", "nik_region": "NIK region",
+    "palliative_need": "need for palliative care",
+})
+INDICATOR_EN = english(INDICATOR, {
+    "llc_0_19": "children (0–19) with an LLC, per 10,000 children",
+    "palliative_need_0_19": "children (0–19) flagged with a need for palliative care (raw count, not corrected), "
+                            "per 10,000 children",
+    "deaths_llc_0_19": "deaths of children (0–19) with an LLC, per 1,000",
+    "three_laws_0_17": "children (0–17) with care from three or more laws (%)",
+    "pgb_support": "supported children and young adults with a pgb (%)",
+    "respite_0_17": "children (0–17) with respite care, per 1,000",
+    "respite_18_25": "young adults (18–25) with respite care, per 1,000",
+    "eol_high_intensity": "decedents with high-intensity care in the last 30 days (%)",
+    "eol_palliative_activity": "decedents with a palliative care activity in the last 90 days (%)",
+    "hospital_general_0_17": "children (0–17) with hospital care who (also) attended a general hospital (%)",
+})
+UNIT_INDICATOR_EN = english(UNIT_INDICATOR, {"per_10000": "per 10,000", "per_1000": "per 1,000", "percent": "%"})
+FUNNEL_FLAG_EN = english(FUNNEL_FLAG, {
+    "below": "lower than national", "above": "higher than national", "within": "within the funnel",
+})
+LANDSCAPE_COLUMNS_EN = english(LANDSCAPE_COLUMNS, {
+    "jaar": "year", "age_band": "age group", "measure": "care", "n_persons": "persons",
+    "n_using": "with this care", "share": "share", "ci_low": "CI low", "ci_high": "CI high",
+    "combination": "combination of laws", "n_laws": "number of laws", "domain": "domain",
+    "window_days": "window (days)", "nik_region": "NIK region", "rate_per_1000": "per 1,000",
+    "national_rate_per_1000": "national per 1,000", "expected": "expected", "lower_flag": "funnel lower",
+    "upper_flag": "funnel upper", "lower_95": "95% limit lower", "upper_95": "95% limit upper",
+    "p_below": "p (lower)", "flag": "verdict", "indicator": "indicator", "numerator": "numerator",
+    "denominator": "denominator", "value": "value", "unit": "unit", "group": "group", "law": "law",
+    "n_episodes": "episodes", "n_complete": "fully observed", "median_length_months": "median length (mo)",
+    "p25_length_months": "length p25", "p75_length_months": "length p75", "n_followed": "followed by a new one",
+    "median_gap_months": "median gap (mo)", "severe": "severely multiply disabled (care profile)",
+    "n_indications": "indications", "n_seamless": "renewed without a gap",
+})
