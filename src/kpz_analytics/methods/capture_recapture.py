@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings as _warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
@@ -58,6 +57,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from ..errors import KpzError, ParameterError
+from .loglinear import fit_poisson
 
 COUNT_COLUMNS = ("n", "count", "freq")
 CRITERIA = ("aic", "bic")
@@ -390,31 +390,16 @@ def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
 
 
 def _glm_fit(X: np.ndarray, y: np.ndarray, start: Optional[np.ndarray] = None):
-    """Poisson GLM by statsmodels' IRLS; returns (params, cov, converged, warnings caught)."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
-
-    caught: list[str] = []
-    with _warnings.catch_warnings(record=True) as rec:
-        _warnings.simplefilter("always")
-        model = sm.GLM(y, X, family=sm.families.Poisson())
-        try:
-            res = model.fit(start_params=start, maxiter=200, tol=1e-10)
-        except (ValueError, np.linalg.LinAlgError):
-            if start is None:
-                nan = np.full(X.shape[1], np.nan)
-                return nan, np.full((X.shape[1], X.shape[1]), np.nan), False, ["fit failed"]
-            # A warm start from a distant fit can overflow; start afresh.
-            res = model.fit(maxiter=200, tol=1e-10)
-    for w in rec:
-        if issubclass(w.category, (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning)):
-            caught.append(str(w.message).splitlines()[0])
-    converged = bool(getattr(res, "converged", True))
+    """Poisson GLM by IRLS (:func:`loglinear.fit_poisson`); returns (params, cov, converged)."""
     try:
-        cov = np.asarray(res.cov_params())
-    except Exception:  # pragma: no cover - singular information matrix
-        cov = np.full((X.shape[1], X.shape[1]), np.nan)
-    return np.asarray(res.params), cov, converged, caught
+        fit = fit_poisson(X, y, start=start, maxiter=200, tol=1e-10)
+    except (ValueError, np.linalg.LinAlgError):
+        if start is None:
+            nan = np.full(X.shape[1], np.nan)
+            return nan, np.full((X.shape[1], X.shape[1]), np.nan), False
+        # A warm start from a distant fit can overflow; start afresh.
+        fit = fit_poisson(X, y, maxiter=200, tol=1e-10)
+    return fit.params, fit.cov, fit.converged
 
 
 def _asymptotic_bias(X: np.ndarray, mu: np.ndarray, cov: np.ndarray, n_unseen: float) -> float:
@@ -447,7 +432,7 @@ def _fit_one(patterns: np.ndarray, y: np.ndarray, terms) -> tuple[dict, _Fit]:
     n = float(y.sum())
     p = X.shape[1]
     rank = np.linalg.matrix_rank(X)
-    params, cov, converged, _ = _glm_fit(X, y)
+    params, cov, converged = _glm_fit(X, y)
     eta = X @ params
     mu = np.exp(eta)
     n_unseen = float(np.exp(params[0]))
@@ -586,7 +571,7 @@ def _profile_loglik_factory(X: np.ndarray, y: np.ndarray):
         n0 = max(float(N) - n, 1e-9)
         Ntot = n + n0
         ya = np.append(y, n0)
-        params, _, _, _ = _glm_fit(Xa, ya, start=state["start"])
+        params, _, _ = _glm_fit(Xa, ya, start=state["start"])
         # Warm-start the next evaluation, but not from a near-boundary fit (tiny n0).
         if np.all(np.isfinite(params)) and n0 >= 0.5:
             state["start"] = params
