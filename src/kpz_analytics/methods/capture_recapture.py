@@ -47,6 +47,7 @@ lower bound is n itself, as in Rcapture.
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,34 @@ _HUGE_FACTOR = 10.0
 _BOUNDARY_ETA = 20.0
 # A fitted observed cell below this is on the boundary (only a zero count can be fitted so).
 _ZERO_CELL = 1e-6
+
+
+class _LRU:
+    """A small least-recently-used cache for fits of the same table (see :func:`_fit_all`)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def put(self, key, value) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+
+# The prevalence analysis estimates every (year, stratum) table once per model choice (full,
+# AIC, BIC): the models, their fits and the profile likelihoods are the same each time.
+_CACHE = _LRU(512)
 
 
 class CaptureRecaptureTableError(KpzError):
@@ -162,6 +191,10 @@ def _as_binary(values: pd.Series, column: str, where: str = "") -> np.ndarray:
     ser = values
     if ser.dtype == bool:
         return ser.to_numpy(dtype=np.int64)
+    if isinstance(ser.dtype, np.dtype) and ser.dtype.kind in "iu":
+        arr = ser.to_numpy()
+        if ((arr == 0) | (arr == 1)).all():  # the common case, without pandas' coercion
+            return arr.astype(np.int64, copy=False)
     num = pd.to_numeric(ser, errors="coerce")
     bad = num.isna() | ~num.isin([0, 1])
     if bad.any():
@@ -502,8 +535,14 @@ def _fit_one(patterns: np.ndarray, y: np.ndarray, terms) -> tuple[dict, _Fit]:
 
 
 def _fit_all(patterns, y, sources, max_order, progress=False):
+    """Fit every model of one table; the same table again comes from the cache (a copy of the table
+    of models, the same fits)."""
     k = len(sources)
     specs = _enumerate_models(k, max_order)
+    key = ("models", patterns.shape, patterns.tobytes(), y.tobytes(), tuple(sources), max_order)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached[0].copy(), cached[1]
     rows, fits = [], []
     iterator = specs
     if progress and len(specs) > 64:
@@ -517,6 +556,7 @@ def _fit_all(patterns, y, sources, max_order, progress=False):
         )
         fits.append(fit)
     models = pd.DataFrame(rows)
+    _CACHE.put(key, (models.copy(), fits))
     return models, fits
 
 
@@ -559,27 +599,53 @@ def fit_models(
 # ---------------------------------------------------------------------------------------------
 
 
+def _profile_fit(Xa: np.ndarray, ya: np.ndarray, start: Optional[np.ndarray]) -> np.ndarray:
+    """The refit inside the profile likelihood: an interior fit, so the normal-equations solver."""
+    try:
+        return fit_poisson(Xa, ya, start=start, maxiter=200, tol=1e-10, solver="normal").params
+    except (ValueError, np.linalg.LinAlgError):
+        # A warm start from a distant fit can overflow, or X'WX be numerically singular: start
+        # afresh with the least-squares solver, as the model fits do.
+        return _glm_fit(Xa, ya)[0]
+
+
 def _profile_loglik_factory(X: np.ndarray, y: np.ndarray):
-    """l(N) = -D(N)/2 + log[n0^n0 N! / (N^N n0!)], with the unseen cell appended to the fit."""
+    """l(N) = -D(N)/2 + log[n0^n0 N! / (N^N n0!)], with the unseen cell appended to the fit.
+
+    One function per (design, table), shared through a small cache, and each remembers its
+    values: the interval search, :func:`combine_strata` and the same table estimated under
+    another criterion ask for the same N again.
+    """
+    key = ("profile", X.shape, X.tobytes(), y.tobytes())
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
     n = float(y.sum())
     Xa = np.vstack([X, np.eye(1, X.shape[1])])  # the all-zero pattern: intercept only
     state = {"start": None}
+    values: dict[float, float] = {}
 
     def loglik(N: float) -> float:
+        N = float(N)
+        known = values.get(N)
+        if known is not None:
+            return known
         # At N = n exactly the unseen-cell fit sits on the boundary (mu0 -> 0); a tiny n0
         # gives the limit to well within the root-finding tolerance.
-        n0 = max(float(N) - n, 1e-9)
+        n0 = max(N - n, 1e-9)
         Ntot = n + n0
         ya = np.append(y, n0)
-        params, _, _ = _glm_fit(Xa, ya, start=state["start"])
+        params = _profile_fit(Xa, ya, state["start"])
         # Warm-start the next evaluation, but not from a near-boundary fit (tiny n0).
         if np.all(np.isfinite(params)) and n0 >= 0.5:
             state["start"] = params
         mu = np.exp(Xa @ params)
         dev = _deviance(ya, mu)
         ct = special.xlogy(n0, n0) - Ntot * math.log(Ntot) + special.gammaln(Ntot + 1) - special.gammaln(n0 + 1)
-        return -dev / 2 + ct
+        values[N] = value = -dev / 2 + ct
+        return value
 
+    _CACHE.put(key, loglik)
     return loglik
 
 
@@ -910,6 +976,13 @@ def combine_strata(results: Sequence[CaptureRecaptureResult], alpha: float = 0.0
     if len(used) == 1:
         r = used[0]
         return CombinedEstimate(n_obs, est, r.ci_low, r.ci_high, lo_sum, hi_sum, r.n_profile_max, alpha)
+    # The same strata (the same profile functions and intervals) again, e.g. under another
+    # model choice that selected the same models: the same answer.
+    key = ("combine", alpha, tuple((r.profile, r.ci_low, r.ci_high, r.n_profile_max) for r in used))
+    cached = _CACHE.get(key)
+    if cached is not None:
+        low, high, n_max = cached
+        return CombinedEstimate(n_obs, est, low, high, lo_sum, hi_sum, n_max, alpha)
     parts = [_grid_profile(r) for r in used]
     lo_a, hi_a, f_a = parts[0]
     for lo_b, hi_b, f_b in parts[1:]:
@@ -921,6 +994,7 @@ def combine_strata(results: Sequence[CaptureRecaptureResult], alpha: float = 0.0
     g = lambda N: float(f_a(N)) - cut  # noqa: E731
     low = lo_a if g(lo_a) >= 0 else optimize.brentq(g, lo_a, n_max, xtol=1e-6)
     high = hi_a if g(hi_a) >= 0 else optimize.brentq(g, n_max, hi_a, xtol=1e-6)
+    _CACHE.put(key, (float(low), float(high), n_max))
     return CombinedEstimate(n_obs, est, float(low), float(high), lo_sum, hi_sum, n_max, alpha)
 
 

@@ -56,7 +56,8 @@ class PoissonFit:
 
 def poisson_deviance(y: np.ndarray, mu: np.ndarray) -> float:
     """D = 2 sum [y log(y / mu) - (y - mu)], with y / mu clipped at machine epsilon (as statsmodels)."""
-    resid = 2 * (y * np.log(np.clip(y / mu, _EPS, np.inf)) - (y - mu))
+    # np.maximum(x, eps) is np.clip(x, eps, inf) bit for bit (NaN stays NaN), and faster
+    resid = 2 * (y * np.log(np.maximum(y / mu, _EPS)) - (y - mu))
     return float(np.sum(resid))
 
 
@@ -66,6 +67,7 @@ def fit_poisson(
     start: Optional[np.ndarray] = None,
     maxiter: int = 200,
     tol: float = 1e-10,
+    solver: str = "lstsq",
 ) -> PoissonFit:
     """Fit the Poisson log-linear model log E[y] = X beta by IRLS.
 
@@ -76,6 +78,13 @@ def fit_poisson(
     start : starting coefficients; default: start from mu = (y + mean(y)) / 2.
     maxiter : most IRLS steps.
     tol : convergence when the deviance changes by at most ``tol`` (absolute).
+    solver : ``"lstsq"`` (default) solves each weighted least-squares step with
+        ``numpy.linalg.lstsq`` and returns the pseudo-inverse covariance, as statsmodels.
+        ``"normal"`` solves the normal equations X' W X beta = X' W z instead (about twice as
+        fast; the same maximum to rounding error) and returns no covariance (``cov`` is NaN):
+        for repeated refits of an interior model, such as the profile likelihood, where only
+        the maximum matters. Do not use it for boundary fits: squaring the condition number of
+        a nearly singular weighted design changes where IRLS stops.
 
     Returns
     -------
@@ -89,12 +98,14 @@ def fit_poisson(
     """
     if maxiter < 1:
         raise ValueError(f"maxiter must be at least 1, got {maxiter}")
+    if solver not in ("lstsq", "normal"):
+        raise ValueError(f"solver must be 'lstsq' or 'normal', got {solver!r}")
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     with np.errstate(all="ignore"):
         if start is None:
             mu = (y + y.mean()) / 2.0
-            eta = np.log(np.clip(mu, _EPS, np.inf))
+            eta = np.log(np.maximum(mu, _EPS))
         else:
             eta = np.dot(X, np.asarray(start, dtype=float))
             mu = np.exp(eta)
@@ -104,7 +115,7 @@ def fit_poisson(
         converged = False
         iteration = 0
         for iteration in range(1, maxiter + 1):
-            inv_mu = 1.0 / np.clip(mu, _EPS, np.inf)  # d eta / d mu
+            inv_mu = 1.0 / np.maximum(mu, _EPS)  # d eta / d mu
             weights = 1.0 / (inv_mu**2 * np.fabs(mu))
             z = eta + inv_mu * (y - mu)
             w_half = np.sqrt(weights)
@@ -112,9 +123,13 @@ def fit_poisson(
                 raise ValueError(_INVALID.format("weights"))
             if not np.all(np.isfinite(z)):
                 raise ValueError(_INVALID.format("endog"))
-            wX = w_half[:, None] * X
-            wz = w_half * z
-            params = np.linalg.lstsq(wX, wz, rcond=-1)[0]
+            if solver == "normal":
+                XtW = X.T * weights
+                params = np.linalg.solve(np.dot(XtW, X), np.dot(XtW, z))
+            else:
+                wX = w_half[:, None] * X
+                wz = w_half * z
+                params = np.linalg.lstsq(wX, wz, rcond=-1)[0]
             eta = np.dot(X, params)
             mu = np.exp(eta)
             new_dev = poisson_deviance(y, mu)
@@ -123,6 +138,9 @@ def fit_poisson(
             dev = new_dev
             if converged:
                 break
+        if solver == "normal":
+            nan = np.full((X.shape[1], X.shape[1]), np.nan)
+            return PoissonFit(params=params, cov=nan, converged=converged, iterations=iteration)
         # The final coefficients and covariance from the pseudo-inverse of the last weighted
         # design (statsmodels refits the last step with method="pinv").
         u, s, vt = np.linalg.svd(wX, False)
