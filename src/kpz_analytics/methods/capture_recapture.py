@@ -998,23 +998,39 @@ def combine_strata(results: Sequence[CaptureRecaptureResult], alpha: float = 0.0
     return CombinedEstimate(n_obs, est, float(low), float(high), lo_sum, hi_sum, n_max, alpha)
 
 
-def _max_convolve(f_a, lo_a, hi_a, f_b, lo_b, hi_b, n_points: int = 48):
-    """Profile of the sum of two independent strata: h(T) = max_{N_a + N_b = T} f_a(N_a) + f_b(N_b)."""
-    from scipy.interpolate import CubicSpline
+def _slope(f):
+    """Derivative of a stratum profile: the spline's, or zero for a flat (degenerate) one."""
+    if hasattr(f, "derivative"):
+        return f.derivative()
+    return lambda N: np.zeros_like(np.asarray(N, dtype=float))
 
-    def h(T: float) -> float:
-        a0, a1 = max(lo_a, T - hi_b), min(hi_a, T - lo_b)
-        if a1 - a0 < 1e-9:
-            return float(f_a(a0) + f_b(T - a0))
-        opt = optimize.minimize_scalar(lambda a: -(f_a(a) + f_b(T - a)), bounds=(a0, a1),
-                                       method="bounded", options={"xatol": 1e-5})
-        ends = [-(f_a(a0) + f_b(T - a0)), -(f_a(a1) + f_b(T - a1)), opt.fun]
-        return -float(min(ends))
+
+def _max_convolve(f_a, lo_a, hi_a, f_b, lo_b, hi_b, n_points: int = 48):
+    """Profile of the sum of two independent strata: h(T) = max_{N_a + N_b = T} f_a(N_a) + f_b(N_b).
+
+    For every grid point T at once, the split is found by bisection on the slope
+    f_a'(a) - f_b'(T - a) over a in [max(lo_a, T - hi_b), min(hi_a, T - lo_b)] (to 1e-7
+    person; the maximum value is then exact to rounding), and compared with both ends.
+    """
+    from scipy.interpolate import CubicSpline
 
     lo, hi = lo_a + lo_b, hi_a + hi_b
     t = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, n_points))
     grid = np.unique(lo + t * (hi - lo))
-    return CubicSpline(grid, [h(T) for T in grid]), lo, hi
+    a0 = np.maximum(lo_a, grid - hi_b)
+    a1 = np.maximum(a0, np.minimum(hi_a, grid - lo_b))
+    slope_a, slope_b = _slope(f_a), _slope(f_b)
+    left, right = a0.copy(), a1.copy()
+    for _ in range(200):
+        if np.max(right - left) < 1e-7:
+            break
+        mid = 0.5 * (left + right)
+        rising = slope_a(mid) - slope_b(grid - mid) > 0  # the maximum lies to the right of mid
+        left = np.where(rising, mid, left)
+        right = np.where(rising, right, mid)
+    split = np.stack([a0, a1, 0.5 * (left + right)])
+    values = np.asarray(f_a(split) + f_b(grid - split), dtype=float).max(axis=0)
+    return CubicSpline(grid, values), lo, hi
 
 
 # ---------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def poisson_deviance(y: np.ndarray, mu: np.ndarray) -> float:
     """D = 2 sum [y log(y / mu) - (y - mu)], with y / mu clipped at machine epsilon (as statsmodels)."""
     # np.maximum(x, eps) is np.clip(x, eps, inf) bit for bit (NaN stays NaN), and faster
     resid = 2 * (y * np.log(np.maximum(y / mu, _EPS)) - (y - mu))
-    return float(np.sum(resid))
+    return float(resid.sum())
 
 
 def fit_poisson(
@@ -119,9 +119,9 @@ def fit_poisson(
             weights = 1.0 / (inv_mu**2 * np.fabs(mu))
             z = eta + inv_mu * (y - mu)
             w_half = np.sqrt(weights)
-            if not np.all(np.isfinite(w_half)):
+            if not np.isfinite(w_half).all():
                 raise ValueError(_INVALID.format("weights"))
-            if not np.all(np.isfinite(z)):
+            if not np.isfinite(z).all():
                 raise ValueError(_INVALID.format("endog"))
             if solver == "normal":
                 XtW = X.T * weights
