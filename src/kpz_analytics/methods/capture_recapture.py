@@ -560,6 +560,27 @@ def _fit_all(patterns, y, sources, max_order, progress=False):
     return models, fits
 
 
+def _fit_down_to_identifiable(patterns, y, sources):
+    """The models the ``full`` choice needs: two-way models from the most terms down, a level at a
+    time, until a level has an identifiable model (all models when the table was fitted before)."""
+    k = len(sources)
+    specs = _enumerate_models(k, 2)
+    cached = _CACHE.get(("models", patterns.shape, patterns.tobytes(), y.tobytes(), tuple(sources), 2))
+    if cached is not None:
+        return cached[0].copy(), cached[1]
+    done: dict[int, tuple[dict, _Fit]] = {}
+    for level in range(max(len(t) for t in specs), -1, -1):
+        for i, terms in enumerate(specs):
+            if len(terms) == level:
+                row, fit = _fit_one(patterns, y, terms)
+                done[i] = ({"model": _model_name(terms, sources), "terms": _terms_label(terms, sources),
+                            **row}, fit)
+        if any(r["identifiable"] for i, (r, _) in done.items() if len(specs[i]) == level):
+            break
+    order = sorted(done)
+    return pd.DataFrame([done[i][0] for i in order]), [done[i][1] for i in order]
+
+
 def fit_models(
     table: pd.DataFrame, sources: Optional[Sequence[str]] = None, max_order: int = 2
 ) -> pd.DataFrame:
@@ -819,6 +840,7 @@ def estimate_identifiable(
     sources: Optional[Sequence[str]] = None,
     criterion: str = "full",
     alpha: float = 0.05,
+    all_models: bool = True,
 ) -> CaptureRecaptureResult:
     """Population size from the model the table can identify, with a documented fallback.
 
@@ -843,6 +865,11 @@ def estimate_identifiable(
     anyone also gives ``not identifiable``. The interval is the Cormack profile-likelihood
     interval of the model used (conditional on that model).
 
+    With ``all_models=False`` and ``criterion="full"`` only the models the choice needs are
+    fitted: the full model and, when it is not identifiable, the models with one two-way term
+    fewer, and so on. The estimate, interval, status and warnings are the same;
+    ``result.models`` then lists only the models fitted.
+
     Returns
     -------
     CaptureRecaptureResult
@@ -863,7 +890,10 @@ def estimate_identifiable(
         n = int(pd.to_numeric(table[next(c for c in COUNT_COLUMNS if c in table.columns)]).sum())
         src = [c for c in table.columns if c not in COUNT_COLUMNS] if sources is None else list(sources)
         return _not_identifiable(n, src, pd.DataFrame(), [], criterion, alpha, str(exc))
-    models, fits = _fit_all(patterns, y, used_sources, 2)
+    if criterion == "full" and not all_models:
+        models, fits = _fit_down_to_identifiable(patterns, y, used_sources)
+    else:
+        models, fits = _fit_all(patterns, y, used_sources, 2)
     n = int(round(y.sum()))
     ok = models["identifiable"].to_numpy()
     fallback = ""
