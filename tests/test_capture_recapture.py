@@ -558,3 +558,22 @@ def test_planted_truth_small_strata_with_fallback():
         covered += res.ci_low <= N <= res.ci_high
     assert fell_back >= 6  # the situation of the issue does occur (12 of 60 with this seed)
     assert covered / n_tables >= 0.85  # 0.93 with this seed
+
+
+def test_full_choice_fitting_only_the_models_it_needs_gives_the_same_answer():
+    from kpz_analytics.methods.capture_recapture import _CACHE
+
+    two_zero = _table([[1, 0, 0, 20], [0, 1, 0, 15], [0, 0, 1, 10], [1, 1, 0, 0], [1, 0, 1, 3],
+                       [0, 1, 1, 2], [1, 1, 1, 0]], ["A", "B", "C"])  # falls back two levels or more
+    for t in (SMALL, HAV, DIABETES, two_zero):
+        _CACHE.clear()
+        lean = estimate_identifiable(t, criterion="full", all_models=False)
+        full = estimate_identifiable(t, criterion="full")
+        assert (lean.status, lean.model, lean.fallback, lean.warnings) == (
+            full.status, full.model, full.fallback, full.warnings)
+        np.testing.assert_allclose([lean.n_estimated, lean.ci_low, lean.ci_high],
+                                   [full.n_estimated, full.ci_low, full.ci_high], rtol=1e-9)
+        assert len(lean.models) < len(full.models)
+        assert lean.models.loc[lean.models["selected"], "model"].item() == lean.model
+    estimate_identifiable(HAV)
+    assert len(estimate_identifiable(HAV, all_models=False).models) == 8  # fitted before: all of them

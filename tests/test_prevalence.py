@@ -211,7 +211,7 @@ def _fake_cr_module():
     def membership_table(flags):
         return flags.value_counts().rename("n").reset_index()
 
-    def estimate_identifiable(table, sources=None, criterion="full", alpha=0.05):
+    def estimate_identifiable(table, sources=None, criterion="full", alpha=0.05, all_models=True):
         srcs = [c for c in table.columns if c != "n" and (table[c] * table["n"]).sum() > 0]
         return _FakeResult(table, srcs)
 

@@ -180,7 +180,7 @@ def _rate_table(frames, denom: pd.DataFrame, by: list[str], alpha: float) -> pd.
 # --------------------------------------------------------------------------- capture–recapture
 def capture_recapture_by_year(table: C.CaseTable, strata=CR_STRATA, criterion: str = "full",
                               alpha: float = 0.05, label: str = "stratum",
-                              progress: bool = True, totals: bool = True):
+                              progress: bool = True, totals: bool = True, all_models: bool = True):
     """Capture–recapture estimate of all children with an LLC, per year and stratum, and the total.
 
     Membership is per calendar year without lookback: a child is in source *s* in year Y when
@@ -235,7 +235,7 @@ def capture_recapture_by_year(table: C.CaseTable, strata=CR_STRATA, criterion: s
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = cr.estimate_identifiable(cr.membership_table(flags), criterion=criterion,
-                                               alpha=alpha)
+                                               alpha=alpha, all_models=all_models)
             results.append(res)
             year_rows.append(dict(base, n_observed=int(res.n_observed), n_unseen=float(res.n_unseen),
                                   n_estimated=float(res.n_estimated), ci_low=float(res.ci_low),
@@ -297,7 +297,7 @@ def capture_recapture_by_age(table: C.CaseTable, criterion: str = "full", alpha:
     """
     _, per, _ = capture_recapture_by_year(table, strata=CR_AGE_GROUPS, criterion=criterion,
                                           alpha=alpha, label="age_group", progress=progress,
-                                          totals=False)
+                                          totals=False, all_models=False)
     if per.empty:
         return per
     few = per["n_observed"] < min_observed

@@ -47,8 +47,8 @@ lower bound is n itself, as in Rcapture.
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 import math
-import warnings as _warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
@@ -58,6 +58,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from ..errors import KpzError, ParameterError
+from .loglinear import fit_poisson
 
 COUNT_COLUMNS = ("n", "count", "freq")
 CRITERIA = ("aic", "bic")
@@ -70,6 +71,34 @@ _HUGE_FACTOR = 10.0
 _BOUNDARY_ETA = 20.0
 # A fitted observed cell below this is on the boundary (only a zero count can be fitted so).
 _ZERO_CELL = 1e-6
+
+
+class _LRU:
+    """A small least-recently-used cache for fits of the same table (see :func:`_fit_all`)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def put(self, key, value) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+
+# The prevalence analysis estimates every (year, stratum) table once per model choice (full,
+# AIC, BIC): the models, their fits and the profile likelihoods are the same each time.
+_CACHE = _LRU(512)
 
 
 class CaptureRecaptureTableError(KpzError):
@@ -162,6 +191,10 @@ def _as_binary(values: pd.Series, column: str, where: str = "") -> np.ndarray:
     ser = values
     if ser.dtype == bool:
         return ser.to_numpy(dtype=np.int64)
+    if isinstance(ser.dtype, np.dtype) and ser.dtype.kind in "iu":
+        arr = ser.to_numpy()
+        if ((arr == 0) | (arr == 1)).all():  # the common case, without pandas' coercion
+            return arr.astype(np.int64, copy=False)
     num = pd.to_numeric(ser, errors="coerce")
     bad = num.isna() | ~num.isin([0, 1])
     if bad.any():
@@ -390,31 +423,16 @@ def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
 
 
 def _glm_fit(X: np.ndarray, y: np.ndarray, start: Optional[np.ndarray] = None):
-    """Poisson GLM by statsmodels' IRLS; returns (params, cov, converged, warnings caught)."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
-
-    caught: list[str] = []
-    with _warnings.catch_warnings(record=True) as rec:
-        _warnings.simplefilter("always")
-        model = sm.GLM(y, X, family=sm.families.Poisson())
-        try:
-            res = model.fit(start_params=start, maxiter=200, tol=1e-10)
-        except (ValueError, np.linalg.LinAlgError):
-            if start is None:
-                nan = np.full(X.shape[1], np.nan)
-                return nan, np.full((X.shape[1], X.shape[1]), np.nan), False, ["fit failed"]
-            # A warm start from a distant fit can overflow; start afresh.
-            res = model.fit(maxiter=200, tol=1e-10)
-    for w in rec:
-        if issubclass(w.category, (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning)):
-            caught.append(str(w.message).splitlines()[0])
-    converged = bool(getattr(res, "converged", True))
+    """Poisson GLM by IRLS (:func:`loglinear.fit_poisson`); returns (params, cov, converged)."""
     try:
-        cov = np.asarray(res.cov_params())
-    except Exception:  # pragma: no cover - singular information matrix
-        cov = np.full((X.shape[1], X.shape[1]), np.nan)
-    return np.asarray(res.params), cov, converged, caught
+        fit = fit_poisson(X, y, start=start, maxiter=200, tol=1e-10)
+    except (ValueError, np.linalg.LinAlgError):
+        if start is None:
+            nan = np.full(X.shape[1], np.nan)
+            return nan, np.full((X.shape[1], X.shape[1]), np.nan), False
+        # A warm start from a distant fit can overflow; start afresh.
+        fit = fit_poisson(X, y, maxiter=200, tol=1e-10)
+    return fit.params, fit.cov, fit.converged
 
 
 def _asymptotic_bias(X: np.ndarray, mu: np.ndarray, cov: np.ndarray, n_unseen: float) -> float:
@@ -447,7 +465,7 @@ def _fit_one(patterns: np.ndarray, y: np.ndarray, terms) -> tuple[dict, _Fit]:
     n = float(y.sum())
     p = X.shape[1]
     rank = np.linalg.matrix_rank(X)
-    params, cov, converged, _ = _glm_fit(X, y)
+    params, cov, converged = _glm_fit(X, y)
     eta = X @ params
     mu = np.exp(eta)
     n_unseen = float(np.exp(params[0]))
@@ -517,8 +535,14 @@ def _fit_one(patterns: np.ndarray, y: np.ndarray, terms) -> tuple[dict, _Fit]:
 
 
 def _fit_all(patterns, y, sources, max_order, progress=False):
+    """Fit every model of one table; the same table again comes from the cache (a copy of the table
+    of models, the same fits)."""
     k = len(sources)
     specs = _enumerate_models(k, max_order)
+    key = ("models", patterns.shape, patterns.tobytes(), y.tobytes(), tuple(sources), max_order)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached[0].copy(), cached[1]
     rows, fits = [], []
     iterator = specs
     if progress and len(specs) > 64:
@@ -532,7 +556,29 @@ def _fit_all(patterns, y, sources, max_order, progress=False):
         )
         fits.append(fit)
     models = pd.DataFrame(rows)
+    _CACHE.put(key, (models.copy(), fits))
     return models, fits
+
+
+def _fit_down_to_identifiable(patterns, y, sources):
+    """The models the ``full`` choice needs: two-way models from the most terms down, a level at a
+    time, until a level has an identifiable model (all models when the table was fitted before)."""
+    k = len(sources)
+    specs = _enumerate_models(k, 2)
+    cached = _CACHE.get(("models", patterns.shape, patterns.tobytes(), y.tobytes(), tuple(sources), 2))
+    if cached is not None:
+        return cached[0].copy(), cached[1]
+    done: dict[int, tuple[dict, _Fit]] = {}
+    for level in range(max(len(t) for t in specs), -1, -1):
+        for i, terms in enumerate(specs):
+            if len(terms) == level:
+                row, fit = _fit_one(patterns, y, terms)
+                done[i] = ({"model": _model_name(terms, sources), "terms": _terms_label(terms, sources),
+                            **row}, fit)
+        if any(r["identifiable"] for i, (r, _) in done.items() if len(specs[i]) == level):
+            break
+    order = sorted(done)
+    return pd.DataFrame([done[i][0] for i in order]), [done[i][1] for i in order]
 
 
 def fit_models(
@@ -574,27 +620,53 @@ def fit_models(
 # ---------------------------------------------------------------------------------------------
 
 
+def _profile_fit(Xa: np.ndarray, ya: np.ndarray, start: Optional[np.ndarray]) -> np.ndarray:
+    """The refit inside the profile likelihood: an interior fit, so the normal-equations solver."""
+    try:
+        return fit_poisson(Xa, ya, start=start, maxiter=200, tol=1e-10, solver="normal").params
+    except (ValueError, np.linalg.LinAlgError):
+        # A warm start from a distant fit can overflow, or X'WX be numerically singular: start
+        # afresh with the least-squares solver, as the model fits do.
+        return _glm_fit(Xa, ya)[0]
+
+
 def _profile_loglik_factory(X: np.ndarray, y: np.ndarray):
-    """l(N) = -D(N)/2 + log[n0^n0 N! / (N^N n0!)], with the unseen cell appended to the fit."""
+    """l(N) = -D(N)/2 + log[n0^n0 N! / (N^N n0!)], with the unseen cell appended to the fit.
+
+    One function per (design, table), shared through a small cache, and each remembers its
+    values: the interval search, :func:`combine_strata` and the same table estimated under
+    another criterion ask for the same N again.
+    """
+    key = ("profile", X.shape, X.tobytes(), y.tobytes())
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
     n = float(y.sum())
     Xa = np.vstack([X, np.eye(1, X.shape[1])])  # the all-zero pattern: intercept only
     state = {"start": None}
+    values: dict[float, float] = {}
 
     def loglik(N: float) -> float:
+        N = float(N)
+        known = values.get(N)
+        if known is not None:
+            return known
         # At N = n exactly the unseen-cell fit sits on the boundary (mu0 -> 0); a tiny n0
         # gives the limit to well within the root-finding tolerance.
-        n0 = max(float(N) - n, 1e-9)
+        n0 = max(N - n, 1e-9)
         Ntot = n + n0
         ya = np.append(y, n0)
-        params, _, _, _ = _glm_fit(Xa, ya, start=state["start"])
+        params = _profile_fit(Xa, ya, state["start"])
         # Warm-start the next evaluation, but not from a near-boundary fit (tiny n0).
         if np.all(np.isfinite(params)) and n0 >= 0.5:
             state["start"] = params
         mu = np.exp(Xa @ params)
         dev = _deviance(ya, mu)
         ct = special.xlogy(n0, n0) - Ntot * math.log(Ntot) + special.gammaln(Ntot + 1) - special.gammaln(n0 + 1)
-        return -dev / 2 + ct
+        values[N] = value = -dev / 2 + ct
+        return value
 
+    _CACHE.put(key, loglik)
     return loglik
 
 
@@ -768,6 +840,7 @@ def estimate_identifiable(
     sources: Optional[Sequence[str]] = None,
     criterion: str = "full",
     alpha: float = 0.05,
+    all_models: bool = True,
 ) -> CaptureRecaptureResult:
     """Population size from the model the table can identify, with a documented fallback.
 
@@ -792,6 +865,11 @@ def estimate_identifiable(
     anyone also gives ``not identifiable``. The interval is the Cormack profile-likelihood
     interval of the model used (conditional on that model).
 
+    With ``all_models=False`` and ``criterion="full"`` only the models the choice needs are
+    fitted: the full model and, when it is not identifiable, the models with one two-way term
+    fewer, and so on. The estimate, interval, status and warnings are the same;
+    ``result.models`` then lists only the models fitted.
+
     Returns
     -------
     CaptureRecaptureResult
@@ -812,7 +890,10 @@ def estimate_identifiable(
         n = int(pd.to_numeric(table[next(c for c in COUNT_COLUMNS if c in table.columns)]).sum())
         src = [c for c in table.columns if c not in COUNT_COLUMNS] if sources is None else list(sources)
         return _not_identifiable(n, src, pd.DataFrame(), [], criterion, alpha, str(exc))
-    models, fits = _fit_all(patterns, y, used_sources, 2)
+    if criterion == "full" and not all_models:
+        models, fits = _fit_down_to_identifiable(patterns, y, used_sources)
+    else:
+        models, fits = _fit_all(patterns, y, used_sources, 2)
     n = int(round(y.sum()))
     ok = models["identifiable"].to_numpy()
     fallback = ""
@@ -925,6 +1006,13 @@ def combine_strata(results: Sequence[CaptureRecaptureResult], alpha: float = 0.0
     if len(used) == 1:
         r = used[0]
         return CombinedEstimate(n_obs, est, r.ci_low, r.ci_high, lo_sum, hi_sum, r.n_profile_max, alpha)
+    # The same strata (the same profile functions and intervals) again, e.g. under another
+    # model choice that selected the same models: the same answer.
+    key = ("combine", alpha, tuple((r.profile, r.ci_low, r.ci_high, r.n_profile_max) for r in used))
+    cached = _CACHE.get(key)
+    if cached is not None:
+        low, high, n_max = cached
+        return CombinedEstimate(n_obs, est, low, high, lo_sum, hi_sum, n_max, alpha)
     parts = [_grid_profile(r) for r in used]
     lo_a, hi_a, f_a = parts[0]
     for lo_b, hi_b, f_b in parts[1:]:
@@ -936,26 +1024,43 @@ def combine_strata(results: Sequence[CaptureRecaptureResult], alpha: float = 0.0
     g = lambda N: float(f_a(N)) - cut  # noqa: E731
     low = lo_a if g(lo_a) >= 0 else optimize.brentq(g, lo_a, n_max, xtol=1e-6)
     high = hi_a if g(hi_a) >= 0 else optimize.brentq(g, n_max, hi_a, xtol=1e-6)
+    _CACHE.put(key, (float(low), float(high), n_max))
     return CombinedEstimate(n_obs, est, float(low), float(high), lo_sum, hi_sum, n_max, alpha)
 
 
-def _max_convolve(f_a, lo_a, hi_a, f_b, lo_b, hi_b, n_points: int = 48):
-    """Profile of the sum of two independent strata: h(T) = max_{N_a + N_b = T} f_a(N_a) + f_b(N_b)."""
-    from scipy.interpolate import CubicSpline
+def _slope(f):
+    """Derivative of a stratum profile: the spline's, or zero for a flat (degenerate) one."""
+    if hasattr(f, "derivative"):
+        return f.derivative()
+    return lambda N: np.zeros_like(np.asarray(N, dtype=float))
 
-    def h(T: float) -> float:
-        a0, a1 = max(lo_a, T - hi_b), min(hi_a, T - lo_b)
-        if a1 - a0 < 1e-9:
-            return float(f_a(a0) + f_b(T - a0))
-        opt = optimize.minimize_scalar(lambda a: -(f_a(a) + f_b(T - a)), bounds=(a0, a1),
-                                       method="bounded", options={"xatol": 1e-5})
-        ends = [-(f_a(a0) + f_b(T - a0)), -(f_a(a1) + f_b(T - a1)), opt.fun]
-        return -float(min(ends))
+
+def _max_convolve(f_a, lo_a, hi_a, f_b, lo_b, hi_b, n_points: int = 48):
+    """Profile of the sum of two independent strata: h(T) = max_{N_a + N_b = T} f_a(N_a) + f_b(N_b).
+
+    For every grid point T at once, the split is found by bisection on the slope
+    f_a'(a) - f_b'(T - a) over a in [max(lo_a, T - hi_b), min(hi_a, T - lo_b)] (to 1e-7
+    person; the maximum value is then exact to rounding), and compared with both ends.
+    """
+    from scipy.interpolate import CubicSpline
 
     lo, hi = lo_a + lo_b, hi_a + hi_b
     t = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, n_points))
     grid = np.unique(lo + t * (hi - lo))
-    return CubicSpline(grid, [h(T) for T in grid]), lo, hi
+    a0 = np.maximum(lo_a, grid - hi_b)
+    a1 = np.maximum(a0, np.minimum(hi_a, grid - lo_b))
+    slope_a, slope_b = _slope(f_a), _slope(f_b)
+    left, right = a0.copy(), a1.copy()
+    for _ in range(200):
+        if np.max(right - left) < 1e-7:
+            break
+        mid = 0.5 * (left + right)
+        rising = slope_a(mid) - slope_b(grid - mid) > 0  # the maximum lies to the right of mid
+        left = np.where(rising, mid, left)
+        right = np.where(rising, right, mid)
+    split = np.stack([a0, a1, 0.5 * (left + right)])
+    values = np.asarray(f_a(split) + f_b(grid - split), dtype=float).max(axis=0)
+    return CubicSpline(grid, values), lo, hi
 
 
 # ---------------------------------------------------------------------------------------------
