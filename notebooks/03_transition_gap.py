@@ -58,7 +58,7 @@ from kpz_analytics.reporting import figures
 from kpz_analytics.reporting import transition as R
 from kpz_analytics.reporting.display import dutch
 from kpz_analytics.reporting.header import provenance_block
-from kpz_analytics.reporting.publish import protect_transition
+from kpz_analytics.reporting.publish import protect_transition, shown
 from kpz_analytics.warehouse.connect import connect, extract_meta
 
 pd.set_option("display.max_rows", 200)
@@ -79,7 +79,7 @@ confidence = round(100 * (1 - result.cohort.params.alpha))
 
 def view(frame, columns, precision=1):
     """A result table as the reader sees it: labels and numbers in the report's language."""
-    return dutch(R.table(frame, columns, language), precision=precision, language=language)
+    return dutch(R.table(shown(frame), columns, language), precision=precision, language=language)
 
 
 display(provenance_block(meta, {"months_before": months_before, "months_after": months_after,

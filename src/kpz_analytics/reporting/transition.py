@@ -408,7 +408,8 @@ def table(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.Data
         if column in out:
             out[column] = out[column].map(lambda v, m=labels(name, language): m.get(v, v))
     # a ratio to a zero rate is infinite: not a number to show, so it reads as missing ('–')
-    out = out.apply(lambda col: col.replace([np.inf, -np.inf], np.nan) if pd.api.types.is_float_dtype(col) else col)
+    out = out.apply(lambda col: col.replace([np.inf, -np.inf], np.nan)
+                    if pd.api.types.is_float_dtype(col) or col.dtype == object else col)
     if language != "nl":  # the total rows of disclosure control are marked "Totaal"
         out = out.apply(lambda col: col.map(lambda v: "Total" if v == TOTAL else v) if col.dtype == object else col)
     return out.rename(columns=labels("TRANSITION_COLUMNS", language))
