@@ -158,3 +158,22 @@ def test_unsure_typed_values_take_the_slow_path(tmp_path, monkeypatch):
     assert got[("populatie.parquet", 3)] == ("leeftijd", "number")
     assert got[("populatie.parquet", 4)] == ("aantal", "number")
 
+
+def test_edge_check_trims_like_the_full_set():
+    """``readers.trimmed`` skips trim() with the set of invisible characters for a value that
+    begins and ends with printable ASCII other than a space; for every code point of the Basic
+    Multilingual Plane (where every character of the set lies) and a sample of the others, at
+    either edge of a value and inside it, the result equals the full trim's."""
+    full = f"nullif(trim(v, {readers._TRIM_SQL}), '')"
+    con = duckdb.connect()
+    n, differ = con.execute(f"""
+        with cps as (select chr(i::int) as c from range(1, 1114112) t(i)
+                     where (i < 55296 or i > 57343) and (i < 65536 or i % 997 = 0)),
+        values_ as (
+            select unnest([c, 'a' || c, c || 'a', ' a' || c, c || 'b ', 'x' || c || 'y']) as v from cps
+            union all select unnest(['', ' ', 'a', ' a ', 'ab', chr(8203) || 'p1', 'p1' || chr(8205)])
+        )
+        select count(*), count(*) filter (where ({readers.trimmed('v')}) is distinct from ({full}))
+        from values_""").fetchone()
+    con.close()
+    assert n > 300_000 and differ == 0
