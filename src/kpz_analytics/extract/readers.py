@@ -18,7 +18,9 @@ and ``p1`` followed by U+200B are one person. An invisible or control character 
 not removed; validation quarantines the row (reason ``characters``).
 
 Parquet: ``raw_<table>`` is a *view* over the file (nothing is copied; DuckDB reads the
-columns it needs, out of core, each time validation or staging reads it). Its schema is checked
+columns it needs, out of core, each time validation or staging reads it). A date or number
+column whose Parquet type guarantees the parse is also there as its typed value,
+``__native_<column>`` (the typed fast path, ``TYPED_FAST_PATH``). Its schema is checked
 first: every spec column once, of a type that can carry it (``PARQUET_TYPES``). CSV: a table in
 the scratch database, because a CSV line has to be split once to be read by column.
 
@@ -405,7 +407,8 @@ def _check_parquet_types(entry: FileEntry, table: spec.Table, types: dict[str, s
 
 def load_parquet(con: duckdb.DuckDBPyConnection, entry: FileEntry, table: spec.Table, schema: str,
                  source: str | None = None) -> RawFile:
-    """Load a Parquet file into ``<schema>.raw_<table>`` (values converted to text)."""
+    """Load a Parquet file into ``<schema>.raw_<table>`` (values converted to text, plus the
+    typed value of every fast-path column: ``RawFile.native``)."""
     path = _lit(source or str(entry.path))
     try:
         # The file's own column names: DuckDB's reader renames a repeated name (persoon_id_1).
