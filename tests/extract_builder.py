@@ -252,3 +252,62 @@ def minimal_tables() -> dict[str, list[dict]]:
         "wmo": [municipal_line("m1", "p1")],
         "jeugdwet": [municipal_line("j1", "p1", productcategorie="45", product_code="45A01")],
     }
+
+
+# --- typed Parquet copies -------------------------------------------------------------------------
+
+_TYPED_AS = {spec.DATE: "date", spec.MONTH: "date", spec.DECIMAL: "double", spec.INTEGER: "bigint"}
+_CLEAN = {
+    spec.DATE: r"regexp_full_match(v, '\d{4}-\d{2}-\d{2}') and try_strptime(v, '%Y-%m-%d') is not null",
+    spec.MONTH: r"regexp_full_match(v, '\d{4}-\d{2}') and try_strptime(v || '-01', '%Y-%m-%d') is not null",
+    spec.DECIMAL: r"regexp_full_match(v, '-?\d+(\.\d+)?') and isfinite(try_cast(v as double))",
+    spec.INTEGER: r"regexp_full_match(v, '-?\d{1,15}')",
+}
+
+
+def retype_parquet(extract_dir: Path, out_dir: Path) -> dict[str, list[str]]:
+    """Copy an extract whose Parquet files hold text (``kpz synth``) with every date, month and
+    number column written in its natural Parquet type (DATE — a month as its first day —,
+    DOUBLE, BIGINT) where *every* value of the column is clean, as a large delivery would be
+    typed; a column with a bad value (``--faults``) stays text. The manifest is rewritten for
+    the new files. Returns table -> the columns that were typed.
+    """
+    import duckdb
+    import shutil
+
+    extract_dir, out_dir = Path(extract_dir), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(extract_dir)
+    con = duckdb.connect()
+    typed: dict[str, list[str]] = {}
+    for table, entry in manifest["files"].items():
+        src, dst = extract_dir / entry["path"], out_dir / entry["path"]
+        if not entry["path"].endswith(".parquet"):
+            shutil.copyfile(src, dst)
+            continue
+        path = "'" + str(src).replace("'", "''") + "'"
+        names = [r[0] for r in con.execute(f"describe select * from read_parquet({path})").fetchall()]
+        items, typed[table] = [], []
+        for name in names:
+            q = '"' + name + '"'
+            kind = spec.TABLES[table].column(name).kind if name in spec.TABLES[table].column_names else spec.TEXT
+            if kind in _TYPED_AS:
+                (dirty,) = con.execute(
+                    f"select count(*) from (select {q} as v from read_parquet({path})) "
+                    f"where v is not null and not coalesce({_CLEAN[kind]}, false)"
+                ).fetchone()
+                if dirty == 0:
+                    value = f"{q} || '-01'" if kind == spec.MONTH else q
+                    items.append(f"cast({value} as {_TYPED_AS[kind]}) as {q}")
+                    typed[table].append(name)
+                    continue
+            items.append(q)
+        target = "'" + str(dst).replace("'", "''") + "'"
+        con.execute(
+            f"copy (select {', '.join(items)} from read_parquet({path}, file_row_number = true) order by file_row_number) "
+            f"to {target} (format parquet, compression zstd)"
+        )
+        entry["sha256"] = sha256_of(dst)
+    con.close()
+    write_manifest(out_dir, manifest)
+    return typed

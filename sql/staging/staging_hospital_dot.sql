@@ -15,8 +15,8 @@ final as (
         diagnose_code,
         icd10,
         zorgproduct_code,
-        cast(strptime(begindatum, '%Y-%m-%d') as date) as begindatum,
-        cast(strptime(einddatum, '%Y-%m-%d') as date) as einddatum,
+        begindatum,
+        einddatum,
         cast(bedrag as double) as bedrag,
         credit_voor_id
     from accepted

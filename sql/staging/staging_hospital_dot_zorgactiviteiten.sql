@@ -9,7 +9,7 @@ final as (
         row_number,
         declaratie_id,
         zorgactiviteit_code,
-        cast(strptime(datum, '%Y-%m-%d') as date) as datum,
+        datum,
         cast(aantal as double) as aantal
     from accepted
 )

@@ -8,8 +8,8 @@ final as (
     select
         row_number,
         persoon_id,
-        cast(strptime(begindatum, '%Y-%m-%d') as date) as begindatum,
-        cast(strptime(einddatum, '%Y-%m-%d') as date) as einddatum
+        begindatum,
+        einddatum
     from accepted
 )
 

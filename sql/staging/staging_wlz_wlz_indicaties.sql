@@ -11,8 +11,8 @@ final as (
         persoon_id,
         zorgprofiel,
         grondslag,
-        cast(strptime(begindatum, '%Y-%m-%d') as date) as begindatum,
-        cast(strptime(einddatum, '%Y-%m-%d') as date) as einddatum
+        begindatum,
+        einddatum
     from accepted
 )
 

@@ -41,7 +41,7 @@ import datetime as dt
 import duckdb
 
 from . import spec
-from .readers import INVISIBLE_RE
+from .readers import INVISIBLE_RE, native_name
 
 # Reasons of the spec plus the pipeline's own (documented above and in docs/ingest.md).
 PIPELINE_REASONS = ("fields", "header", "characters", "implausible", "unknown_line")
@@ -90,18 +90,51 @@ def _date(column: str) -> str:
 _month = _date
 
 
-def _parsed_columns(table: spec.Table) -> list[str]:
+def _sure(col: spec.Column, base: str) -> str:
+    """SQL: true when the typed value of a fast-path column (``readers.native_name``) is what
+    parsing its text would give and that text passes the parse check. The rare other rows (a
+    date beyond year 9999, a non-finite or fractional double...) are checked from their text,
+    as every value of a CSV file is, so both paths quarantine the same rows for the same reason."""
+    v = _q(native_name(col.name))
+    if col.kind in (spec.DATE, spec.MONTH):
+        return f"{v} between date '1000-01-01' and date '9999-12-31'"
+    if base != "DOUBLE":
+        return "true"  # an integer is a whole, finite number whatever its size
+    if col.kind == spec.DECIMAL:
+        return f"isfinite({v})"
+    # A whole double below 1e15 is written as digits and '.0'; a larger one with an exponent,
+    # which is not a whole number to the text check.
+    return f"(isfinite({v}) and {v} = trunc({v}) and abs({v}) < 1e15)"
+
+
+def _parsed_value(col: spec.Column, native: dict[str, str]) -> str | None:
+    """SQL: the parsed value of a number (DOUBLE), date or month (DATE) column; NULL when its
+    text does not parse. A fast-path column gives its typed value where that is sure."""
+    c = _q(col.name)
+    if col.kind == spec.DATE:
+        parsed = f"cast(try_strptime({c}, '%Y-%m-%d') as date)"
+    elif col.kind == spec.MONTH:
+        parsed = f"cast(try_strptime({c} || '-01', '%Y-%m-%d') as date)"
+    elif col.kind in (spec.DECIMAL, spec.INTEGER):
+        parsed = f"try_cast({c} as double)"
+    else:
+        return None
+    if col.name not in native:
+        return parsed
+    sure = _sure(col, native[col.name])
+    v = _q(native_name(col.name))
+    return v if sure == "true" else f"case when {sure} then {v} else {parsed} end"
+
+
+def _parsed_columns(table: spec.Table, native: dict[str, str]) -> list[str]:
     """SQL select items: the parsed value of every number, date and month column (NULL when it
     does not parse)."""
     items = []
     for col in table.columns:
-        c = _q(col.name)
-        if col.kind == spec.DATE:
-            items.append(f"cast(try_strptime({c}, '%Y-%m-%d') as date) as {_date(col.name)}")
-        elif col.kind == spec.MONTH:
-            items.append(f"cast(try_strptime({c} || '-01', '%Y-%m-%d') as date) as {_date(col.name)}")
-        elif col.kind in (spec.DECIMAL, spec.INTEGER):
-            items.append(f"try_cast({c} as double) as {_num(col.name)}")
+        parsed = _parsed_value(col, native)
+        if parsed is not None:
+            name = _date(col.name) if col.kind in (spec.DATE, spec.MONTH) else _num(col.name)
+            items.append(f"{parsed} as {name}")
     return items
 
 
@@ -109,8 +142,19 @@ def _number_text(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:g}"
 
 
-def _parse_check(table: spec.Table, col: spec.Column) -> tuple[str, str, str] | None:
+def _parse_check(table: spec.Table, col: spec.Column, native: dict[str, str]) -> tuple[str, str, str] | None:
     """(condition that the value is bad, reason, detail SQL) for a column's kind and set."""
+    check = _text_parse_check(table, col)
+    if check is None or col.name not in native:
+        return check
+    sure = _sure(col, native[col.name])
+    if sure == "true":
+        return None
+    bad, reason, detail = check
+    return f"not ({sure}) and {bad}", reason, detail
+
+
+def _text_parse_check(table: spec.Table, col: spec.Column) -> tuple[str, str, str] | None:
     c = _q(col.name)
     if col.kind == spec.DATE:
         bad = f"not (regexp_full_match({c}, '{_DATE_RE}') and {_date(col.name)} is not null)"
@@ -170,7 +214,8 @@ def _implausible(table: spec.Table, period: tuple[dt.date, dt.date]) -> list[str
     return whens
 
 
-def _issue_case(table: spec.Table, period: tuple[dt.date, dt.date], n_header: str) -> str:
+def _issue_case(table: spec.Table, period: tuple[dt.date, dt.date], n_header: str,
+                native: dict[str, str]) -> str:
     """The CASE expression that returns the first issue of a row (struct) or NULL."""
     names = table.column_names
     whens: list[str] = []
@@ -185,6 +230,8 @@ def _issue_case(table: spec.Table, period: tuple[dt.date, dt.date], n_header: st
         + _issue(None, "header", _lit("the header line again (two files concatenated?)"))
     )
     for col in table.columns:
+        if col.name in native:
+            continue  # a date or number written from its Parquet type is ASCII
         whens.append(
             f"when odd_chars and regexp_matches({_q(col.name)}, {_lit(INVISIBLE_RE)}) then "
             + _issue(
@@ -197,7 +244,7 @@ def _issue_case(table: spec.Table, period: tuple[dt.date, dt.date], n_header: st
         if col.required:
             whens.append(f"when {_q(col.name)} is null then {_issue(col.name, 'missing', _lit('required value is empty'))}")
     for col in table.columns:
-        check = _parse_check(table, col)
+        check = _parse_check(table, col, native)
         if check is not None:
             bad, reason, detail = check
             whens.append(f"when {_q(col.name)} is not null and {bad} then {_issue(col.name, reason, detail)}")
@@ -269,7 +316,8 @@ def _issue_case(table: spec.Table, period: tuple[dt.date, dt.date], n_header: st
     return "case\n            " + "\n            ".join(whens) + "\n        end"
 
 
-def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], n_header: int | None) -> str:
+def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], n_header: int | None,
+               native: dict[str, str] | None = None) -> str:
     """SQL creating ``<schema>.bad_<table>``: ``row_number, issue`` of every row with a problem.
 
     Reads ``<schema>.raw_<table>`` (a view over a Parquet file or a table of split CSV lines) and,
@@ -280,16 +328,19 @@ def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], 
     Cost at national scale: one scan for the row checks, one aggregate on the key (only keys
     that occur more than once are compared in content), and a join of the few credit lines
     against the lines they name. No window, no sort.
+
+    ``native``: the fast-path columns of a typed Parquet file (``RawFile.native``).
     """
+    native = native or {}
     raw = f"{schema}.raw_{table.name}"
     names = table.column_names
     ctes = [f"raw as (\n        select * from {raw}\n    )"]
     # One regular expression over the row's values finds the (rare) rows with an odd character;
     # the CASE then looks for it column by column in those rows only. A line of printable ASCII
     # (``plain``, from the reader) cannot hold one.
-    values = ", ".join(f"raw.{_q(n)}" for n in names)
+    values = ", ".join(f"raw.{_q(n)}" for n in names if n not in native)
     flags = ["raw.*", f"not raw.plain and regexp_matches(concat({values}), {_lit(INVISIBLE_RE)}) as odd_chars"]
-    flags += _parsed_columns(table)
+    flags += _parsed_columns(table, native)
     if table.is_claims:
         flags.append("credit_voor_id is not null as is_credit")
     if table.person_column is not None:
@@ -342,7 +393,7 @@ def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], 
         from_ = "raw left join dot_lines on dot_lines.declaratie_id = raw.declaratie_id"
     ctes.append("flagged as (\n        select " + ",\n            ".join(flags) + f"\n        from {from_}\n    )")
     n_header_sql = str(n_header) if n_header is not None else "n_fields"
-    issue = _issue_case(table, period, n_header_sql)
+    issue = _issue_case(table, period, n_header_sql, native)
     return (
         f"create or replace table {schema}.bad_{table.name} as\n"
         f"with " + ",\n    ".join(ctes) + ",\n"
@@ -352,9 +403,17 @@ def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], 
     )
 
 
-def accepted_sql(table: spec.Table, schema: str) -> str:
-    """SQL creating the view ``<schema>.accepted_<table>``: the raw rows without a problem."""
-    cols = ", ".join(f"raw.{_q(n)}" for n in table.column_names)
+def accepted_sql(table: spec.Table, schema: str, native: dict[str, str] | None = None) -> str:
+    """SQL creating the view ``<schema>.accepted_<table>``: the raw rows without a problem.
+
+    Dates and months are typed here (DATE; a month is its first day) and numbers are DOUBLE:
+    validation has parsed them already, so staging takes them as they are, and a fast-path
+    column of a typed Parquet file (``native``) is never turned into text and back.
+    """
+    native = native or {}
+    cols = ", ".join(
+        f"{_parsed_value(col, native) or 'raw.' + _q(col.name)} as {_q(col.name)}" for col in table.columns
+    )
     return (
         f"create or replace view {schema}.accepted_{table.name} as\n"
         f"select raw.row_number, {cols}\n"
@@ -371,23 +430,25 @@ def validate_table(
     period: tuple[dt.date, dt.date],
     n_header: int | None,
     rows_in: int,
+    native: dict[str, str] | None = None,
 ) -> tuple[int, int]:
     """Check every row of ``<schema>.raw_<table>``, append bad rows to ``quarantine``.
 
     Creates ``<schema>.bad_<table>`` (row_number, issue of each bad row) and the view
-    ``<schema>.accepted_<table>`` (every other raw row, as text) that staging reads.
+    ``<schema>.accepted_<table>`` (every other raw row; dates and numbers typed) that staging
+    reads. ``native``: the fast-path columns of a typed Parquet file (``RawFile.native``).
 
     Returns
     -------
     (rows_in, rows_quarantined)
     """
     table = spec.TABLES[table_name]
-    con.execute(issues_sql(table, schema, period, n_header))
+    con.execute(issues_sql(table, schema, period, n_header, native))
     con.execute(
         f"""insert into quarantine
         select {_lit(file_name)} as file, row_number, issue.column_name, issue.reason, issue.detail
         from {schema}.bad_{table_name} order by row_number"""
     )
     (bad,) = con.execute(f"select count(*) from {schema}.bad_{table_name}").fetchone()
-    con.execute(accepted_sql(table, schema))
+    con.execute(accepted_sql(table, schema, native))
     return rows_in, bad

@@ -377,7 +377,8 @@ def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, pr
                 n_header = len(spec.TABLES[entry.table].columns) + len(raw.extensions)
             try:
                 n, n_bad = validate_table(
-                    con, entry.table, entry.name, SCRATCH, (m.period_start, m.period_end), n_header, raw.rows
+                    con, entry.table, entry.name, SCRATCH, (m.period_start, m.period_end), n_header, raw.rows,
+                    raw.native,
                 )
             except duckdb.Error as exc:  # e.g. a damaged Parquet page met while reading the rows
                 raise ExtractRefused(
