@@ -90,4 +90,4 @@ strip: setup ## Strip outputs from the notebooks before committing
 	$(BIN)/nbstripout notebooks/*.ipynb
 
 clean: ## Remove generated data, warehouses and reports (keeps .venv; `make report` then regenerates)
-	rm -rf data/raw/synthetic-* data/processed/*.duckdb reports/*/ reports/*.html reports/.*.done results/*/ exports/
+	rm -rf data/raw/synthetic-* data/processed/*.duckdb data/processed/*.results/ reports/*/ reports/*.html reports/.*.done results/*/ exports/

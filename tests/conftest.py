@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# The analyses' result cache (analyses/cache.py) is off in the suite: tests compare fresh
+# computations and read the person-level parts of results, which a cached result lacks;
+# tests/test_result_cache.py switches it on for its own copies of the warehouse.
+os.environ["KPZ_CACHE"] = "0"
 
 SCALE = 0.05
 

@@ -14,7 +14,10 @@
 --   1. The selected persons with their window; their mart rows inside it.
 --   2. Match every mart row to every outcome component it satisfies (components of one outcome
 --      never overlap: the definition loader refuses that, so a row counts once per outcome).
---   3. Sum per person x event month x outcome.
+--   3. Sum per person x event month x outcome, adding the rows in the order of their values:
+--      a parallel hash aggregate adds them in whatever order the threads deliver, and floating
+--      point sums then differ in the last digits from run to run; ordered, every run gives the
+--      same bits (what the result cache of the analyses and reproducibility rely on).
 with
 
 selected as (
@@ -72,8 +75,8 @@ final as (
         persoon_id,
         event_month,
         outcome,
-        sum(volume) as volume,
-        sum(cost) as cost,
+        sum(volume order by volume) as volume,
+        sum(cost order by cost) as cost,
         count(*) as n_rows
     from matched
     group by persoon_id, event_month, outcome

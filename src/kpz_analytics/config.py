@@ -79,3 +79,13 @@ def configure_duckdb(con, temp_directory: str | Path | None = None) -> None:
 def warehouse_path(extract_id: str) -> Path:
     """Default warehouse file for an extract: ``data/processed/<extract_id>.duckdb``."""
     return DATA_PROCESSED / f"{extract_id}.duckdb"
+
+
+# Result cache of the analyses (KPZ_CACHE; analyses/cache.py, docs/scale.md): `kpz report`
+# reuses the tables `kpz prevalence`, `kpz transition` and `kpz landscape` computed on the same
+# warehouse build with the same parameters and code, from data/processed/<warehouse>.results/.
+# On by default; KPZ_CACHE=0 (or false, no, off) computes everything afresh. Read at every call,
+# so a notebook or test can switch it with the environment.
+def result_cache_enabled() -> bool:
+    """Whether the analyses may read and write the result cache (``KPZ_CACHE``, default on)."""
+    return os.environ.get("KPZ_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")

@@ -43,6 +43,7 @@ from ..methods.rates import poisson_ci
 from ..methods.summaries import proportion_ci
 from ..refdata import load_codelist
 from ..warehouse.connect import connect, extract_meta
+from . import cache as result_cache
 from .prevalence import denominators
 
 INDICATOR_DEFINITION = "landscape_indicators_v1"
@@ -635,7 +636,7 @@ def _metadata(con: duckdb.DuckDBPyConnection, p: C.LandscapeParams) -> dict:
 
 
 def compute_landscape(con: duckdb.DuckDBPyConnection, params: C.LandscapeParams | None = None, *,
-                      progress: bool = True) -> LandscapeResult:
+                      progress: bool = True, cache: bool | None = None) -> LandscapeResult:
     """Every landscape table on a warehouse connection.
 
     Parameters
@@ -643,8 +644,23 @@ def compute_landscape(con: duckdb.DuckDBPyConnection, params: C.LandscapeParams 
     con : warehouse connection (read-only is fine).
     params : :class:`~kpz_analytics.cohorts.landscape.LandscapeParams` (defaults documented there).
     progress : show a progress bar.
+    cache : reuse the result of an earlier run on the same warehouse build with the same
+        parameters and code (:mod:`kpz_analytics.analyses.cache`); None follows ``KPZ_CACHE``
+        (on). A result from the cache keeps ``cohort.params`` and ``cohort.measures`` but none of
+        the person-level frames of the cohort.
     """
     params = C.validated_params(con, params)  # bad parameters fail before any work or progress bar
+    return result_cache.cached(con, "landscape", {"params": params},
+                               lambda: _compute_result(con, params, progress),
+                               person_level={"cohort": PERSON_LEVEL}, enabled=cache)
+
+
+#: The person-level frames of :class:`~kpz_analytics.cohorts.landscape.LandscapeCohort`.
+PERSON_LEVEL: tuple[str, ...] = ("cases", "groups", "care", "decedents", "end_of_life", "hospital",
+                                 "months", "wlz_indications", "observed")
+
+
+def _compute_result(con: duckdb.DuckDBPyConnection, params: C.LandscapeParams, progress: bool) -> LandscapeResult:
     definition = load_indicators()
     steps = tqdm(total=5, desc="zorglandschap", unit="stap", disable=not progress, leave=False)
     try:

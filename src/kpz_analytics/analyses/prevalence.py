@@ -47,6 +47,7 @@ from ..methods import rates
 from ..refdata import index as codelist_index
 from ..refdata import standard_population
 from ..warehouse.connect import connect, design_weight_sql, extract_meta
+from . import cache as result_cache
 
 log = logging.getLogger(__name__)
 
@@ -523,7 +524,7 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
                        capture_recapture: bool = True, cr_by_age: bool = True,
                        sensitivity: bool = True, headline_year: int | None = None,
                        need_accuracy: str | Path | None = None,
-                       progress: bool = True) -> PrevalenceResult:
+                       progress: bool = True, cache: bool | None = None) -> PrevalenceResult:
     """Compute every prevalence result table on an open warehouse connection.
 
     Parameters
@@ -541,6 +542,9 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
     need_accuracy : accuracy parameters of the need definitions, a code-list name or a CSV path
         (default ``need_accuracy_synthetic_v1``, which applies to synthetic extracts only);
         see :mod:`kpz_analytics.analyses.palliative_need`.
+    cache : reuse the stored result of the same warehouse build, arguments and code
+        (:mod:`kpz_analytics.analyses.cache`); None follows ``KPZ_CACHE`` (on). A stored result
+        has no ``case_table``.
 
     Returns
     -------
@@ -564,6 +568,14 @@ def compute_prevalence(con: duckdb.DuckDBPyConnection, params: C.CaseParams | No
     lookbacks = sorted({int(x) for x in lookbacks} | {(params or C.CaseParams()).lookback})
     if lookbacks[0] < 0:
         raise ParameterError("lookbacks must be 0 or more")
+    if cache is not False:  # the stored result of the same warehouse build, arguments and code
+        file = Path(need_accuracy) if need_accuracy and Path(need_accuracy).is_file() else need_accuracy
+        args = dict(params=params or C.CaseParams(), lookbacks=lookbacks, alpha=alpha, criterion=criterion,
+                    capture_recapture=capture_recapture, cr_by_age=cr_by_age, sensitivity=sensitivity,
+                    headline_year=headline_year, need_accuracy=file)
+        return result_cache.cached(con, "prevalence", args, lambda: compute_prevalence(
+            con, **{**args, "params": params, "need_accuracy": need_accuracy}, progress=progress, cache=False),
+            person_level={"case_table": ()}, enabled=cache)
     meta = extract_meta(con)
     table = C.find_cases(con, params, max_lookback=max(lookbacks))
     p = table.params

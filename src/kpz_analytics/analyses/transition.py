@@ -38,6 +38,7 @@ from ..errors import ParameterError
 from ..methods import discontinuity, rate_ratio, survival
 from ..methods.summaries import mean_ci, proportion_ci
 from ..warehouse.connect import connect, extract_meta
+from . import cache as result_cache
 
 #: Outcomes that get a before/after rate ratio (counts of visits, days or admissions).
 RATE_OUTCOMES: tuple[str, ...] = ("emergency", "admissions", "nursing_days", "ic_paediatric",
@@ -426,8 +427,8 @@ def rd_table(cohort: T.TransitionCohort, alpha: float, progress: bool) -> pd.Dat
             else:
                 row = _not_estimable(outcome, "difference", ParameterError("a cohort's jump could not be fitted"))
             rows.append(dict(row, outcome=outcome, cohort="difference", spec=spec))
-    out = pd.DataFrame(rows)
     first = ["outcome", "cohort", "spec", "estimate", "ci_low", "ci_high"]
+    out = pd.DataFrame(rows, columns=None if rows else first)  # no rd outcome: an empty table
     return out[first + [c for c in out.columns if c not in first]]
 
 
@@ -450,8 +451,8 @@ def rate_ratio_table(cohort: T.TransitionCohort, alpha: float) -> pd.DataFrame:
             except ParameterError as exc:
                 fit = _not_estimable(outcome, c, exc)
             rows.append(dict(fit, outcome=outcome, cohort=c))
-    out = pd.DataFrame(rows)
     first = ["outcome", "cohort"]
+    out = pd.DataFrame(rows, columns=None if rows else first)  # no count outcome: an empty table
     return out[first + [c for c in out.columns if c not in first]]
 
 
@@ -555,7 +556,7 @@ def _compute(con: duckdb.DuckDBPyConnection, params: T.TransitionParams, steps, 
 
 
 def compute_transition(con: duckdb.DuckDBPyConnection, params: T.TransitionParams | None = None, *,
-                       progress: bool = True, rd: bool = True) -> TransitionResult:
+                       progress: bool = True, rd: bool = True, cache: bool | None = None) -> TransitionResult:
     """Every transition table on a warehouse connection.
 
     Parameters
@@ -564,8 +565,19 @@ def compute_transition(con: duckdb.DuckDBPyConnection, params: T.TransitionParam
     params : :class:`~kpz_analytics.cohorts.transition.TransitionParams` (defaults documented there).
     progress : show progress bars.
     rd : estimate the discontinuities (the slowest step; ``False`` for quick checks).
+    cache : reuse the result of an earlier run on the same warehouse build with the same
+        parameters and code (:mod:`kpz_analytics.analyses.cache`); None follows ``KPZ_CACHE``
+        (on). A result from the cache has no person-level panel (``cohort.persons``, ``grid``,
+        ``use``); its tables, headline, metadata and warnings are those of the run that stored it.
     """
     params = T.validated_params(con, params)  # bad parameters fail before any work or progress bar
+    return result_cache.cached(con, "transition", {"params": params, "rd": rd},
+                               lambda: _compute_result(con, params, progress, rd),
+                               person_level={"cohort": ("persons", "grid", "use")}, enabled=cache)
+
+
+def _compute_result(con: duckdb.DuckDBPyConnection, params: T.TransitionParams, progress: bool,
+                    rd: bool) -> TransitionResult:
     steps = tqdm(total=6, desc="transitie", unit="stap", disable=not progress, leave=False)
     try:
         tables, cohort, notes = _compute(con, params, steps, progress, rd)

@@ -382,12 +382,74 @@ def _empty_row(o: _Options, d: _Data | None, note: str) -> dict:
     return row
 
 
+def _cr1_meat(d, s, RX, res, C, invG=None, sqrtRX=None, crv2=False, k_override=None, cluster_idx=None,
+              G=None, _original=None):
+    """rdrobust's ``rdrobust_vce`` with its clustered (CR1) branch summed per cluster at once.
+
+    rdrobust 2.x forms the CR1 meat ``w * sum_g (X_g' r_g)(X_g' r_g)'`` in a Python loop over the
+    clusters (``funs.rdrobust_vce``), once per variance in the bandwidth selection and the fit:
+    with persons as clusters (20,000 comparison persons) that loop is most of the cost of a fit.
+    Here the per-cluster scores are summed with ``np.bincount`` and the meat is ``S'S``: the same
+    sum in another order (differences at rounding level; the variances still reproduce
+    :func:`_robust_variances` and the R fixtures). Every other branch (no cluster, CRV2, CRV3)
+    goes to rdrobust's own function.
+    """
+    if C is None or invG is not None or crv2:
+        return _original(d, s, RX, res, C, invG=invG, sqrtRX=sqrtRX, crv2=crv2, k_override=k_override,
+                         cluster_idx=cluster_idx, G=G)
+    RX = np.asarray(RX, dtype=float)
+    res = np.asarray(res, dtype=float).reshape(RX.shape[0], -1)
+    k = RX.shape[1]
+    k_df = k if k_override is None else k_override
+    codes, uniques = pd.factorize(np.asarray(C).reshape(-1), sort=False)  # hashing: no sort
+    n, g = len(codes), len(uniques)
+    w = ((n - 1) / (n - k_df)) * (g / (g - 1)) if g > 1 else np.nan
+    # d = 0: every residual column is a score of its own; d > 0: scores combine with weights s
+    columns = [res[:, j] for j in range(res.shape[1])] if d == 0 else \
+        [res[:, : d + 1] @ np.asarray(s, dtype=float).reshape(-1)[: d + 1]]
+    M = np.zeros((k, k))
+    for r in columns:
+        S = np.column_stack([np.bincount(codes, weights=RX[:, j] * r, minlength=g) for j in range(k)])
+        M += S.T @ S
+    return w * M
+
+
+@contextlib.contextmanager
+def _vectorised_cr1():
+    """rdrobust with :func:`_cr1_meat` in place of its per-cluster loop, for the ``with`` block.
+
+    Only for the pinned release :data:`RDROBUST_VERSION`: the swap relies on an internal function
+    of rdrobust (``funs.rdrobust_vce``, its signature and CR1 formula), so another release keeps its
+    own (slower, equally correct) code. ``test_estimate_interval_and_bandwidth_are_rdrobusts``
+    compares the swapped fit with rdrobust's own.
+    """
+    import sys
+    from importlib.metadata import version
+
+    funs, main = sys.modules["rdrobust.funs"], sys.modules["rdrobust.rdrobust"]
+    original = funs.rdrobust_vce
+    if getattr(original, "_kpz_vectorised", False) or version("rdrobust") != RDROBUST_VERSION:
+        yield  # already inside (nested call), or a release this swap was not checked against
+        return
+
+    def patched(*args, **kwargs):
+        return _cr1_meat(*args, _original=original, **kwargs)
+
+    patched._kpz_vectorised = True
+    funs.rdrobust_vce = main.rdrobust_vce = patched
+    try:
+        yield
+    finally:
+        funs.rdrobust_vce = main.rdrobust_vce = original
+
+
 def _run_rdrobust(d: _Data, o: _Options):
     """Call rdrobust with every option explicit; return (result, printed lines, warning texts)."""
     from rdrobust import rdrobust  # deferred: importing rdrobust pulls in plotnine/matplotlib
 
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed), warnings.catch_warnings(record=True) as caught:
+    with contextlib.redirect_stdout(printed), warnings.catch_warnings(record=True) as caught, \
+            _vectorised_cr1():
         warnings.simplefilter("always")
         result = rdrobust(
             d.y,
