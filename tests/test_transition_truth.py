@@ -271,3 +271,30 @@ def test_anticipation_changes_only_youth_care_before_18(tmp_path):
     assert (other["n_using_base"] == other["n_using_ant"]).all()
     with pytest.raises(Exception, match="unknown scenario 'nope'"):
         write_extract(tmp_path / "x", scenario="nope", **kw)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_truth_tables_written_chunk_by_chunk_equal_the_whole_table(tmp_path, fmt):
+    """The generator appends truth tables chunk by chunk (bounded memory); a chunk without rows
+    (a national chunk of persons who are never 18 in the period) neither fixes the column types
+    nor repeats the CSV header, and the file reads back as the concatenated table."""
+    from kpz_analytics.synthetic.truth import _Spool
+
+    chunks = [pd.DataFrame({"persoon_id": pd.Series([], dtype=object), "gap": pd.array([], dtype="Int64")}),
+              pd.DataFrame({"persoon_id": ["a", "b"], "gap": pd.array([1, None], dtype="Int64")}),
+              pd.DataFrame({"persoon_id": pd.Series([], dtype=object), "gap": pd.array([], dtype="Int64")}),
+              pd.DataFrame({"persoon_id": ["c"], "gap": pd.array([0], dtype="Int64")})]
+    spool = _Spool(tmp_path / f"t.{fmt}")
+    for c in chunks:
+        spool.append(c)
+    spool.close()
+    whole = pd.concat(chunks[1::2], ignore_index=True)
+    got = pd.read_csv(tmp_path / "t.csv", dtype={"gap": "Int64"}) if fmt == "csv" else \
+        pd.read_parquet(tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(got, whole)
+    if fmt == "csv":
+        assert (tmp_path / "t.csv").read_text() == whole.to_csv(index=False)
+    empty = _Spool(tmp_path / f"e.{fmt}")
+    empty.append(chunks[0])
+    empty.close()
+    assert (tmp_path / f"e.{fmt}").exists()

@@ -411,7 +411,8 @@ def table(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.Data
     out = out.apply(lambda col: col.replace([np.inf, -np.inf], np.nan)
                     if pd.api.types.is_float_dtype(col) or col.dtype == object else col)
     if language != "nl":  # the total rows of disclosure control are marked "Totaal"
-        out = out.apply(lambda col: col.map(lambda v: "Total" if v == TOTAL else v) if col.dtype == object else col)
+        total = lambda v: "Total" if isinstance(v, str) and v == TOTAL else v  # noqa: E731 - cells may be NA
+        out = out.apply(lambda col: col.map(total) if col.dtype == object else col)
     return out.rename(columns=labels("TRANSITION_COLUMNS", language))
 
 

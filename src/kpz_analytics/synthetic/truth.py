@@ -44,19 +44,25 @@ PERSONS_SCHEMA = pa.schema([("persoon_id", pa.string()), ("llc", pa.int64()), ("
 class _Spool:
     """A table written to CSV or Parquet chunk by chunk (the same text as writing it whole).
 
-    The Parquet schema is ``schema`` or the first chunk's; later chunks are cast to it.
+    The Parquet schema is ``schema`` or that of the first chunk with rows (a chunk without rows
+    cannot tell the type of a text column); later chunks are cast to it.
     """
 
     def __init__(self, path: Path, schema: pa.Schema | None = None):
         self.path, self.schema = path, schema
         self._writer: pq.ParquetWriter | None = None
         self._rows = 0
+        self._empty: pd.DataFrame | None = None  # columns to write if no chunk has rows
 
     def append(self, df: pd.DataFrame) -> None:
+        if df.empty:
+            if self._empty is None:
+                self._empty = df
+            return
         if self.path.suffix == ".csv":
             df.to_csv(self.path, mode="a", header=self._rows == 0, index=False)
         else:
-            table = pa.Table.from_pandas(df, schema=self.schema, preserve_index=False)
+            table = pa.Table.from_pandas(df, preserve_index=False)
             if self._writer is None:
                 self.schema = self.schema or table.schema
                 self._writer = pq.ParquetWriter(self.path, self.schema)
@@ -64,6 +70,11 @@ class _Spool:
         self._rows += len(df)
 
     def close(self) -> None:
+        if self._rows == 0 and self._empty is not None:  # no rows at all: the columns alone
+            if self.path.suffix == ".csv":
+                self._empty.to_csv(self.path, index=False)
+            else:
+                self._empty.to_parquet(self.path, index=False)
         if self._writer is not None:
             self._writer.close()
             self._writer = None
