@@ -408,8 +408,9 @@ def table(df: pd.DataFrame, columns: list[str], language: str = "nl") -> pd.Data
         if column in out:
             out[column] = out[column].map(lambda v, m=labels(name, language): m.get(v, v))
     # a ratio to a zero rate is infinite: not a number to show, so it reads as missing ('–')
-    out = out.apply(lambda col: col.replace([np.inf, -np.inf], np.nan)
-                    if pd.api.types.is_float_dtype(col) or col.dtype == object else col)
+    infinite = lambda v: np.nan if isinstance(v, float) and np.isinf(v) else v  # noqa: E731
+    out = out.apply(lambda col: col.replace([np.inf, -np.inf], np.nan) if pd.api.types.is_float_dtype(col)
+                    else col.map(infinite) if col.dtype == object else col)  # object: hidden cells hold markers
     if language != "nl":  # the total rows of disclosure control are marked "Totaal"
         total = lambda v: "Total" if isinstance(v, str) and v == TOTAL else v  # noqa: E731 - cells may be NA
         out = out.apply(lambda col: col.map(total) if col.dtype == object else col)
