@@ -160,3 +160,20 @@ def test_merged_attrition_steps_and_infinite_ratios_read_well_in_both_languages(
     assert np.isnan(out["ratio after/before"].iloc[0]) and out["ratio after/before"].iloc[1] == 1.5
     assert out["end of follow-up"].tolist() == ["Total", "died"]
     assert R.table(ratio, ["censor_reason"], "nl")["einde follow-up"].tolist() == [TOTAL, "overleden"]
+
+
+def test_jump_figure_draws_an_estimate_outside_its_robust_interval():
+    """rdrobust's robust bias-corrected interval is centred on the bias-corrected jump, so the
+    conventional estimate can lie outside it (scale 0.1 of the benchmark: matplotlib refused the
+    negative error bar and report 03 stopped); the figure draws the interval as it is."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from kpz_analytics.reporting.transition import rd_figure
+
+    rd = pd.DataFrame({"spec": ["donut"] * 3, "outcome": ["wmo_any"] * 3,
+                       "cohort": ["llc", "comparison", "difference"], "estimate": [0.05, 0.01, 0.04],
+                       "ci_low": [0.06, -0.01, float("nan")], "ci_high": [0.10, 0.03, float("nan")]})
+    fig = rd_figure(rd, ["wmo_any"])
+    segments = fig.axes[0].collections[0].get_segments()  # the LLC interval, from 6 to 10 points
+    assert np.allclose(segments[0][:, 0], [6.0, 10.0])

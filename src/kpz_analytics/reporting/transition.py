@@ -264,9 +264,10 @@ def rd_figure(rd: pd.DataFrame, outcomes: list[str], confidence: int = 95, spec:
     for cohort, off in offsets.items():
         part = d[d["cohort"] == cohort].set_index("outcome").reindex(order)
         y = np.arange(len(order)) + off
-        ax.errorbar(100 * part["estimate"], y,
-                    xerr=[100 * (part["estimate"] - part["ci_low"]), 100 * (part["ci_high"] - part["estimate"])],
-                    fmt="o", color=colours[cohort], capsize=2, markersize=4, label=cohorts[cohort])
+        # the robust bias-corrected interval is centred on the bias-corrected jump, so the
+        # conventional estimate may lie outside it: draw the interval itself, not an error bar
+        ax.hlines(y, 100 * part["ci_low"], 100 * part["ci_high"], color=colours[cohort], linewidth=1)
+        ax.plot(100 * part["estimate"], y, "o", color=colours[cohort], markersize=4, label=cohorts[cohort])
     ax.axvline(0, color="grey", linewidth=1)
     ax.set_yticks(np.arange(len(order)), [names.get(o, o) for o in order])
     ax.invert_yaxis()
