@@ -13,7 +13,7 @@ Three guarantees:
   over TCP, so no port is opened and nothing travels in plain text over the network stack.
 - **The HTML is self-contained.** No script, style sheet, font or image is loaded from
   anywhere: the template drops require.js, MathJax and Mermaid (the reports use none of them),
-  figures are embedded PNGs with a Dutch description (``alt``), the page has ``lang`` and a
+  figures are embedded PNGs with a description (``alt``) in the report's language, the page has ``lang`` and a
   real ``<title>``.
 - **Failures are one line.** A failing cell stops the run with :class:`KpzError` naming the
   notebook, the cell and the error; the executed notebook is kept for inspection.
