@@ -22,8 +22,6 @@ MODELS = sorted(Path(config.SQL_DIR).rglob("*.sql"))
 DIALECTS = ("spark", "trino")
 #: DuckDB-only constructs and their replacement on Spark / Trino (docs/scale.md).
 DUCKDB_ONLY = {
-    "net_claim_lines": "table macro: one view per claims table (or a dbt macro) on Spark / Trino",
-    "query_table": "table macro parameter: the table name is substituted when the view is generated",
     "hash": "person parts of mart_person_month: not needed on a distributed engine (drop the filter), "
             "else Spark `hash(x)`, Trino `xxhash64(to_utf8(x))`",
     # sql/transition (issue 13): parameters and month intervals
@@ -38,7 +36,7 @@ def _unknown_functions(tree) -> set[str]:
 
 def test_there_are_models():
     assert len(MODELS) >= 25
-    assert {"staging", "core", "marts", "cohort", "macros"} <= {p.parent.name for p in MODELS}
+    assert {"staging", "core", "marts", "cohort"} <= {p.parent.name for p in MODELS}
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

@@ -40,8 +40,7 @@ def _content(warehouse) -> tuple[list, dict[str, tuple]]:
             "select file, row_number, column_name, reason, detail from quarantine order by file, row_number"
         ).fetchall()
         tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_type = 'BASE TABLE' "
-            "and table_schema = 'main' order by table_name"
+            "select table_name from information_schema.tables where table_schema = 'main' order by table_name"
         ).fetchall()]
         content = {}
         for t in tables:

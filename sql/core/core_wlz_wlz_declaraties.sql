@@ -1,9 +1,21 @@
 -- core_wlz_declaraties: net care — exact duplicates, credit lines and the lines they cancel removed.
 -- grain: one row per net Wlz line (declaratie_id unique); credit_voor_id is dropped
--- Netting (duplicates, credits and the lines they cancel) is the shared macro
--- net_claim_lines in sql/macros/macro_claims_net_lines.sql.
-with net as (
-    select * from net_claim_lines('stg_wlz_declaraties')
+-- materialized: view (one-to-one with the staged rows it keeps)
+-- Netting is decided during validation (extract/rows.py, netting_sql): netting_wlz_declaraties lists
+-- the staged rows that are not net care (later copies of a line, credit lines, the lines
+-- they cancel), so this is the staged table without them — no aggregate, no sort.
+with staged as (
+    select * from stg_wlz_declaraties
+),
+
+removed as (
+    select row_number from netting_wlz_declaraties
+),
+
+net as (
+    select staged.*
+    from staged
+    anti join removed on removed.row_number = staged.row_number
 ),
 
 final as (

@@ -134,6 +134,15 @@ def native_name(column: str) -> str:
     return f"__native_{column}"
 
 
+def stored_name(column: str) -> str:
+    """Name of a Parquet column's value as stored (untrimmed, of its own type) in ``raw_<table>``.
+
+    Two rows whose stored values are equal have equal text after trimming, so comparing them
+    (which costs no trim) can clear most repeated keys of a conflict (``rows.repeated_sql``).
+    """
+    return f"__stored_{column}"
+
+
 def fast_path_type(col: spec.Column, duck_type: str) -> str | None:
     """The Parquet base type when ``col`` can take the fast path with it, else None."""
     base = _base_type(duck_type)
@@ -166,6 +175,8 @@ class RawFile:
     # Fast-path columns (Parquet): column -> Parquet base type; ``raw_<table>`` has their typed
     # value as ``native_name(column)``.
     native: dict[str, str] = field(default_factory=dict)
+    # Parquet: ``raw_<table>`` also has every spec column as stored, ``stored_name(column)``.
+    stored: bool = False
 
 
 def _q(name: str) -> str:
@@ -431,6 +442,7 @@ def load_parquet(con: duckdb.DuckDBPyConnection, entry: FileEntry, table: spec.T
             if base is not None:
                 native[c.name] = base
                 cols += f",\n        {_native_value(c, base)} as {_q(native_name(c.name))}"
+    cols += "".join(f",\n        {_q(c.name)} as {_q(stored_name(c.name))}" for c in table.columns)
     raw = f"{schema}.raw_{table.name}"
     try:
         # A view: the file is read where it lies, column by column, whenever raw_ is read.
@@ -445,7 +457,7 @@ def load_parquet(con: duckdb.DuckDBPyConnection, entry: FileEntry, table: spec.T
     except duckdb.Error as exc:
         raise ExtractRefused(f"{entry.name}: not a readable Parquet file ({str(exc).strip().splitlines()[0]})") from None
     _check_row_count(entry, rows)
-    return RawFile(table.name, entry.name, rows, extensions, native)
+    return RawFile(table.name, entry.name, rows, extensions, native, stored=True)
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, entry: FileEntry, schema: str, source: str | None = None,

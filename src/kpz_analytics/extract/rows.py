@@ -41,7 +41,7 @@ import datetime as dt
 import duckdb
 
 from . import spec
-from .readers import INVISIBLE_RE, native_name
+from .readers import INVISIBLE_RE, native_name, stored_name
 
 # Reasons of the spec plus the pipeline's own (documented above and in docs/ingest.md).
 PIPELINE_REASONS = ("fields", "header", "characters", "implausible", "unknown_line")
@@ -320,21 +320,25 @@ def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], 
                native: dict[str, str] | None = None) -> str:
     """SQL creating ``<schema>.bad_<table>``: ``row_number, issue`` of every row with a problem.
 
-    Reads ``<schema>.raw_<table>`` (a view over a Parquet file or a table of split CSV lines) and,
-    for tables with persons / activities, the already validated ``<schema>.accepted_personen`` /
-    ``<schema>.accepted_dot`` views. Only bad rows are written: the accepted rows are the raw
-    rows without one (``accepted_sql``), so the delivery is never copied as text.
+    Reads ``<schema>.raw_<table>`` (a view over a Parquet file or a table of split CSV lines),
+    what :func:`repeated_sql` and :func:`credits_sql` wrote before it (keys in conflict, credits
+    whose line was found) and, for tables with persons / activities, the already validated
+    ``<schema>.accepted_personen`` / ``<schema>.accepted_dot`` views. Only bad rows are
+    written: the accepted rows are the raw rows without one (``accepted_sql``), so the delivery
+    is never copied as text.
 
-    Cost at national scale: one scan for the row checks, one aggregate on the key (only keys
-    that occur more than once are compared in content), and a join of the few credit lines
-    against the lines they name. No window, no sort.
+    Cost at national scale: one scan for the row checks (the only one that trims every
+    column), one aggregate on the key (only keys that occur more than once are compared in
+    content), and a semi join that finds the few lines credits name. No window, no sort.
 
     ``native``: the fast-path columns of a typed Parquet file (``RawFile.native``).
     """
     native = native or {}
     raw = f"{schema}.raw_{table.name}"
     names = table.column_names
-    ctes = [f"raw as (\n        select * from {raw}\n    )"]
+    # Not materialised: each use reads only the columns it needs from the file (a Parquet view)
+    # or the split lines; materialising every text column of a national file spilled gigabytes.
+    ctes = [f"raw as not materialized (\n        select * from {raw}\n    )"]
     # One regular expression over the row's values finds the (rare) rows with an odd character;
     # the CASE then looks for it column by column in those rows only. A line of printable ASCII
     # (``plain``, from the reader) cannot hold one.
@@ -351,36 +355,15 @@ def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], 
             f"coalesce({_q(table.person_column)} in (select persoon_id from persons), false) as known_person"
         )
     if table.key is not None:
-        key_cols = table.key_columns
-        # One column: the column itself; several (populatie's cell): a row of them.
-        key = _q(key_cols[0]) if len(key_cols) == 1 else "row(" + ", ".join(_q(k) for k in key_cols) + ")"
-        key_present = " and ".join(f"{_q(k)} is not null" for k in key_cols)
-        content = ", ".join(_q(n) for n in names)
-        # Rows that could not be split into columns take no part: their "key" is unreliable.
-        # Most keys occur once; only repeated keys are compared in content.
-        ctes.append(
-            f"repeated_keys as (\n        select {key} as k from raw where fields_ok and {key_present}\n"
-            f"        group by k having count(*) > 1\n    )"
+        key = _key_sql(table)
+        flags.append(
+            f"coalesce({key} in (select k from {schema}.repeated_{table.name} where conflict), false) as in_conflict"
         )
-        ctes.append(
-            f"conflicting_keys as (\n        select {key} as k from raw\n"
-            f"        where fields_ok and {key} in (select k from repeated_keys)\n"
-            f"        group by k having count(distinct row({content})) > 1\n    )"
-        )
-        flags.append(f"coalesce({key} in (select k from conflicting_keys), false) as in_conflict")
     if table.is_claims:
-        # A credit is found when a non-credit line of the same file and person carries the id it
-        # names. The join is driven by the (few) credit lines.
-        ctes.append(
-            "credits as (\n        select row_number, declaratie_id, persoon_id, credit_voor_id from raw\n"
-            "        where credit_voor_id is not null and credit_voor_id <> declaratie_id\n    )"
+        flags.append(
+            f"row_number in (select credit_row from {schema}.credits_{table.name} where target_row is not null)"
+            " as credit_target_found"
         )
-        ctes.append(
-            "found_credits as (\n        select distinct c.row_number from credits as c\n"
-            "        inner join raw as t on t.declaratie_id = c.credit_voor_id and t.persoon_id = c.persoon_id\n"
-            "        where t.fields_ok and t.credit_voor_id is null\n    )"
-        )
-        flags.append("row_number in (select row_number from found_credits) as credit_target_found")
     if table.name == "dot_zorgactiviteiten":
         ctes.append(
             f"dot_lines as (\n        select declaratie_id, bool_or(credit_voor_id is not null) as is_credit_line\n"
@@ -401,6 +384,136 @@ def issues_sql(table: spec.Table, schema: str, period: tuple[dt.date, dt.date], 
         f"    final as (\n        select row_number, issue from checked where issue is not null\n    )\n"
         f"select * from final"
     )
+
+
+def _key_sql(table: spec.Table) -> str:
+    """SQL: the key of a row — the column itself, or a row of them (populatie's cell)."""
+    key_cols = table.key_columns
+    return _q(key_cols[0]) if len(key_cols) == 1 else "row(" + ", ".join(_q(k) for k in key_cols) + ")"
+
+
+def repeated_sql(table: spec.Table, schema: str, stored: bool = False) -> str:
+    """SQL creating ``<schema>.repeated_<table>``: every row whose key occurs more than once.
+
+    Columns ``k, row_number, first_row`` (the key's first row) and ``conflict`` (the key's rows
+    differ in content). Rows that could not be split into columns take no part: their "key" is
+    unreliable. Most keys occur once, so the table is small: one aggregate on the key finds the
+    repeated ones, and only their rows are compared in content. ``stored`` (Parquet): content is
+    compared on the values as stored, which needs no trim; equal stored values are equal text,
+    so ``conflict`` is then only a candidate, confirmed by :func:`confirm_conflicts_sql`.
+    """
+    raw = f"{schema}.raw_{table.name}"
+    key = _key_sql(table)
+    key_present = " and ".join(f"{_q(k)} is not null" for k in table.key_columns)
+    names = table.column_names
+    content = ", ".join(_q(stored_name(n) if stored else n) for n in names)
+    return f"""create or replace table {schema}.repeated_{table.name} as
+    with raw as not materialized (
+        select * from {raw}
+    ),
+    repeated_keys as (
+        select {key} as k from raw where fields_ok and {key_present}
+        group by k having count(*) > 1
+    ),
+    repeated_rows as (
+        select {key} as k, row_number, row({content}) as content from raw
+        where fields_ok and {key} in (select k from repeated_keys)
+    ),
+    keys as (
+        select k, min(row_number) as first_row, count(distinct content) > 1 as conflict
+        from repeated_rows group by k
+    ),
+    final as (
+        select r.k, r.row_number, keys.first_row, keys.conflict
+        from repeated_rows as r
+        inner join keys on keys.k = r.k
+    )
+    select * from final"""
+
+
+def confirm_conflicts_sql(table: spec.Table, schema: str) -> str:
+    """SQL: keep ``conflict`` only for candidate keys whose rows differ after trimming (a value
+    stored with white space around it is the same value)."""
+    raw = f"{schema}.raw_{table.name}"
+    key = _key_sql(table)
+    content = ", ".join(_q(n) for n in table.column_names)
+    return f"""update {schema}.repeated_{table.name} set conflict = k in (
+        select {key} as k from {raw}
+        where fields_ok and {key} in (select k from {schema}.repeated_{table.name} where conflict)
+        group by k having count(distinct row({content})) > 1
+    )
+    where conflict"""
+
+
+def credits_sql(table: spec.Table, schema: str) -> str:
+    """SQL creating ``<schema>.credits_<table>``: every credit line (naming another id) with
+    the row of each non-credit line of the same file and person it names (``target_row``,
+    NULL when none: an orphan). The join is driven by the (few) credit lines: the lines they
+    name are found by a semi join that builds on the credits, never on every line of the file."""
+    raw = f"{schema}.raw_{table.name}"
+    return f"""create or replace table {schema}.credits_{table.name} as
+    with raw as not materialized (
+        select * from {raw}
+    ),
+    credits as (
+        select row_number, declaratie_id, persoon_id, credit_voor_id from raw
+        where credit_voor_id is not null and credit_voor_id <> declaratie_id
+    ),
+    targets as (
+        select row_number, declaratie_id, persoon_id from raw
+        where fields_ok and credit_voor_id is null
+            and declaratie_id in (select credit_voor_id from credits)
+    ),
+    final as (
+        select c.row_number as credit_row, c.declaratie_id, c.credit_voor_id, t.row_number as target_row
+        from credits as c
+        left join targets as t on t.declaratie_id = c.credit_voor_id and t.persoon_id = c.persoon_id
+    )
+    select * from final"""
+
+
+def netting_sql(table: spec.Table, schema: str) -> str:
+    """SQL (a query) of the accepted rows of a claims table that are not net care: ``row_number,
+    declaratie_id, reason`` with reason ``duplicate`` (a later copy of a line: rows sharing an
+    id are identical, validation quarantined every id whose rows differ), ``credit`` (a credit
+    line) or ``cancelled`` (a line an accepted credit names; a replacement line has its own id
+    and stays). One reason per row, in that order. Decided from what validation found
+    (``repeated_<table>``, ``credits_<table>``), so netting reads no line of the file again;
+    ``core_<table>`` is the staged rows without these, and ``dq_summary`` counts them.
+    """
+    t = table.name
+    return f"""with bad as (
+        select row_number from {schema}.bad_{t}
+    ),
+    copies as (
+        select row_number, k as declaratie_id, 1 as priority, 'duplicate' as reason
+        from {schema}.repeated_{t}
+        where not conflict and row_number > first_row
+    ),
+    credit_lines as (
+        select credit_row as row_number, declaratie_id, 2 as priority, 'credit' as reason
+        from {schema}.credits_{t}
+    ),
+    cancelled as (
+        select c.target_row as row_number, c.credit_voor_id as declaratie_id, 3 as priority, 'cancelled' as reason
+        from {schema}.credits_{t} as c
+        anti join bad on bad.row_number = c.credit_row  -- only an accepted credit cancels
+        where c.target_row is not null
+    ),
+    removed as (
+        select * from copies
+        union all
+        select * from credit_lines
+        union all
+        select * from cancelled
+    ),
+    final as (
+        select row_number, arg_min(declaratie_id, priority) as declaratie_id, arg_min(reason, priority) as reason
+        from removed
+        anti join bad on bad.row_number = removed.row_number
+        group by row_number
+    )
+    select * from final"""
 
 
 def accepted_sql(table: spec.Table, schema: str, native: dict[str, str] | None = None) -> str:
@@ -431,18 +544,29 @@ def validate_table(
     n_header: int | None,
     rows_in: int,
     native: dict[str, str] | None = None,
+    stored: bool = False,
 ) -> tuple[int, int]:
     """Check every row of ``<schema>.raw_<table>``, append bad rows to ``quarantine``.
 
     Creates ``<schema>.bad_<table>`` (row_number, issue of each bad row) and the view
     ``<schema>.accepted_<table>`` (every other raw row; dates and numbers typed) that staging
-    reads. ``native``: the fast-path columns of a typed Parquet file (``RawFile.native``).
+    reads; on the way ``<schema>.repeated_<table>`` (keyed tables) and
+    ``<schema>.credits_<table>`` (claims), and for a claims table ``netting_<table>`` in the
+    connection's own database (:func:`netting_sql`), which ``core_<table>`` leaves out.
+    ``native``: the fast-path columns of a typed Parquet file (``RawFile.native``);
+    ``stored``: ``raw_<table>`` has the stored values (``RawFile.stored``).
 
     Returns
     -------
     (rows_in, rows_quarantined)
     """
     table = spec.TABLES[table_name]
+    if table.key is not None:
+        con.execute(repeated_sql(table, schema, stored))
+        if stored and con.execute(f"select bool_or(conflict) from {schema}.repeated_{table_name}").fetchone()[0]:
+            con.execute(confirm_conflicts_sql(table, schema))
+    if table.is_claims:
+        con.execute(credits_sql(table, schema))
     con.execute(issues_sql(table, schema, period, n_header, native))
     con.execute(
         f"""insert into quarantine
@@ -451,4 +575,6 @@ def validate_table(
     )
     (bad,) = con.execute(f"select count(*) from {schema}.bad_{table_name}").fetchone()
     con.execute(accepted_sql(table, schema, native))
+    if table.is_claims:
+        con.execute(f"create or replace table netting_{table_name} as\n{netting_sql(table, schema)}")
     return rows_in, bad

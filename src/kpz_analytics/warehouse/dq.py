@@ -201,31 +201,35 @@ def _counts_sql(table: spec.Table) -> str:
 
     Generated from ``spec.py`` (key, claims or not) rather than written per table: the counts
     are the same four questions for every file, and they must stay in step with the contract.
+    A claims file's netting was decided during validation (``netting_<table>``, one reason per
+    removed row), so its counts are read from that small table, not from the staged lines.
     """
     t = table.name
     stg, core = f"stg_{t}", f"core_{t}"
+    kept = f"(select count(*) from {stg})"
+    if table.is_claims:
+        def removed(reason: str) -> str:
+            return f"(select count(*) from netting_{t} where reason = '{reason}')"
+
+        return (
+            f"select {kept} as kept, {removed('duplicate')} as dup, {removed('credit')} as credits, "
+            f"{removed('cancelled')} as cancelled, (select count(*) from {core}) as core_rows"
+        )
     if isinstance(table.key, str):
         distinct = f"(select count(distinct {_q(table.key)}) from {stg})"
     else:
         cols = ", ".join(_q(c) for c in table.column_names)
         distinct = f"(select count(*) from (select distinct {cols} from {stg}))"
     credits = cancelled = "0"
-    if table.is_claims:
-        credits = f"(select count(distinct declaratie_id) from {stg} where credit_voor_id is not null)"
-        cancelled = f"""(select count(distinct line.declaratie_id) from {stg} as line
-            semi join {stg} as credit
-                on credit.credit_voor_id = line.declaratie_id and credit.persoon_id = line.persoon_id
-            where line.credit_voor_id is null)"""
-    elif t == "dot_zorgactiviteiten":
+    if t == "dot_zorgactiviteiten":
         # Activities leave core with their line: with a credit line, or with the line it cancels.
         activities = "(select distinct declaratie_id, zorgactiviteit_code, datum, aantal from stg_dot_zorgactiviteiten)"
         credits = f"""(select count(*) from {activities} as a
-            semi join stg_dot as d on d.declaratie_id = a.declaratie_id and d.credit_voor_id is not null)"""
+            semi join netting_dot as n on n.declaratie_id = a.declaratie_id and n.reason = 'credit')"""
         cancelled = f"""(select count(*) from {activities} as a
-            semi join stg_dot as d on d.declaratie_id = a.declaratie_id and d.credit_voor_id is null
-            anti join core_dot as c on c.declaratie_id = a.declaratie_id)"""
+            semi join netting_dot as n on n.declaratie_id = a.declaratie_id and n.reason = 'cancelled')"""
     return (
-        f"select (select count(*) from {stg}) as kept, (select count(*) from {stg}) - {distinct} as dup, "
+        f"select {kept} as kept, {kept} - {distinct} as dup, "
         f"{credits} as credits, {cancelled} as cancelled, (select count(*) from {core}) as core_rows"
     )
 

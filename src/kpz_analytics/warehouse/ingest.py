@@ -92,25 +92,23 @@ def model_table(sql_file: Path, prefix: str) -> str:
     return f"{prefix}_{parts[2]}"
 
 
-def define_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the shared SQL macros (``sql/macros/*.sql``, e.g. ``net_claim_lines``) the models use."""
-    for path in sorted((Path(config.SQL_DIR) / "macros").glob("*.sql")):
-        try:
-            con.execute(path.read_text(encoding="utf-8"))
-        except duckdb.Error as exc:
-            raise KpzError(f"{path.name}: defining macro failed: {str(exc).splitlines()[0]}") from exc
+#: A model whose header holds this line is a view (one-to-one with a table it filters: writing
+#: it again would cost a national-scale copy); every other model is a table.
+VIEW_MARKER = "-- materialized: view"
 
 
 def run_models(con: duckdb.DuckDBPyConnection, layer: str, prefix: str, progress: bool = False) -> list[str]:
-    """Execute ``sql/<layer>/*.sql`` in file-name order, each as ``create table <model> as``."""
+    """Execute ``sql/<layer>/*.sql`` in file-name order, each as ``create table <model> as``
+    (``create view`` for a model marked with :data:`VIEW_MARKER`)."""
     directory = Path(config.SQL_DIR) / layer
     files = sorted(directory.glob("*.sql"))
     built = []
     for path in tqdm(files, desc=layer, unit="table", disable=not progress, leave=False):
         table = model_table(path, prefix)
         sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+        kind = "view" if any(line.startswith(VIEW_MARKER) for line in sql.splitlines()) else "table"
         try:
-            con.execute(f"create or replace table {table} as\n{sql}")
+            con.execute(f"create or replace {kind} {table} as\n{sql}")
         except duckdb.Error as exc:
             raise KpzError(f"{path.name}: building {table} failed: {str(exc).splitlines()[0]}") from exc
         built.append(table)
@@ -378,7 +376,7 @@ def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, pr
             try:
                 n, n_bad = validate_table(
                     con, entry.table, entry.name, SCRATCH, (m.period_start, m.period_end), n_header, raw.rows,
-                    raw.native,
+                    raw.native, raw.stored,
                 )
             except duckdb.Error as exc:  # e.g. a damaged Parquet page met while reading the rows
                 raise ExtractRefused(
@@ -390,7 +388,6 @@ def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, pr
                 f"create or replace temp view accepted_{entry.table} as "
                 f"select * from {SCRATCH}.accepted_{entry.table}"
             )
-    define_macros(con)
     for layer, prefix in LAYERS:
         run_models(con, layer, prefix, progress=progress)
     if delivery is not None:
