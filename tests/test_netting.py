@@ -126,6 +126,48 @@ def test_staging_keeps_credits_and_duplicates(netted):
     ]
 
 
+def test_netting_table_names_every_removed_row(netted):
+    """netting_dot: each staged row that is not net care, once, with why; core_dot is the rest."""
+    _, con = netted
+    assert con.execute("select row_number, declaratie_id, reason from netting_dot order by 1").fetchall() == [
+        (1, "c1", "credit"), (2, "a1", "cancelled"), (3, "a2", "cancelled"), (4, "c2", "credit"),
+        (6, "b1", "cancelled"), (7, "c3", "credit"), (8, "c3", "duplicate"), (12, "e1", "duplicate"),
+    ]
+    kinds = dict(con.execute(
+        "select table_name, table_type from information_schema.tables where table_name like 'core_%'"
+    ).fetchall())
+    assert kinds["core_dot"] == "VIEW" and kinds["core_dot_zorgactiviteiten"] == "BASE TABLE"
+
+
+@pytest.mark.parametrize("typed", [False, True])
+def test_parquet_rows_equal_after_trimming_are_duplicates_not_a_conflict(tmp_path, typed):
+    """Repeated keys are compared on the stored Parquet values first: rows that differ as stored
+    only by white space or an edge character are confirmed equal after trimming (a duplicate),
+    rows that differ in a value stay a conflict."""
+    d = dot_line
+    tables = minimal_tables()
+    tables["dot"] = [
+        d("w1", "p1", bedrag="70"),                       # 1 kept
+        d("w1", "p1", bedrag="70 "),                      # 2 duplicate of 1 after trimming
+        d("w1", "p1", bedrag="70", icd10="G71.0\u200b"),  # 3 duplicate: a zero-width space at the edge
+        d("k1", "p1", bedrag="80"),                       # 4 conflict
+        d("k1", "p1", bedrag="81"),                       # 5 conflict
+    ]
+    ext = build_extract(tmp_path, tables, fmt="parquet", typed_parquet=typed)
+    result = ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False, max_bad_share=1.0)
+    con = duckdb.connect(str(result.warehouse), read_only=True)
+    try:
+        assert con.execute("select row_number, reason from quarantine where file = 'dot.parquet' order by 1").fetchall() == [
+            (4, "conflict"), (5, "conflict"),
+        ]
+        assert con.execute("select row_number, reason from netting_dot order by 1").fetchall() == [
+            (2, "duplicate"), (3, "duplicate"),
+        ]
+        assert con.execute("select declaratie_id, bedrag from core_dot").fetchall() == [("w1", 70.0)]
+    finally:
+        con.close()
+
+
 def test_marts_are_built_after_core(netted, marts_calls):
     assert len(marts_calls) == 1
     present = marts_calls[0]

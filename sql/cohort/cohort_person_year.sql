@@ -27,6 +27,7 @@ persons as (
     select persoon_id, geboortemaand, geslacht, provincie_code, nik_region, in_steekproef,
         overlijdensdatum
     from mart_person
+    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 period_years as (

@@ -38,8 +38,9 @@
 --      covers month_no when its first month <= month_no <= its last month.
 --
 -- Parts: at national scale the table is built in parts by person (warehouse/marts.py sets
--- kpz_parts and kpz_part; unset, it is one part): steps 3 and 5 keep the persons with
--- hash(persoon_id) % kpz_parts = kpz_part, so every aggregate stays small enough to spill.
+-- kpz_parts and kpz_part; unset, it is one part): steps 3 and 5 and the imports of insured
+-- periods and activity lines keep the persons with hash(persoon_id) % kpz_parts = kpz_part, so
+-- every aggregate and every hash join stays small enough to spill.
 --
 -- Every CTE is read once (so DuckDB streams it rather than materialising it), except the
 -- one-row extract period.
@@ -58,6 +59,7 @@ extract as (
 insured_periods as (
     select persoon_id, begindatum, einddatum
     from mart_insured_period
+    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 dot_lines as (
@@ -71,8 +73,10 @@ dot_activities as (
 ),
 
 activity_lines as (
+    -- an activity belongs to its line's person: the lines of this part suffice
     select declaratie_id, instelling_type
     from core_dot
+    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 zvw_lines as (
