@@ -38,9 +38,10 @@
 --      covers month_no when its first month <= month_no <= its last month.
 --
 -- Parts: at national scale the table is built in parts by person (warehouse/marts.py sets
--- kpz_parts and kpz_part; unset, it is one part): steps 3 and 5 and the imports of insured
--- periods and activity lines keep the persons with hash(persoon_id) % kpz_parts = kpz_part, so
--- every aggregate and every hash join stays small enough to spill.
+-- kpz_parts and kpz_part; unset, it is one part): every import of person-level rows keeps the
+-- persons with hash(persoon_id) % kpz_parts = kpz_part, so every aggregate and every hash join
+-- stays small enough to spill. The filter stands in the imports, next to the tables, so that
+-- DuckDB applies it while scanning (and before the anti join of a core view).
 --
 -- Every CTE is read once (so DuckDB streams it rather than materialising it), except the
 -- one-row extract period.
@@ -65,11 +66,13 @@ insured_periods as (
 dot_lines as (
     select declaratie_id, persoon_id, instelling_type, specialisme, begindatum, einddatum, bedrag
     from core_dot
+    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 dot_activities as (
     select declaratie_id, persoon_id, zorgactiviteit_code, datum, aantal
     from core_dot_zorgactiviteiten
+    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 activity_lines as (
@@ -82,21 +85,25 @@ activity_lines as (
 zvw_lines as (
     select persoon_id, zorgsoort, leveringsvorm, begindatum, einddatum, aantal, bedrag
     from core_zvw_overig
+    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 wlz_lines as (
     select persoon_id, leveringsvorm, meerzorg, begindatum, einddatum, aantal, bedrag
     from core_wlz_declaraties
+    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 wmo_lines as (
     select persoon_id, productcategorie, leveringsvorm, begindatum, einddatum, volume, bedrag
     from core_wmo
+    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 jeugdwet_lines as (
     select persoon_id, productcategorie, leveringsvorm, begindatum, einddatum, volume, bedrag
     from core_jeugdwet
+    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 specialisms as (
@@ -211,8 +218,6 @@ clipped_lines as (
     from classified_lines as l
     cross join extract as e
     where l.begindatum <= e.period_end and l.einddatum >= e.period_start
-        -- the part of the persons being built (warehouse/marts.py builds this table in parts)
-        and hash(l.persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 numbered_lines as (
@@ -271,7 +276,6 @@ activity_events as (
     left join activity_codes as c on c.zorgactiviteit_code = a.zorgactiviteit_code
     left join activity_lines as d on d.declaratie_id = a.declaratie_id
     where a.datum between e.period_start and e.period_end
-        and hash(a.persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
 ),
 
 -- 6. aggregate to the grain

@@ -656,18 +656,28 @@ def codelist_case_years(con: duckdb.DuckDBPyConnection, params: CaseParams,
         raise KpzError(f"codelists/{codelist}.csv has no code_norm column")
     con.execute("create or replace temp table _kpz_codes as select distinct unnest(?::varchar[]) as code_norm",
                 [codes["code_norm"].tolist()])
+    # A line matches a code it starts with: an equality join on the line's prefix of each code
+    # length in the list (a join on starts_with compared every line with every code, a nested
+    # loop that took a minute on a national extract).
+    lengths = sorted({len(str(c)) for c in codes["code_norm"]})
     first, last = p.years
     on_basis = "and insured_1july" if p.basis == "point" else ""
     try:
         return con.execute(f"""
-            with lines as (
+            with prefixes as (
+                select d.persoon_id, d.declaratie_id, d.begindatum, d.einddatum,
+                    left(d.icd10_norm, n.code_length) as prefix
+                from mart_diagnosis as d
+                cross join (select unnest(?::integer[]) as code_length) as n
+                where d.icd10_norm is not null and length(d.icd10_norm) >= n.code_length
+            ),
+            lines as (
                 select distinct d.persoon_id, d.declaratie_id,
                     greatest(d.begindatum, m.period_start) as start_date,
                     least(d.einddatum, m.period_end) as end_date
-                from mart_diagnosis as d
+                from prefixes as d
                 cross join meta_extract as m
-                inner join _kpz_codes as c on starts_with(d.icd10_norm, c.code_norm)
-                where d.icd10_norm is not null
+                inner join _kpz_codes as c on c.code_norm = d.prefix
             ),
             line_years as (
                 select distinct persoon_id,
@@ -685,6 +695,6 @@ def codelist_case_years(con: duckdb.DuckDBPyConnection, params: CaseParams,
             where py.jaar between {first} and {last}
                 and py.leeftijd between {p.age_min} and {p.age_max} {on_basis}
             order by py.jaar, py.persoon_id
-        """).df()
+        """, [lengths]).df()
     finally:
         con.execute("drop table if exists _kpz_codes")
