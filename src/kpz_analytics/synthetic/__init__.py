@@ -13,12 +13,14 @@ its truth without sharing its code.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from tqdm import tqdm
 
 from ..extract import spec
@@ -203,6 +205,8 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
             _remember_template(templates, t, arrow)
             writers[t].write(arrow)
         truth.add(persons, universe, ly, in_extract, in_sample, pids, care, design)
+        del persons, care, tables, ly, pids, arrow
+        _release_memory()
     _write_populatie(writers["populatie"], pop, years)
     fault_list = _write_faults(writers, templates, counters, years) if faults else None
     files = {t: w.close() for t, w in writers.items()}
@@ -220,6 +224,20 @@ def write_extract(out: Path, *, seed: int = 42, design: str = "cohort_sample", f
     if fault_list is not None:
         fault_list.to_csv(out / "_truth" / "faults.csv", index=False)
     return manifest
+
+
+def _release_memory() -> None:
+    """Give the memory a chunk freed back to the operating system before the next chunk.
+
+    Freed memory stays with the process otherwise (glibc's heap, Arrow's pool), fragmented, and
+    the resident size crept up chunk by chunk: 1.5 GB at scale 0.03 (2 chunks) but 2.03 GB at
+    scale 1 (63 chunks) for the same chunk size. Changes no data.
+    """
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim this way
+        pass
 
 
 def _write_people(writers, persons, ext, in_sample, P1, seed, templates) -> None:
