@@ -20,7 +20,8 @@ not removed; validation quarantines the row (reason ``characters``).
 Parquet: ``raw_<table>`` is a *view* over the file (nothing is copied; DuckDB reads the
 columns it needs, out of core, each time validation or staging reads it). A date or number
 column whose Parquet type guarantees the parse is also there as its typed value,
-``__native_<column>`` (the typed fast path, ``TYPED_FAST_PATH``). Its schema is checked
+``__native_<column>`` (the typed fast path, ``TYPED_FAST_PATH``), and every spec column as
+stored, ``__stored_<column>`` (untrimmed, of its own type: ``stored_name``). Its schema is checked
 first: every spec column once, of a type that can carry it (``PARQUET_TYPES``). CSV: a table in
 the scratch database, because a CSV line has to be split once to be read by column.
 
