@@ -3,8 +3,10 @@
 The checks are generated from ``spec.py`` rather than written out as 11 near-identical SQL
 files: each column's kind (date, month, decimal, integer, flag) and its allowed values or
 pattern decide its check, so a change of the contract changes validation in one place. All
-checks run as one set-based pass per table (``try_strptime``/``try_cast``/regular
-expressions), so the same code scales out of core to national extracts.
+row checks run as one set-based pass per table (``try_strptime``/``try_cast``/regular
+expressions), after two small statements that find the repeated keys and the lines credits
+name (what conflicts, orphan credits and netting are decided from), so the same code scales out
+of core to national extracts.
 
 Priority (the first failing check decides the reason; within a step, spec column order):
 
