@@ -238,6 +238,7 @@ def test_built_in_parts_by_person_gives_the_same_panel(monkeypatch):
     build(con, monkeypatch, dot=DOT, dot_zorgactiviteiten=ACTIVITIES, zvw_overig=ZVW,
           wlz_declaraties=WLZ, jeugdwet=JEUGDWET, wmo=WMO)
     assert marts.model_parts(con) == 10
+    assert len(marts.part_bounds(con, 10)) > 1  # the fixture's persons do fall into several parts
     got = con.execute(
         "select * from mart_person_month order by persoon_id, month, domain, subdomain, financing, institution_type"
     ).fetchall()
@@ -246,3 +247,26 @@ def test_built_in_parts_by_person_gives_the_same_panel(monkeypatch):
     for row, exp in zip(got, EXPECTED):
         for value, expected in zip(row[7:], exp[7:]):
             assert (value is None) if expected is None else value == pytest.approx(expected, rel=1e-12)
+
+
+def test_part_bounds_cover_every_id_once():
+    """The person ranges of the parts cover every string exactly once, quotes included."""
+    from kpz_analytics.warehouse import marts
+
+    con = duckdb.connect()
+    ids = ["P1", "P2", "O'Brien", "P3", "P4", "Z9", "P5", "A0"]
+    con.execute("create table mart_person as select unnest(?) as persoon_id", [ids])
+    bounds = marts.part_bounds(con, 4)
+    assert len(bounds) == 4 and bounds[0][0] is None and bounds[-1][1] is None
+    probes = [*ids, "", "0", "P10", "zzz", "\uffff"]  # also ids of no person in mart_person
+    for probe in probes:
+        hits = [
+            (low, high) for low, high in bounds
+            if con.execute(
+                f"select ({marts._sql_literal(low)} is null or ? >= {marts._sql_literal(low)}) "
+                f"and ({marts._sql_literal(high)} is null or ? < {marts._sql_literal(high)})",
+                [probe, probe],
+            ).fetchone()[0]
+        ]
+        assert len(hits) == 1, (probe, hits)
+    assert marts.part_bounds(con, 1) == [(None, None)]

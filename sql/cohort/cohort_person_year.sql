@@ -20,14 +20,16 @@ insured as (
     select persoon_id, begindatum, einddatum from mart_insured_period
     -- the part of the persons being built (warehouse/marts.py builds this table in parts at
     -- national scale; unset, it is one part)
-    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+    where (getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))
+        and (getvariable('kpz_part_to') is null or persoon_id < getvariable('kpz_part_to'))
 ),
 
 persons as (
     select persoon_id, geboortemaand, geslacht, provincie_code, nik_region, in_steekproef,
         overlijdensdatum
     from mart_person
-    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+    where (getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))
+        and (getvariable('kpz_part_to') is null or persoon_id < getvariable('kpz_part_to'))
 ),
 
 period_years as (

@@ -37,11 +37,12 @@
 --   7. Keep only person-months with an insured (and therefore alive) day: an insured period
 --      covers month_no when its first month <= month_no <= its last month.
 --
--- Parts: at national scale the table is built in parts by person (warehouse/marts.py sets
--- kpz_parts and kpz_part; unset, it is one part): every import of person-level rows keeps the
--- persons with hash(persoon_id) % kpz_parts = kpz_part, so every aggregate and every hash join
--- stays small enough to spill. The filter stands in the imports, next to the tables, so that
--- DuckDB applies it while scanning (and before the anti join of a core view).
+-- Parts: at national scale the table is built in parts by person (warehouse/marts.py puts each
+-- part's bounds into the statement; unset, the filter keeps everyone): every import of
+-- person-level rows keeps the persons with kpz_part_from <= persoon_id < kpz_part_to, so every
+-- aggregate and every hash join stays small enough to spill. The filter stands in the imports,
+-- next to the tables, so that DuckDB applies it while scanning (below the anti join of a core
+-- view, which a filter above the view would not pass).
 --
 -- Every CTE is read once (so DuckDB streams it rather than materialising it), except the
 -- one-row extract period.
@@ -60,50 +61,58 @@ extract as (
 insured_periods as (
     select persoon_id, begindatum, einddatum
     from mart_insured_period
-    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+    where (getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))
+        and (getvariable('kpz_part_to') is null or persoon_id < getvariable('kpz_part_to'))
 ),
 
 dot_lines as (
     select declaratie_id, persoon_id, instelling_type, specialisme, begindatum, einddatum, bedrag
     from core_dot
-    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+    where (getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))
+        and (getvariable('kpz_part_to') is null or persoon_id < getvariable('kpz_part_to'))
 ),
 
 dot_activities as (
     select declaratie_id, persoon_id, zorgactiviteit_code, datum, aantal
     from core_dot_zorgactiviteiten
-    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+    where (getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))
+        and (getvariable('kpz_part_to') is null or persoon_id < getvariable('kpz_part_to'))
 ),
 
 activity_lines as (
     -- an activity belongs to its line's person: the lines of this part suffice
     select declaratie_id, instelling_type
     from core_dot
-    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+    where (getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))
+        and (getvariable('kpz_part_to') is null or persoon_id < getvariable('kpz_part_to'))
 ),
 
 zvw_lines as (
     select persoon_id, zorgsoort, leveringsvorm, begindatum, einddatum, aantal, bedrag
     from core_zvw_overig
-    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+    where (getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))
+        and (getvariable('kpz_part_to') is null or persoon_id < getvariable('kpz_part_to'))
 ),
 
 wlz_lines as (
     select persoon_id, leveringsvorm, meerzorg, begindatum, einddatum, aantal, bedrag
     from core_wlz_declaraties
-    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+    where (getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))
+        and (getvariable('kpz_part_to') is null or persoon_id < getvariable('kpz_part_to'))
 ),
 
 wmo_lines as (
     select persoon_id, productcategorie, leveringsvorm, begindatum, einddatum, volume, bedrag
     from core_wmo
-    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+    where (getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))
+        and (getvariable('kpz_part_to') is null or persoon_id < getvariable('kpz_part_to'))
 ),
 
 jeugdwet_lines as (
     select persoon_id, productcategorie, leveringsvorm, begindatum, einddatum, volume, bedrag
     from core_jeugdwet
-    where hash(persoon_id) % coalesce(getvariable('kpz_parts'), 1) = coalesce(getvariable('kpz_part'), 0)
+    where (getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))
+        and (getvariable('kpz_part_to') is null or persoon_id < getvariable('kpz_part_to'))
 ),
 
 specialisms as (

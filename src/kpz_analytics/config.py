@@ -44,8 +44,14 @@ DUCKDB_TEMP_DIR = os.environ.get("KPZ_DUCKDB_TEMP_DIR") or None
 # aggregate to disk, but above some tens of millions of groups one aggregate asks for hash
 # directories of 512 MB and more and stops with "Out of Memory" under a 4 GB limit (measured
 # at national scale, DuckDB 2.0.1); the mart is therefore built in parts by person, each part
-# one statement over the persons with hash(persoon_id) % parts = part (docs/scale.md).
+# one statement over a range of persoon_id (docs/scale.md).
 LINES_PER_PART = int(os.environ.get("KPZ_LINES_PER_PART", "10000000"))
+# Worker processes for independent model fits (KPZ_FIT_WORKERS, default 2): the transition
+# analysis fits dozens of single-threaded models (rdrobust jumps, GEE rate ratios) and runs them
+# side by side when the panels are large enough to pay for starting the workers
+# (FIT_PARALLEL_MIN_ROWS panel rows in all, KPZ_FIT_PARALLEL_MIN_ROWS). 1 fits them one by one.
+FIT_WORKERS = int(os.environ.get("KPZ_FIT_WORKERS", "2"))
+FIT_PARALLEL_MIN_ROWS = int(os.environ.get("KPZ_FIT_PARALLEL_MIN_ROWS", "200000"))
 
 
 def _sql_text(value: str) -> str:

@@ -196,15 +196,15 @@ def mart_table_name(path: Path) -> str:
     return f"mart_{parts[2]}"
 
 
-#: A model that filters on ``getvariable('kpz_part')`` is built in parts by person (see
-#: ``config.LINES_PER_PART``): part k of N holds the persons with hash(persoon_id) % N = k.
-PART_MARKER = "getvariable('kpz_part')"
-#: How the models write the part filter. Each part's statement gets the two numbers as literals:
-#: DuckDB evaluates ``getvariable`` row by row, and a filter holding it was applied to all 100
-#: million lines at scale 1 (27 s of CPU per part for the filter alone; the variables stay set
-#: for any other use).
-PARTS_SQL = "coalesce(getvariable('kpz_parts'), 1)"
-PART_SQL = "coalesce(getvariable('kpz_part'), 0)"
+#: A model whose imports filter on ``getvariable('kpz_part_from')`` and ``…_to`` is built in
+#: parts by person (see ``config.LINES_PER_PART``): part k holds the persons with
+#: from_k <= persoon_id < to_k, the bounds being quantiles of ``mart_person``'s ids (an open
+#: bound is NULL). Unset, the filter keeps everyone. The models write the filter as
+#: ``(getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))``
+#: and the same for ``_to`` with ``<``.
+PART_MARKER = "getvariable('kpz_part_from')"
+PART_FROM_SQL = "getvariable('kpz_part_from')"
+PART_TO_SQL = "getvariable('kpz_part_to')"
 CLAIMS_CORE = ("core_dot", "core_zvw_overig", "core_wlz_declaraties", "core_wmo", "core_jeugdwet")
 
 
@@ -214,26 +214,45 @@ def model_parts(con: duckdb.DuckDBPyConnection) -> int:
     return max(1, -(-int(lines) // int(config.LINES_PER_PART)))
 
 
+def part_bounds(con: duckdb.DuckDBPyConnection, parts: int) -> list[tuple[str | None, str | None]]:
+    """``parts`` ranges of persoon_id, ``[from, to)``, with about as many persons in each.
+
+    The ranges cover every string (the first is open below, the last above), so a line of a
+    person missing from ``mart_person`` still falls in exactly one part. Repeated quantiles
+    (few persons) are merged, so there may be fewer ranges than ``parts``.
+    """
+    if parts <= 1:
+        return [(None, None)]
+    (cuts,) = con.execute(
+        "select quantile_disc(persoon_id, ?) from mart_person", [[k / parts for k in range(1, parts)]]
+    ).fetchone()
+    cuts = sorted({c for c in cuts or () if c is not None})
+    return list(zip([None, *cuts], [*cuts, None]))
+
+
+def _sql_literal(value: str | None) -> str:
+    return "cast(null as varchar)" if value is None else "'" + value.replace("'", "''") + "'"
+
+
 def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
     sql = path.read_text(encoding="utf-8").strip().rstrip(";")
-    parts = model_parts(con) if PART_MARKER in sql else 1
     try:
-        for part in tqdm(range(parts), desc=table, unit="part", disable=None if parts > 1 else True, leave=False):
+        bounds = part_bounds(con, model_parts(con)) if PART_MARKER in sql else [(None, None)]
+        for part, (low, high) in enumerate(tqdm(
+            bounds, desc=table, unit="part", disable=None if len(bounds) > 1 else True, leave=False
+        )):
             # Persons are disjoint between parts and every row of the model belongs to one person,
             # so the parts together are the whole table; each part's aggregate stays small.
-            con.execute(f"set variable kpz_parts = {parts}")
-            con.execute(f"set variable kpz_part = {part}")
-            part_sql = sql.replace(PARTS_SQL, str(parts)).replace(PART_SQL, str(part))
-            if part == 0:
-                con.execute(f"create or replace table {table} as\n{part_sql}")
-            else:
-                con.execute(f"insert into {table}\n{part_sql}")
+            # The bounds go into the statement as literals: DuckDB then pushes the comparison into
+            # each table scan, below the anti join of a core view. With getvariable (evaluated row
+            # by row) or a hash of the id, the filter stayed above the anti join and every part
+            # read and joined all 100 million lines at scale 1.
+            part_sql = sql.replace(PART_FROM_SQL, _sql_literal(low)).replace(PART_TO_SQL, _sql_literal(high))
+            into = f"create or replace table {table} as" if part == 0 else f"insert into {table}"
+            con.execute(f"{into}\n{part_sql}")
     except duckdb.Error as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise KpzError(f"{path.name} (table {table}) failed: {first_line}") from None
-    finally:
-        con.execute("reset variable kpz_parts")
-        con.execute("reset variable kpz_part")
 
 
 def _check_inputs(con: duckdb.DuckDBPyConnection) -> None:
