@@ -38,6 +38,7 @@ from ..errors import ParameterError
 from ..methods import discontinuity, rate_ratio, survival
 from ..methods.summaries import mean_ci, proportion_ci
 from ..warehouse.connect import connect, extract_meta
+from . import fits
 from . import cache as result_cache
 
 #: Outcomes that get a before/after rate ratio (counts of visits, days or admissions).
@@ -397,6 +398,14 @@ def _not_estimable(outcome: str, cohort: str, exc: Exception, **extra) -> dict:
                 note=str(exc), **extra)
 
 
+def _compact(panel: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The columns a fit needs, with the person as an integer code (ranked like the ids, so any
+    sort by person is the same): a panel pickles to a worker process in a fraction of the time."""
+    codes, _ = pd.factorize(panel["persoon_id"], sort=True)
+    return pd.DataFrame({"persoon_id": codes, "event_month": panel["event_month"].to_numpy(),
+                         outcome: panel[outcome].to_numpy()})
+
+
 def rd_table(cohort: T.TransitionCohort, alpha: float, progress: bool) -> pd.DataFrame:
     """The jump at 18 in the share using each outcome: per cohort, their difference, and a donut.
 
@@ -407,23 +416,32 @@ def rd_table(cohort: T.TransitionCohort, alpha: float, progress: bool) -> pd.Dat
     variances add); ``donut`` leaves the birthday month out. A cohort with too few persons on a
     side, or an outcome nobody uses, gives a row with the reason in ``note``.
     """
-    rows = []
     outcomes = list(cohort.params.rd_outcomes)
-    for outcome in tqdm(outcomes, desc="discontinuiteit", unit="uitkomst", disable=not progress,
-                        leave=False):
-        panels = {c: cohort.wide(outcome, c) for c in T.COHORTS}
-        for spec, donut in (("main", 0), ("donut", 1)):
-            fits = {}
-            for c, panel in panels.items():
-                try:
-                    fits[c] = discontinuity.rd_jump(panel, "any", running="event_month", cluster="persoon_id",
-                                                    donut=donut, alpha=alpha)
-                    row = fits[c].iloc[0].to_dict()
-                except ParameterError as exc:
-                    row = _not_estimable(outcome, c, exc)
+    specs = (("main", 0), ("donut", 1))
+    calls = []
+    for outcome in outcomes:
+        for c in T.COHORTS:
+            panel = _compact(cohort.wide(outcome, c), "any")
+            for _, donut in specs:
+                calls.append(fits.Fit(discontinuity.rd_jump, (panel, "any"), dict(
+                    running="event_month", cluster="persoon_id", donut=donut, alpha=alpha)))
+    with tqdm(total=len(calls), desc="discontinuiteit", unit="model", disable=not progress, leave=False) as bar:
+        done = iter(fits.run_fits(calls, done=bar.update))
+    rows = []
+    for outcome in outcomes:
+        jumps = {c: {spec: next(done) for spec, _ in specs} for c in T.COHORTS}
+        for spec, _ in specs:
+            fitted = {}
+            for c in T.COHORTS:
+                table, error = jumps[c][spec]
+                if error is None:
+                    fitted[c] = table
+                    row = table.iloc[0].to_dict()
+                else:
+                    row = _not_estimable(outcome, c, error)
                 rows.append(dict(row, outcome=outcome, cohort=c, spec=spec))
-            if len(fits) == 2:  # the two cohorts are disjoint: their robust variances add
-                row = discontinuity.difference_of_jumps(fits["llc"], fits["comparison"]).iloc[0].to_dict()
+            if len(fitted) == 2:  # the two cohorts are disjoint: their robust variances add
+                row = discontinuity.difference_of_jumps(fitted["llc"], fitted["comparison"]).iloc[0].to_dict()
             else:
                 row = _not_estimable(outcome, "difference", ParameterError("a cohort's jump could not be fitted"))
             rows.append(dict(row, outcome=outcome, cohort="difference", spec=spec))
@@ -440,17 +458,16 @@ def rate_ratio_table(cohort: T.TransitionCohort, alpha: float) -> pd.DataFrame:
     person are accounted for.
     """
     w = cohort.params.rate_window
+    keys = [(o, c) for o in RATE_OUTCOMES if o in cohort.params.outcomes for c in T.COHORTS]
+    calls = [fits.Fit(rate_ratio.rate_ratio_before_after,
+                      (_compact(cohort.wide(o, c), "volume"), "volume"),
+                      dict(before=(-w, -1), after=(0, w - 1), running="event_month",
+                           cluster="persoon_id", alpha=alpha))
+             for o, c in keys]
     rows = []
-    for outcome in [o for o in RATE_OUTCOMES if o in cohort.params.outcomes]:
-        for c in T.COHORTS:
-            panel = cohort.wide(outcome, c)
-            try:
-                fit = rate_ratio.rate_ratio_before_after(
-                    panel, "volume", before=(-w, -1), after=(0, w - 1), running="event_month",
-                    cluster="persoon_id", alpha=alpha).iloc[0].to_dict()
-            except ParameterError as exc:
-                fit = _not_estimable(outcome, c, exc)
-            rows.append(dict(fit, outcome=outcome, cohort=c))
+    for (outcome, c), (table, error) in zip(keys, fits.run_fits(calls)):
+        fit = table.iloc[0].to_dict() if error is None else _not_estimable(outcome, c, error)
+        rows.append(dict(fit, outcome=outcome, cohort=c))
     first = ["outcome", "cohort"]
     out = pd.DataFrame(rows, columns=None if rows else first)  # no count outcome: an empty table
     return out[first + [c for c in out.columns if c not in first]]
