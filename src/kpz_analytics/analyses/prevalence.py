@@ -379,7 +379,8 @@ def _design_check(con, params: C.CaseParams, meta: dict) -> pd.DataFrame:
     df = con.execute(f"""
         with years as (select unnest(generate_series({first}, {last})) as jaar),
         on_1_july as (
-            select distinct y.jaar, p.persoon_id, coalesce(p.in_steekproef, false) as in_steekproef,
+            -- one row per person-year: the periods of mart_insured_period do not overlap
+            select y.jaar, p.persoon_id, coalesce(p.in_steekproef, false) as in_steekproef,
                 y.jaar - year(p.geboortemaand) - case when month(p.geboortemaand) >= 7 then 1 else 0 end as leeftijd
             from years as y
             inner join mart_insured_period as i on make_date(cast(y.jaar as integer), 7, 1) between i.begindatum and i.einddatum

@@ -189,10 +189,8 @@ def _sql_list(values) -> str:
 
 
 def _criterion_sql(crit: str, rows: pd.DataFrame, min_value: float | None = None) -> str:
-    """SQL selecting (persoon_id, jaar, value) for the person-years meeting one criterion.
-
-    Only person-years in which the person is alive and insured (``cohort_person_year``) count.
-    """
+    """SQL selecting (persoon_id, jaar, criterion) for the person-years meeting one criterion
+    (whether the person is alive and insured that year is checked by :func:`criteria_sql`)."""
     first = rows.iloc[0]
     mart, measure = first["mart"], first["measure"]
     threshold = float(first["min_value"] if min_value is None else min_value)
@@ -242,20 +240,28 @@ def _criterion_sql(crit: str, rows: pd.DataFrame, min_value: float | None = None
     return f"""
         select c.persoon_id, c.jaar, '{crit}' as criterion
         from ({inner}) as c
-        inner join cohort_person_year as py
-            on py.persoon_id = c.persoon_id and py.jaar = c.jaar
         where c.value >= {threshold}
     """
 
 
 def criteria_sql(definition: pd.DataFrame, thresholds: dict[str, float] | None = None) -> str:
-    """Union of the person-years meeting each criterion of a definition (distinct rows)."""
+    """Union of the person-years meeting each criterion of a definition (distinct rows).
+
+    Only person-years in which the person is alive and insured (``cohort_person_year``) count.
+    The criteria are united first and checked against the person-years once: joined per
+    criterion, every criterion probed the ~70 million person-years at national scale.
+    """
     thresholds = thresholds or {}
     parts = [
         _criterion_sql(crit, rows, thresholds.get(crit))
         for crit, rows in definition.groupby("criterion", sort=False)
     ]
-    return "select distinct * from (" + "\nunion all\n".join(parts) + ")"
+    union = "\nunion all\n".join(parts)
+    return f"""
+        select distinct c.persoon_id, c.jaar, c.criterion
+        from ({union}) as c
+        semi join cohort_person_year as py on py.persoon_id = c.persoon_id and py.jaar = c.jaar
+    """
 
 
 # --------------------------------------------------------------------------- cohort tables
@@ -400,9 +406,12 @@ def find_cases(con: duckdb.DuckDBPyConnection, params: CaseParams | None = None,
     on_basis = "and insured_1july" if p.basis == "point" else ""
     cases = con.execute(f"""
         with person_years as (
+            -- only persons some source has seen: the joins below then stay small (a semi join
+            -- probes the person-years once; two joins with all of them had probed them twice)
             select * from cohort_person_year
             where jaar between {first} and {last} and leeftijd between {p.age_min} and {p.age_max}
                 {on_basis}
+                and persoon_id in (select persoon_id from _kpz_source_year)
         ),
         seen as (
             select py.persoon_id, py.jaar, py.jaar - max(s.jaar) filter (where s.criterion in ({selected})) as gap,
