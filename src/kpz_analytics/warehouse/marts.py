@@ -202,7 +202,6 @@ def mart_table_name(path: Path) -> str:
 #: bound is NULL). Unset, the filter keeps everyone. The models write the filter as
 #: ``(getvariable('kpz_part_from') is null or persoon_id >= getvariable('kpz_part_from'))``
 #: and the same for ``_to`` with ``<``.
-PART_MARKER = "getvariable('kpz_part_from')"
 PART_FROM_SQL = "getvariable('kpz_part_from')"
 PART_TO_SQL = "getvariable('kpz_part_to')"
 CLAIMS_CORE = ("core_dot", "core_zvw_overig", "core_wlz_declaraties", "core_wmo", "core_jeugdwet")
@@ -237,7 +236,7 @@ def _sql_literal(value: str | None) -> str:
 def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
     sql = path.read_text(encoding="utf-8").strip().rstrip(";")
     try:
-        bounds = part_bounds(con, model_parts(con)) if PART_MARKER in sql else [(None, None)]
+        bounds = part_bounds(con, model_parts(con)) if PART_FROM_SQL in sql else [(None, None)]
         for part, (low, high) in enumerate(tqdm(
             bounds, desc=table, unit="part", disable=None if len(bounds) > 1 else True, leave=False
         )):
