@@ -3,8 +3,8 @@
 The transition analysis fits dozens of models that do not depend on each other (an rdrobust
 jump per outcome, cohort and specification; a GEE rate ratio per outcome and cohort). Each fit is
 single-threaded Python and numpy, so on a 2-core machine one core idles while they run one by one:
-at national scale they took ~100 s of the transition stage (statsmodels' GEE loops over the
-persons in Python). :func:`run_fits` hands them to ``config.FIT_WORKERS`` processes.
+at national scale they took 113 s of the transition stage (statsmodels' GEE loops over the
+persons in Python), 66 s in two workers. :func:`run_fits` hands them to ``config.FIT_WORKERS`` processes.
 
 - Workers start the platform's default way (fork on Linux; spawn on macOS and Windows, where a
   script that runs an analysis needs Python's ``if __name__ == "__main__":`` guard, or

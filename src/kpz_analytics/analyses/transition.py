@@ -399,8 +399,8 @@ def _not_estimable(outcome: str, cohort: str, exc: Exception, **extra) -> dict:
 
 
 def _compact(panel: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """The columns a fit needs, with the person as an integer code (ranked like the ids, so any
-    sort by person is the same): a panel pickles to a worker process in a fraction of the time."""
+    """The columns a fit needs, with the person as an integer code ranked like the ids (so any
+    sort by person is the same): less to send to a worker process than the text ids."""
     codes, _ = pd.factorize(panel["persoon_id"], sort=True)
     return pd.DataFrame({"persoon_id": codes, "event_month": panel["event_month"].to_numpy(),
                          outcome: panel[outcome].to_numpy()})
