@@ -42,7 +42,7 @@ def test_workers_give_the_serial_tables_in_order(calls):
 
 
 def test_small_panels_are_fitted_here(calls, monkeypatch):
-    """Below the row threshold no worker starts (a pool would fail here: spawning is broken)."""
+    """Below the row threshold no worker starts (the pool class is removed here: using it would fail)."""
     monkeypatch.setattr(fits, "ProcessPoolExecutor", None)
     out = fits.run_fits(calls[:2], workers=2, min_rows=10**9)
     assert [e for _, e in out] == [None, None]

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import islice
 
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -89,12 +90,8 @@ def run_fits(fits: list[Fit], *, workers: int | None = None, min_rows: int | Non
     results: list[Outcome | None] = [None] * len(fits)
     with ProcessPoolExecutor(min(workers, len(fits)), initializer=_one_thread) as pool:
         # A few calls in flight at a time, so the panels are not all pickled at once.
-        pending: dict[Future, int] = {}
         queue = iter(enumerate(fits))
-        for i, fit in queue:
-            pending[pool.submit(_call, fit)] = i
-            if len(pending) >= 2 * workers:
-                break
+        pending: dict[Future, int] = {pool.submit(_call, fit): i for i, fit in islice(queue, 2 * workers)}
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:

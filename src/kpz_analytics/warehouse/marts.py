@@ -13,6 +13,7 @@ file-name order respects dependencies (``marts_person_insured_period`` before
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -233,10 +234,11 @@ def _sql_literal(value: str | None) -> str:
     return "cast(null as varchar)" if value is None else "'" + value.replace("'", "''") + "'"
 
 
-def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str,
+               person_parts: Callable[[], list[tuple[str | None, str | None]]]) -> None:
     sql = path.read_text(encoding="utf-8").strip().rstrip(";")
     try:
-        bounds = part_bounds(con, model_parts(con)) if PART_FROM_SQL in sql else [(None, None)]
+        bounds = person_parts() if PART_FROM_SQL in sql else [(None, None)]
         for part, (low, high) in enumerate(tqdm(
             bounds, desc=table, unit="part", disable=None if len(bounds) > 1 else True, leave=False
         )):
@@ -288,9 +290,17 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     # Large CREATE TABLE AS statements spill to disk more easily without insertion order.
     (previous,) = con.execute("select current_setting('preserve_insertion_order')").fetchone()
     con.execute("set preserve_insertion_order = false")
+    bounds: list[tuple[str | None, str | None]] = []
+
+    def person_parts() -> list[tuple[str | None, str | None]]:
+        # once per build: counting the net lines anti-joins every claims core view
+        if not bounds:
+            bounds.extend(part_bounds(con, model_parts(con)))
+        return bounds
+
     try:
         for path, table in tqdm(models, desc="marts", unit="table", disable=None):
-            _run_model(con, path, table)
+            _run_model(con, path, table, person_parts)
     finally:
         con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
 
