@@ -158,7 +158,7 @@ def kinds(*ids: str):
 def _no_marts(monkeypatch, request):
     """Most kinds are about ingest proper; tests that need the marts say so."""
     if "with_marts" not in request.keywords:
-        monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con: None)
+        monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con, **_: None)
 
 
 def _append(path: Path, lines: list[str], newline: str = "\n") -> None:
@@ -299,7 +299,7 @@ def _ingest_planted(tmp, fmt: str):
 @pytest.fixture(scope="module")
 def planted_csv(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con: None)
+        mp.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con, **_: None)
         result, con = _ingest_planted(tmp_path_factory.mktemp("planted_csv"), "csv")
     yield result, con
     con.close()
@@ -308,7 +308,7 @@ def planted_csv(tmp_path_factory):
 @pytest.fixture(scope="module")
 def planted_parquet(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con: None)
+        mp.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con, **_: None)
         result, con = _ingest_planted(tmp_path_factory.mktemp("planted_parquet"), "parquet")
     yield result, con
     con.close()
@@ -965,7 +965,7 @@ _PAUSING_INGEST = textwrap.dedent("""
                 time.sleep(0.05)
         return paused
 
-    marts.build_marts = lambda con: None
+    marts.build_marts = lambda con, **_: None
     if step == "validation":
         ingest_module.validate_table = pause(ingest_module.validate_table)
     elif step == "core":

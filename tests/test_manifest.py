@@ -21,7 +21,7 @@ from kpz_analytics.warehouse.ingest import ingest
 @pytest.fixture(autouse=True)
 def _no_marts(monkeypatch):
     """Marts are another module's business (tests/test_marts.py); here they must not run."""
-    monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con: None)
+    monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con, **_: None)
 
 
 @pytest.fixture

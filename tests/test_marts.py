@@ -378,3 +378,26 @@ def test_real_reference_data_loads():
     assert con.execute(
         "select count(distinct provincie_code), count(*) from ref_regions where gemeente_code is null"
     ).fetchone() == (12, 12)
+
+
+def test_rollup_parts_are_summed_per_key(tmp_path):
+    """A rollup's per-part rows are added up per key: counts exactly, doubles as decimals."""
+    path = tmp_path / "marts_x_summary.sql"
+    path.write_text("-- mart_summary\n-- rollup of: mart_rows (summed over parts: n, c)\nselect 1")
+    rollup = marts.rollup_of(path, "mart_summary")
+    assert rollup == marts.Rollup(path, "mart_summary", "mart_rows", ("n", "c"))
+    plain = tmp_path / "marts_x_plain.sql"
+    plain.write_text("-- mart_plain\nselect 1")
+    assert marts.rollup_of(plain, "mart_plain") is None
+    con = duckdb.connect()
+    con.execute(
+        "create temp table _kpz_rollup_mart_summary as select * from (values "
+        "('a', 1, 0.1), ('b', 2, 0.2), ('a', 3, 0.2), ('a', 4, cast(null as double))) t(k, n, c)"
+    )
+    marts._combine_parts(con, rollup)
+    got = con.execute("select k, n, c from mart_summary order by k").fetchall()
+    assert got == [("a", 8, pytest.approx(0.3, abs=1e-12)), ("b", 2, pytest.approx(0.2, abs=1e-12))]
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)
+    con.execute("create temp table _kpz_rollup_mart_summary as select 'a' as k, 1 as m")
+    with pytest.raises(KpzError, match=r"marts_x_summary\.sql: summed column\(s\) n, c are not in its result"):
+        marts._combine_parts(con, rollup)

@@ -25,7 +25,7 @@ def marts_calls(monkeypatch):
     """Record build_marts calls (the tables present when it runs) instead of building marts."""
     calls = []
 
-    def fake(con):
+    def fake(con, progress=True):
         calls.append({r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()})
 
     monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", fake)
@@ -221,7 +221,7 @@ def test_failed_ingest_leaves_no_warehouse_and_keeps_the_old_one(tmp_path):
 def test_failure_inside_the_build_cleans_up(tmp_path, monkeypatch):
     ext = build_extract(tmp_path, netting_tables())
 
-    def boom(con):
+    def boom(con, progress=True):
         raise RuntimeError("interrupted")
 
     monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", boom)

@@ -228,6 +228,31 @@ def test_real_reference_changes_labels_not_amounts(panel, monkeypatch):
     ).fetchall() == [("paediatrics",)]
 
 
+PERSONS_PER_MONTH = (
+    "select month, domain, count(distinct persoon_id), sum(n_lines), sum(cost) "
+    "from mart_person_month group by all order by all"
+)
+
+
+def assert_same_counts(rollup: list[tuple], direct: list[tuple]) -> None:
+    assert [r[:4] for r in rollup] == [r[:4] for r in direct]
+    for got, expected in zip(rollup, direct):  # cost: NULL for hospital activities
+        assert (got[4] is None) if expected[4] is None else got[4] == pytest.approx(expected[4], rel=1e-12)
+
+
+def test_persons_per_month_counts_each_person_once(panel):
+    """Built in one part, the rollup is the count over the whole table: a person with care in
+    two subdomains of a domain in a month is one person."""
+    rollup = panel.execute("select * from mart_persons_per_month order by month, domain").fetchall()
+    direct = panel.execute(PERSONS_PER_MONTH).fetchall()
+    assert rollup
+    assert_same_counts(rollup, direct)
+    rows = panel.execute(
+        "select count(*) from mart_person_month group by month, domain, persoon_id having count(*) > 1"
+    ).fetchall()
+    assert rows, "the fixture should have a person with two rows in one month and domain"
+
+
 def test_built_in_parts_by_person_gives_the_same_panel(monkeypatch):
     """At national scale the mart is built in parts by person; the parts add up to the same table."""
     from kpz_analytics import config
@@ -242,7 +267,13 @@ def test_built_in_parts_by_person_gives_the_same_panel(monkeypatch):
     got = con.execute(
         "select * from mart_person_month order by persoon_id, month, domain, subdomain, financing, institution_type"
     ).fetchall()
+    # The rollup was summed from the parts; it equals the count over the whole table.
+    rollup = con.execute("select * from mart_persons_per_month order by month, domain").fetchall()
+    direct = con.execute(PERSONS_PER_MONTH).fetchall()
+    assert {t for (t,) in con.execute("select table_name from duckdb_tables() where temporary").fetchall()} == set()
     con.close()
+    assert_same_counts(rollup, direct)
+    assert max(r[2] for r in rollup) > 1  # some month and domain has several persons
     assert [r[:7] for r in got] == [r[:7] for r in EXPECTED]
     for row, exp in zip(got, EXPECTED):
         for value, expected in zip(row[7:], exp[7:]):

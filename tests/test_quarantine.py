@@ -23,7 +23,7 @@ from kpz_analytics.warehouse.ingest import ingest
 @pytest.fixture(autouse=True)
 def _no_marts(monkeypatch):
     """Marts are tested in tests/test_marts.py; these tests are about validation only."""
-    monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con: None)
+    monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con, **_: None)
 
 
 def _append_lines(path, lines):
@@ -216,7 +216,7 @@ def planted(tmp_path_factory):
     _append_lines(ext / "verzekeringsperioden.csv", ["p2;2020-01-01"])  # 7: one field short
     refresh_manifest(ext, ["personen", "verzekeringsperioden"])
     with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse fixture does not reach here
-        mp.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con: None)
+        mp.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con, **_: None)
         result = ingest(ext, warehouse=tmp / "w.duckdb", max_bad_share=1.0, progress=False)
     con = duckdb.connect(str(result.warehouse), read_only=True)
     yield result, con

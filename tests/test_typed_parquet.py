@@ -29,7 +29,7 @@ _DELIVERY_TABLES = {"meta_extract"}
 def _no_marts(monkeypatch):
     from kpz_analytics.warehouse import marts
 
-    monkeypatch.setattr(marts, "build_marts", lambda con: None)
+    monkeypatch.setattr(marts, "build_marts", lambda con, **_: None)
 
 
 def _content(warehouse) -> tuple[list, dict[str, tuple]]:

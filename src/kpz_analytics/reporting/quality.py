@@ -95,12 +95,12 @@ def table_sizes(con: duckdb.DuckDBPyConnection, language: str = "nl") -> pd.Data
 
 
 def care_per_month(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Persons with care and cost per calendar month and domain (from ``mart_person_month``)."""
+    """Persons with care and cost per calendar month and domain (``mart_persons_per_month``,
+    the rollup of ``mart_person_month`` the marts build)."""
     return con.execute(
         """
-        select month, domain, count(distinct persoon_id) as persons, sum(cost) as cost
-        from mart_person_month
-        group by month, domain
+        select month, domain, persons, cost
+        from mart_persons_per_month
         order by month, domain
         """
     ).df()

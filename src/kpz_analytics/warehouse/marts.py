@@ -13,6 +13,7 @@ file-name order respects dependencies (``marts_person_insured_period`` before
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,10 @@ MART_GRAINS: dict[str, str] = {
         "one row per person x month x domain x subdomain x financing x institution_type with "
         "care in that month, only months in which the person is insured and alive on at least "
         "one day; volume and cost pro rata by days of the line in the month"
+    ),
+    "mart_persons_per_month": (
+        "one row per month x domain with care in mart_person_month: persons with care (each "
+        "counted once), their lines and cost"
     ),
 }
 
@@ -234,13 +239,80 @@ def _sql_literal(value: str | None) -> str:
     return "cast(null as varchar)" if value is None else "'" + value.replace("'", "''") + "'"
 
 
+#: A model whose header holds ``-- rollup of: <table> (summed over parts: <columns>)`` is a
+#: summary of that person-level table which stays exact when computed on disjoint sets of
+#: persons and added up (a distinct count of persons, sums). When the table is built in parts,
+#: the summary is computed on each part while the part's rows are still in a temporary table,
+#: and the parts' rows are then summed per key (every other column); a summary of the whole
+#: table would read it all again. Built in one part, the model simply runs after its table.
+ROLLUP = re.compile(r"^-- rollup of: (\w+) \(summed over parts: ([\w, ]+)\)\s*$", re.M)
+PART_TABLE = "_kpz_part"
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A rollup model (:data:`ROLLUP`): its file, table, source table and additive columns."""
+
+    path: Path
+    table: str
+    source: str
+    sums: tuple[str, ...]
+
+    def sql_on(self, rows: str) -> str:
+        """The model's query with its source table replaced by ``rows``."""
+        sql = self.path.read_text(encoding="utf-8").strip().rstrip(";")
+        return re.sub(rf"\b{self.source}\b", rows, sql)
+
+
+def rollup_of(path: Path, table: str) -> Rollup | None:
+    """The :class:`Rollup` a model file declares, or None."""
+    m = ROLLUP.search(path.read_text(encoding="utf-8"))
+    if m is None:
+        return None
+    return Rollup(path, table, m.group(1), tuple(c.strip() for c in m.group(2).split(",") if c.strip()))
+
+
+def _parts_table(rollup: Rollup) -> str:
+    return f"_kpz_rollup_{rollup.table}"
+
+
+def _combine_parts(con: duckdb.DuckDBPyConnection, rollup: Rollup) -> None:
+    """Build the rollup's table from its parts: the additive columns summed per key.
+
+    Floating-point columns are added as fixed-point decimals, so the total does not depend on
+    the order the threads add the parts in (ingest is reproducible bit for bit)."""
+    parts = _parts_table(rollup)
+    columns = con.execute(f"describe {parts}").fetchall()
+    missing = [c for c in rollup.sums if c not in {name for name, *_ in columns}]
+    if missing:
+        raise KpzError(f"{rollup.path.name}: summed column(s) {', '.join(missing)} are not in its result")
+    items, keys = [], []
+    for name, kind, *_ in columns:
+        q = '"' + name.replace('"', '""') + '"'
+        if name not in rollup.sums:
+            items.append(q)
+            keys.append(q)
+        elif kind in ("DOUBLE", "FLOAT"):
+            items.append(f"cast(sum(cast({q} as decimal(38, 10))) as {kind}) as {q}")
+        else:
+            items.append(f"cast(sum({q}) as {kind}) as {q}")
+    group = f" group by {', '.join(keys)}" if keys else ""
+    con.execute(f"create or replace table {rollup.table} as select {', '.join(items)} from {parts}{group}")
+    con.execute(f"drop table {parts}")
+
+
 def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str,
-               person_parts: Callable[[], list[tuple[str | None, str | None]]]) -> None:
+               person_parts: Callable[[], list[tuple[str | None, str | None]]],
+               rollups: tuple[Rollup, ...] = (), progress: bool = True) -> bool:
+    """Build ``table`` from its model (in parts when the model has the part filter).
+
+    Returns True when it was built in parts and so also built its ``rollups``."""
     sql = path.read_text(encoding="utf-8").strip().rstrip(";")
     try:
         bounds = person_parts() if PART_FROM_SQL in sql else [(None, None)]
+        in_parts = len(bounds) > 1
         for part, (low, high) in enumerate(tqdm(
-            bounds, desc=table, unit="part", disable=None if len(bounds) > 1 else True, leave=False
+            bounds, desc=table, unit="part", disable=not (progress and in_parts), leave=False
         )):
             # Persons are disjoint between parts and every row of the model belongs to one person,
             # so the parts together are the whole table; each part's aggregate stays small.
@@ -250,7 +322,21 @@ def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str,
             # read and joined all 100 million lines at scale 1.
             part_sql = sql.replace(PART_FROM_SQL, _sql_literal(low)).replace(PART_TO_SQL, _sql_literal(high))
             into = f"create or replace table {table} as" if part == 0 else f"insert into {table}"
-            con.execute(f"{into}\n{part_sql}")
+            if not (in_parts and rollups):
+                con.execute(f"{into}\n{part_sql}")
+                continue
+            # The part goes to a temporary table first, so that the rollups read it there.
+            con.execute(f"create or replace temp table {PART_TABLE} as\n{part_sql}")
+            con.execute(f"{into} select * from {PART_TABLE}")
+            for rollup in rollups:
+                into_parts = (f"create or replace temp table {_parts_table(rollup)} as" if part == 0
+                              else f"insert into {_parts_table(rollup)}")
+                con.execute(f"{into_parts}\n{rollup.sql_on(PART_TABLE)}")
+        if in_parts and rollups:
+            con.execute(f"drop table {PART_TABLE}")
+            for rollup in rollups:
+                _combine_parts(con, rollup)
+        return in_parts
     except duckdb.Error as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise KpzError(f"{path.name} (table {table}) failed: {first_line}") from None
@@ -269,13 +355,16 @@ def _check_inputs(con: duckdb.DuckDBPyConnection) -> None:
         raise KpzError("cannot build marts: meta_extract must hold one row with period_start and period_end")
 
 
-def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+def build_marts(con: duckdb.DuckDBPyConnection, progress: bool = True) -> None:
     """Load ``ref_*`` tables, build every ``mart_*`` table, then the ``sql/cohort`` tables.
 
     Parameters
     ----------
     con
         A connection holding ``meta_extract`` and the ``core_*`` tables (see docs/warehouse.md).
+    progress
+        Show progress bars (per table, and per part of a table built in parts), also when the
+        output is a log file: at national scale the marts take minutes.
 
     Raises
     ------
@@ -298,9 +387,15 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
             bounds.extend(part_bounds(con, model_parts(con)))
         return bounds
 
+    rollups = [r for r in (rollup_of(p, t) for p, t in models) if r is not None]
+    built_with_source: set[str] = set()
     try:
-        for path, table in tqdm(models, desc="marts", unit="table", disable=None):
-            _run_model(con, path, table, person_parts)
+        for path, table in tqdm(models, desc="marts", unit="table", disable=not progress):
+            if table in built_with_source:
+                continue
+            own = tuple(r for r in rollups if r.source == table)
+            if _run_model(con, path, table, person_parts, own, progress):
+                built_with_source.update(r.table for r in own)
     finally:
         con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
 
