@@ -401,3 +401,38 @@ def test_rollup_parts_are_summed_per_key(tmp_path):
     con.execute("create temp table _kpz_rollup_mart_summary as select 'a' as k, 1 as m")
     with pytest.raises(KpzError, match=r"marts_x_summary\.sql: summed column\(s\) n, c are not in its result"):
         marts._combine_parts(con, rollup)
+
+
+def test_person_years_sum_several_insured_periods():
+    """cohort_person_year: a person with several periods in a year gets one person-year with
+    their days summed, insured on 1 July when one period covers it, and the first insured day
+    of the year deciding whether the year is before the 18th birthday."""
+    con = duckdb.connect()
+    con.execute("create table mart_person (persoon_id varchar, geboortemaand date, geslacht varchar, "
+                "provincie_code varchar, nik_region varchar, in_steekproef boolean, overlijdensdatum date)")
+    con.executemany("insert into mart_person values (?, ?::date, 'V', 'PV26', 'Utrecht', false, ?::date)", [
+        ("M1", "2005-09-01", None), ("M2", "2010-01-01", None), ("M3", "2002-03-01", None),
+        ("S1", "2012-05-01", "2020-12-31"),
+    ])
+    con.execute("create table mart_insured_period (persoon_id varchar, begindatum date, einddatum date)")
+    con.executemany("insert into mart_insured_period values (?, ?::date, ?::date)", [
+        ("M1", "2020-01-01", "2020-03-31"), ("M1", "2020-08-01", "2021-06-30"),
+        ("M2", "2020-07-01", "2020-12-31"), ("M2", "2020-01-01", "2020-06-30"),
+        ("M3", "2020-04-01", "2020-05-31"), ("M3", "2020-01-01", "2020-02-29"),
+        ("S1", "2019-05-01", "2020-12-31"),
+    ])
+    sql = (config.SQL_DIR / "cohort" / "cohort_person_year.sql").read_text().strip().rstrip(";")
+    got = {
+        (r[0], r[1]): r[2:] for r in con.execute(
+            f"select persoon_id, jaar, leeftijd, insured_days, insured_1july, under18_in_year, "
+            f"died_in_year from ({sql})"
+        ).fetchall()
+    }
+    assert got == {
+        ("M1", 2020): (14, 91 + 153, False, True, False),
+        ("M1", 2021): (15, 181, False, True, False),
+        ("M2", 2020): (10, 366, True, True, False),
+        ("M3", 2020): (18, 60 + 61, False, True, False),  # 18 on 15 March; insured from 1 January
+        ("S1", 2019): (7, 245, True, True, False),
+        ("S1", 2020): (8, 366, True, True, True),
+    }
