@@ -239,14 +239,22 @@ def _sql_literal(value: str | None) -> str:
     return "cast(null as varchar)" if value is None else "'" + value.replace("'", "''") + "'"
 
 
+def _in_range(column: str, low: str | None, high: str | None) -> str:
+    """SQL: ``low <= column < high``, an open (None) bound left out."""
+    terms = [f"{column} >= {_sql_literal(low)}"] if low is not None else []
+    terms += [f"{column} < {_sql_literal(high)}"] if high is not None else []
+    return " and ".join(terms) or "true"
+
+
 #: A model whose header holds ``-- rollup of: <table> (summed over parts: <columns>)`` is a
 #: summary of that person-level table which stays exact when computed on disjoint sets of
 #: persons and added up (a distinct count of persons, sums). When the table is built in parts,
-#: the summary is computed on each part while the part's rows are still in a temporary table,
-#: and the parts' rows are then summed per key (every other column); a summary of the whole
-#: table would read it all again. Built in one part, the model simply runs after its table.
+#: the summary is computed on each part right after the part is written, from the part's rows
+#: (a range of persoon_id: DuckDB skips the row groups of the other parts), and the parts' rows
+#: are then summed per key (every other column). A distinct count over the whole table at once
+#: is the expensive way: 70 s at scale 1 for mart_persons_per_month, against ~2 s per part.
+#: Built in one part, the model simply runs after its table.
 ROLLUP = re.compile(r"^-- rollup of: (\w+) \(summed over parts: ([\w, ]+)\)\s*$", re.M)
-PART_TABLE = "_kpz_part"
 
 
 @dataclass(frozen=True)
@@ -259,9 +267,12 @@ class Rollup:
     sums: tuple[str, ...]
 
     def sql_on(self, rows: str) -> str:
-        """The model's query with its source table replaced by ``rows``."""
+        """The model's query with its source table replaced by ``rows`` (comments left alone)."""
         sql = self.path.read_text(encoding="utf-8").strip().rstrip(";")
-        return re.sub(rf"\b{self.source}\b", rows, sql)
+        return "\n".join(
+            line if line.lstrip().startswith("--") else re.sub(rf"\b{self.source}\b", rows, line)
+            for line in sql.splitlines()
+        )
 
 
 def rollup_of(path: Path, table: str) -> Rollup | None:
@@ -322,20 +333,14 @@ def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str,
             # read and joined all 100 million lines at scale 1.
             part_sql = sql.replace(PART_FROM_SQL, _sql_literal(low)).replace(PART_TO_SQL, _sql_literal(high))
             into = f"create or replace table {table} as" if part == 0 else f"insert into {table}"
-            if not (in_parts and rollups):
-                con.execute(f"{into}\n{part_sql}")
-                continue
-            # The part goes to a temporary table first, so that the rollups read it there.
-            con.execute(f"create or replace temp table {PART_TABLE} as\n{part_sql}")
-            con.execute(f"{into} select * from {PART_TABLE}")
-            for rollup in rollups:
+            con.execute(f"{into}\n{part_sql}")
+            for rollup in rollups if in_parts else ():
+                rows = f"(select * from {table} where {_in_range('persoon_id', low, high)})"
                 into_parts = (f"create or replace temp table {_parts_table(rollup)} as" if part == 0
                               else f"insert into {_parts_table(rollup)}")
-                con.execute(f"{into_parts}\n{rollup.sql_on(PART_TABLE)}")
-        if in_parts and rollups:
-            con.execute(f"drop table {PART_TABLE}")
-            for rollup in rollups:
-                _combine_parts(con, rollup)
+                con.execute(f"{into_parts}\n{rollup.sql_on(rows)}")
+        for rollup in rollups if in_parts else ():
+            _combine_parts(con, rollup)
         return in_parts
     except duckdb.Error as exc:
         first_line = str(exc).strip().splitlines()[0]
