@@ -287,16 +287,22 @@ def _parts_table(rollup: Rollup) -> str:
     return f"_kpz_rollup_{rollup.table}"
 
 
+def _checked_columns(con: duckdb.DuckDBPyConnection, rollup: Rollup, relation: str) -> list[tuple]:
+    """``describe`` of the rollup's result; every column it declares summed must be there."""
+    columns = con.execute(f"describe {relation}").fetchall()
+    missing = [c for c in rollup.sums if c not in {name for name, *_ in columns}]
+    if missing:
+        raise KpzError(f"{rollup.path.name}: summed column(s) {', '.join(missing)} are not in its result")
+    return columns
+
+
 def _combine_parts(con: duckdb.DuckDBPyConnection, rollup: Rollup) -> None:
     """Build the rollup's table from its parts: the additive columns summed per key.
 
     Floating-point columns are added as fixed-point decimals, so the total does not depend on
     the order the threads add the parts in (ingest is reproducible bit for bit)."""
     parts = _parts_table(rollup)
-    columns = con.execute(f"describe {parts}").fetchall()
-    missing = [c for c in rollup.sums if c not in {name for name, *_ in columns}]
-    if missing:
-        raise KpzError(f"{rollup.path.name}: summed column(s) {', '.join(missing)} are not in its result")
+    columns = _checked_columns(con, rollup, parts)
     items, keys = [], []
     for name, kind, *_ in columns:
         q = '"' + name.replace('"', '""') + '"'
@@ -322,6 +328,7 @@ def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str,
     try:
         bounds = person_parts() if PART_FROM_SQL in sql else [(None, None)]
         in_parts = len(bounds) > 1
+        built_here = rollups if in_parts else ()  # in one part, each rollup runs as its own model
         for part, (low, high) in enumerate(tqdm(
             bounds, desc=table, unit="part", disable=not (progress and in_parts), leave=False
         )):
@@ -334,12 +341,12 @@ def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str,
             part_sql = sql.replace(PART_FROM_SQL, _sql_literal(low)).replace(PART_TO_SQL, _sql_literal(high))
             into = f"create or replace table {table} as" if part == 0 else f"insert into {table}"
             con.execute(f"{into}\n{part_sql}")
-            for rollup in rollups if in_parts else ():
+            for rollup in built_here:
                 rows = f"(select * from {table} where {_in_range('persoon_id', low, high)})"
                 into_parts = (f"create or replace temp table {_parts_table(rollup)} as" if part == 0
                               else f"insert into {_parts_table(rollup)}")
                 con.execute(f"{into_parts}\n{rollup.sql_on(rows)}")
-        for rollup in rollups if in_parts else ():
+        for rollup in built_here:
             _combine_parts(con, rollup)
         return in_parts
     except duckdb.Error as exc:
@@ -401,6 +408,8 @@ def build_marts(con: duckdb.DuckDBPyConnection, progress: bool = True) -> None:
             own = tuple(r for r in rollups if r.source == table)
             if _run_model(con, path, table, person_parts, own, progress):
                 built_with_source.update(r.table for r in own)
+            for rollup in (r for r in rollups if r.table == table):
+                _checked_columns(con, rollup, table)  # built in one part: the same check
     finally:
         con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
 
