@@ -16,7 +16,8 @@ import pytest
 from extract_builder import (
     activity, build_extract, dot_line, minimal_tables, municipal_line, person, refresh_manifest,
 )
-from kpz_analytics.errors import ExtractRefused
+from kpz_analytics import config
+from kpz_analytics.errors import ExtractRefused, KpzError
 from kpz_analytics.warehouse.ingest import ingest
 
 
@@ -172,6 +173,25 @@ def test_marts_are_built_after_core(netted, marts_calls):
     assert len(marts_calls) == 1
     present = marts_calls[0]
     assert {"meta_extract", "core_dot", "core_dot_zorgactiviteiten", "core_personen", "dq_summary"} <= present
+
+
+def test_marts_are_built_with_their_own_memory_limit(tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr("kpz_analytics.warehouse.marts.build_marts", lambda con, **_: seen.append(
+        con.execute("select current_setting('memory_limit')").fetchone()[0]))
+    monkeypatch.setattr(config, "DUCKDB_MEMORY_LIMIT", "200MB")
+    monkeypatch.setattr(config, "DUCKDB_MARTS_MEMORY_LIMIT", "300MB")
+    ext = build_extract(tmp_path, netting_tables())
+    ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False, max_bad_share=1.0)
+    assert seen == ["286.1 MiB"]  # 300 MB as DuckDB shows it
+
+
+def test_a_bad_memory_limit_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "DUCKDB_MARTS_MEMORY_LIMIT", "lots")
+    ext = build_extract(tmp_path, netting_tables())
+    with pytest.raises(KpzError, match=r"^KPZ_DUCKDB_MARTS_MEMORY_LIMIT='lots' is not a memory size"):
+        ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False, max_bad_share=1.0)
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 def _table_contents(path):

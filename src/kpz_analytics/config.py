@@ -34,11 +34,19 @@ MAX_BAD_SHARE = float(os.environ.get("KPZ_MAX_BAD_SHARE", "0.05"))
 #   KPZ_DUCKDB_THREADS       worker threads (default 2)
 #   KPZ_DUCKDB_MEMORY_LIMIT  DuckDB's buffer limit, e.g. 4GB (default); raise it on a bigger
 #                            machine to spill less, lower it to leave more to other programs
+#   KPZ_DUCKDB_MARTS_MEMORY_LIMIT  the same while the marts are built (below)
 #   KPZ_DUCKDB_TEMP_DIR      where DuckDB spills (default: next to the warehouse being built, or
 #                            DuckDB's own default for analyses); needs free disk of about the
 #                            size of the extract
 DUCKDB_THREADS = int(os.environ.get("KPZ_DUCKDB_THREADS", "2"))
 DUCKDB_MEMORY_LIMIT = os.environ.get("KPZ_DUCKDB_MEMORY_LIMIT", "4GB")
+# The marts are built with more (KPZ_DUCKDB_MARTS_MEMORY_LIMIT; default 6GB, or
+# KPZ_DUCKDB_MEMORY_LIMIT when that is set; ingest and the benchmark's marts stage set it before
+# building them): one part of the person-month mart aggregates ~20 million person-month rows,
+# which do not fit in 4 GB; DuckDB 2.0.1 then spills and finishes the aggregate on one of the two
+# threads. One part at scale 1 took 39-48 s with 4 GB, 28-32 s with 5 or 6 GB (peak 5.3-5.6 GB).
+DUCKDB_MARTS_MEMORY_LIMIT = os.environ.get("KPZ_DUCKDB_MARTS_MEMORY_LIMIT") or (
+    DUCKDB_MEMORY_LIMIT if "KPZ_DUCKDB_MEMORY_LIMIT" in os.environ else "6GB")
 DUCKDB_TEMP_DIR = os.environ.get("KPZ_DUCKDB_TEMP_DIR") or None
 # Claim lines per part of the person-month mart (KPZ_LINES_PER_PART). DuckDB spills a large
 # aggregate to disk, but above some tens of millions of groups one aggregate asks for hash
@@ -78,10 +86,23 @@ def configure_duckdb(con, temp_directory: str | Path | None = None) -> None:
     over it (see :func:`spill_directory`).
     """
     con.execute(f"set threads = {int(DUCKDB_THREADS)}")
-    con.execute(f"set memory_limit = {_sql_text(DUCKDB_MEMORY_LIMIT)}")
+    set_memory_limit(con, DUCKDB_MEMORY_LIMIT, "KPZ_DUCKDB_MEMORY_LIMIT")
     spill = spill_directory(temp_directory)
     if spill is not None:
         con.execute(f"set temp_directory = {_sql_text(str(spill))}")
+
+
+def set_memory_limit(con, limit: str, setting: str) -> None:
+    """``set memory_limit``; a size DuckDB does not accept is an error naming the ``setting``."""
+    import duckdb
+
+    from .errors import KpzError
+
+    try:
+        con.execute(f"set memory_limit = {_sql_text(limit)}")
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise KpzError(f"{setting}={limit!r} is not a memory size DuckDB accepts (e.g. 4GB): {first_line}") from None
 
 
 def warehouse_path(extract_id: str) -> Path:

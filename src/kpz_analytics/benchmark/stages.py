@@ -42,6 +42,7 @@ def main(argv: list[str]) -> int:
             con = duckdb.connect(args[0])
             try:
                 config.configure_duckdb(con, temp_directory=Path(args[0]).with_suffix(".spill"))
+                config.set_memory_limit(con, config.DUCKDB_MARTS_MEMORY_LIMIT, "KPZ_DUCKDB_MARTS_MEMORY_LIMIT")
                 marts.build_marts(con)
                 con.execute("checkpoint")
             finally:

@@ -402,6 +402,7 @@ def _build(con: duckdb.DuckDBPyConnection, m: Manifest, max_bad_share: float, pr
     if with_marts:
         from . import marts  # looked up at call time, so tests can stand in for the marts
 
+        config.set_memory_limit(con, config.DUCKDB_MARTS_MEMORY_LIMIT, "KPZ_DUCKDB_MARTS_MEMORY_LIMIT")
         marts.build_marts(con, progress=progress)
     return summary
 
