@@ -16,6 +16,7 @@ a source sees the person. Every LLC person is found by a hospital line with an L
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -354,6 +355,23 @@ def test_panel_any_support_composite(cohort):
     assert a[(a["persoon_id"] == "E_wijk") & (a["any"] == 1)]["event_month"].tolist() == list(range(3, 13))
     # the composite has no volume (different units) but a cost
     assert w["volume"].isna().all() and w["cost"].notna().all()
+
+
+def test_wide_marks_each_use_row_once_per_cohort_and_follows_a_replaced_use_table(cohort):
+    members = cohort.grid[["persoon_id", "cohort"]].drop_duplicates()
+    use = cohort.use.merge(members, on="persoon_id")
+    for outcome in cohort.outcomes["outcome"]:
+        for c in (None, *T.COHORTS):
+            rows = use[(use["outcome"] == outcome) & ((use["cohort"] == c) if c else True)]
+            w = cohort.wide(outcome, c)
+            assert len(w) == (len(cohort.grid) if c is None else (cohort.grid["cohort"] == c).sum())
+            assert w["any"].sum() == len(rows), (outcome, c)
+    # wide() splits use and grid once; a copy with other rows, or a use table replaced in place,
+    # is split again
+    other = replace(cohort, use=cohort.use.iloc[:0])
+    assert other.wide("jeugdwet_any")["any"].sum() == 0
+    other.use = cohort.use
+    assert other.wide("jeugdwet_any")["any"].sum() == (cohort.use["outcome"] == "jeugdwet_any").sum() > 0
 
 
 # --------------------------------------------------------------------------- the seeded subset

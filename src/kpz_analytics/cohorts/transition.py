@@ -295,6 +295,18 @@ class TransitionCohort:
     params: TransitionParams
     comparison_capped: bool = False
     notes: list[str] = field(default_factory=list)
+    # use per outcome and grid per cohort, split once for wide() (for the use and grid they were
+    # split from): comparing the text columns again for each of the ~40 panels took ~11 s at
+    # national scale
+    _split: tuple | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _parts(self) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+        if self._split is None or self._split[0] is not self.use or self._split[1] is not self.grid:
+            use = self.use[["persoon_id", "event_month", "outcome", "volume", "cost"]]
+            by_outcome = {o: rows.drop(columns="outcome") for o, rows in use.groupby("outcome", sort=False)}
+            by_cohort = dict(iter(self.grid.groupby("cohort", sort=False)))
+            self._split = (self.use, self.grid, by_outcome, by_cohort)
+        return self._split[2], self._split[3]
 
     def wide(self, outcome: str, cohort: str | None = None) -> pd.DataFrame:
         """The panel of one outcome: the grid with ``any`` (0/1), ``volume`` and ``cost`` (0 when no use).
@@ -304,8 +316,9 @@ class TransitionCohort:
         """
         if outcome not in set(self.outcomes["outcome"]):
             raise ParameterError(f"outcome {outcome!r} is not in the panel")
-        grid = self.grid if cohort is None else self.grid[self.grid["cohort"] == cohort]
-        use = self.use.loc[self.use["outcome"] == outcome, ["persoon_id", "event_month", "volume", "cost"]]
+        by_outcome, by_cohort = self._parts()
+        grid = self.grid if cohort is None else by_cohort.get(cohort, self.grid.iloc[:0])
+        use = by_outcome.get(outcome, self.use.iloc[:0][["persoon_id", "event_month", "volume", "cost"]])
         out = grid.merge(use.assign(any=1), on=["persoon_id", "event_month"], how="left")
         out["any"] = out["any"].fillna(0).astype(int)
         measure = self.outcomes.set_index("outcome").loc[outcome, "volume_measure"]
