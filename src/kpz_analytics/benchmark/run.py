@@ -69,7 +69,8 @@ def _machine() -> dict:
 
     info = {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
             "duckdb": duckdb.__version__, "package_version": __version__,
-            "duckdb_threads": config.DUCKDB_THREADS, "duckdb_memory_limit": config.DUCKDB_MEMORY_LIMIT}
+            "duckdb_threads": config.DUCKDB_THREADS, "duckdb_memory_limit": config.DUCKDB_MEMORY_LIMIT,
+            "duckdb_marts_memory_limit": config.DUCKDB_MARTS_MEMORY_LIMIT}
     try:
         with open("/proc/meminfo") as fh:
             info["memory_gb"] = round(int(fh.readline().split()[1]) / 1e6, 1)
@@ -312,7 +313,8 @@ def summary_markdown(doc: dict) -> str:
            if any(r.get("run_started_at", doc["started_at"]) != doc["started_at"] for r in doc["results"]) else "")
         + f", seed {SEED}, `population` design, Parquet. "
         f"Machine: {m.get('cores')} cores, {m.get('memory_gb')} GB, {m.get('cpu')}; Python {m.get('python')}, "
-        f"DuckDB {m.get('duckdb')} ({m.get('duckdb_threads')} threads, memory_limit {m.get('duckdb_memory_limit')}). "
+        f"DuckDB {m.get('duckdb')} ({m.get('duckdb_threads')} threads, memory_limit {m.get('duckdb_memory_limit')}"
+        + (f", {m['duckdb_marts_memory_limit']} for the marts" if m.get("duckdb_marts_memory_limit") else "") + "). "
         f"Load average at start {doc.get('load_start')}, at end {doc.get('load_end')} (a shared machine: read the "
         "ratios, which compare runs made in the same session on the same files).", "",
         "Ratios are stage wall time / median wall time of the bare pass at the same scale "
