@@ -87,3 +87,15 @@ def test_english_composed_labels():
     assert list(out.columns) == ["province", "sex", "status", "model", "age", "per 10,000"]
     assert out.iloc[0].tolist() == ["Noord-Holland", "girls", "estimated", "Poisson regression",
                                     "under 18 on some day of the year", 1.5]
+
+
+def test_percent_ticks_have_the_decimals_their_spacing_needs():
+    from kpz_analytics.reporting import figures
+
+    nl = figures.percent_axis("nl")
+    assert nl.format_ticks([0.0, 0.1, 0.2]) == ["0%", "10%", "20%"]
+    # ticks half a percent apart: none may read like its neighbour
+    assert nl.format_ticks([0.005, 0.01, 0.015]) == ["0,5%", "1,0%", "1,5%"]
+    assert nl.format_ticks([0.0, 0.0025, 0.005]) == ["0,00%", "0,25%", "0,50%"]
+    assert figures.percent_axis("en").format_ticks([0.005, 0.01]) == ["0.5%", "1.0%"]
+    assert figures.percent_axis("nl")(0.25) == "25%"  # a label before any ticks were set

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter
 
 #: Text of a figure description, per language.
 FIGURE = {"nl": ("Figuur", "horizontale as", "verticale as"),
@@ -40,9 +40,27 @@ def number_axis(language: str = "nl") -> FuncFormatter:
     return FuncFormatter(lambda v, _: number(v, 0 if abs(v) >= 10 or float(v).is_integer() else 1, language))
 
 
-def percent_axis(language: str = "nl") -> FuncFormatter:
+class _PercentTicks(Formatter):
+    """Percentages with as many decimals as the distance between the ticks needs (0,5% 1,0%
+    1,5%; 10% 20%), so that close ticks never read alike (they read "1%", "1%", "2%")."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self.decimals = 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        steps = [round(100 * abs(b - a), 9) for a, b in zip(sorted(locs), sorted(locs)[1:])]
+        step = min((s for s in steps if s > 0), default=1.0)
+        self.decimals = next((d for d in range(4) if abs(step * 10**d - round(step * 10**d)) < 1e-6), 4)
+
+    def __call__(self, x: float, pos=None) -> str:
+        return number(100 * x, self.decimals, self.language) + "%"
+
+
+def percent_axis(language: str = "nl") -> Formatter:
     """Tick labels for shares 0–1 as percentages."""
-    return FuncFormatter(lambda v, _: number(100 * v, 0, language) + "%")
+    return _PercentTicks(language)
 
 
 def year_axis(ax: plt.Axes) -> None:
