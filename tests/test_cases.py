@@ -354,3 +354,33 @@ def test_ccc_case_years(con):
                    "P9": [2020, 2021, 2022]}
     point = C.codelist_case_years(con, C.CaseParams(basis="point"))
     assert 2021 not in set(point.loc[point["persoon_id"] == "P4", "jaar"])  # died 10 June 2021
+
+
+# --------------------------------------------------------------------------- derived temp tables
+def test_derived_table_is_made_once_per_read_only_connection(tmp_path):
+    from kpz_analytics.cohorts import models
+
+    path = tmp_path / "w.duckdb"
+    duckdb.connect(str(path)).close()
+    sql = "select random() as r"
+
+    def value(con):
+        return con.execute("select r from _kpz_t").fetchone()[0]
+
+    ro = duckdb.connect(str(path), read_only=True)
+    models.derived_table(ro, "_kpz_t", sql)
+    first = value(ro)
+    models.derived_table(ro, "_kpz_t", sql)
+    assert value(ro) == first  # same SQL, nothing can have changed: kept
+    models.derived_table(ro, "_kpz_t", sql + " ")
+    assert value(ro) != first  # other SQL: made again
+    ro.execute("drop table _kpz_t")
+    models.derived_table(ro, "_kpz_t", sql)
+    assert ro.execute("select count(*) from _kpz_t").fetchone() == (1,)  # dropped: made again
+    ro.close()
+    rw = duckdb.connect(str(path))
+    models.derived_table(rw, "_kpz_t", sql)
+    first = value(rw)
+    models.derived_table(rw, "_kpz_t", sql)
+    assert value(rw) != first  # writable: the data may have changed, always made afresh
+    rw.close()

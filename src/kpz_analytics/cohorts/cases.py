@@ -25,6 +25,7 @@ Definitions (documented in ``docs/prevalence.md``):
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ import pandas as pd
 from .. import config
 from ..errors import KpzError, ParameterError
 from ..refdata import load_codelist
+from . import models
 
 #: The case-finding sources, in the order used for capture–recapture tables.
 SOURCES: tuple[str, ...] = ("hospital_llc_code", "palliative_activity", "ikz_mkv", "wlz_severe")
@@ -396,8 +398,8 @@ def find_cases(con: duckdb.DuckDBPyConnection, params: CaseParams | None = None,
     first, last = p.years
     src_sql = source_year_sql(SOURCES)
     selected = _sql_list(p.sources)
-    con.execute(f"create or replace temp table _kpz_source_year as {src_sql}")
-    con.execute(f"create or replace temp table _kpz_marker_year as {criteria_sql(need)}")
+    models.derived_table(con, "_kpz_source_year", src_sql)
+    models.derived_table(con, "_kpz_marker_year", criteria_sql(need))
     src_flags = ",\n".join(
         f"cast(bool_or(s.jaar = py.jaar and s.criterion = '{s}') as integer) as src_{s},\n"
         f"max(s.jaar) filter (where s.criterion = '{s}') as last_{s}"
@@ -506,8 +508,11 @@ def need_flags(con: duckdb.DuckDBPyConnection, table: CaseTable, definition: str
     lookback = table.params.lookback if lookback is None else lookback
     d = load_definition(definition)
     first, last = table.params.years
+    criteria = criteria_sql(d)
+    table_name = "_kpz_criteria_" + hashlib.sha256(criteria.encode("utf-8")).hexdigest()[:16]
+    models.derived_table(con, table_name, criteria)
     marks = con.execute(f"""
-        select distinct persoon_id, jaar from ({criteria_sql(d)}) where jaar between {first} and {last}
+        select distinct persoon_id, jaar from {table_name} where jaar between {first} and {last}
     """).df().assign(_hit=True)
     cases = table.cases
     hit = cases[["persoon_id", "jaar"]].merge(marks, on=["persoon_id", "jaar"], how="left")["_hit"]

@@ -2,11 +2,13 @@
 
 The transition and landscape cohorts are built by SQL files that read the marts and a few
 temporary tables of parameters and definitions; these helpers load such a table from a data
-frame and run a model, with a one-line error naming the file when it fails.
+frame and run a model, with a one-line error naming the file when it fails, or make a temporary
+table from generated SQL once per read-only connection.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -46,3 +48,34 @@ def definition_table(con: duckdb.DuckDBPyConnection, name: str, definition: pd.D
     """Temp table ``name`` of an outcome/measure definition, empty subdomain/financing as NULL."""
     temp_table(con, name, definition.assign(subdomain=definition["subdomain"].replace("", None),
                                             financing=definition["financing"].replace("", None)))
+
+
+def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    rows = con.execute(
+        "select readonly from duckdb_databases() where database_name = current_database()").fetchall()
+    return bool(rows and rows[0][0])
+
+
+def derived_table(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+    """Create or replace temp table ``name`` as ``sql``, unless this connection made it already.
+
+    On a warehouse opened read-only nothing the SQL reads can change, so a table made from the
+    same SQL text before is kept: one analysis finds cases several times (the prevalence's
+    trend without the 2023 source, its need variants, the landscape), and each person-year
+    table of the criteria takes 3-5 s at national scale. On a writable or in-memory connection
+    the table is always made afresh.
+    """
+    digest = hashlib.sha256(sql.encode("utf-8")).hexdigest()
+    keep = _read_only(con)
+    if keep:
+        con.execute("create temp table if not exists _kpz_derived (name varchar, sha256 varchar)")
+        made = con.execute(
+            "select count(*) from _kpz_derived as d join duckdb_tables() as t "
+            "on t.table_name = d.name and t.temporary where d.name = ? and d.sha256 = ?",
+            [name, digest]).fetchone()[0]
+        if made:
+            return
+    con.execute(f"create or replace temp table {name} as {sql}")
+    if keep:
+        con.execute("delete from _kpz_derived where name = ?", [name])
+        con.execute("insert into _kpz_derived values (?, ?)", [name, digest])
