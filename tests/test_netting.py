@@ -192,6 +192,10 @@ def test_a_bad_memory_limit_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(KpzError, match=r"^KPZ_DUCKDB_MARTS_MEMORY_LIMIT='lots' is not a memory size"):
         ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False, max_bad_share=1.0)
     assert not (tmp_path / "w.duckdb").exists()
+    monkeypatch.setattr(config, "DUCKDB_MARTS_MEMORY_LIMIT", "6GB")
+    monkeypatch.setattr(config, "DUCKDB_MEMORY_LIMIT", "4 elephants")
+    with pytest.raises(KpzError, match=r"^KPZ_DUCKDB_MEMORY_LIMIT='4 elephants' is not a memory size"):
+        ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False, max_bad_share=1.0)
 
 
 def _table_contents(path):

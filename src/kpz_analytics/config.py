@@ -105,6 +105,18 @@ def set_memory_limit(con, limit: str, setting: str) -> None:
         raise KpzError(f"{setting}={limit!r} is not a memory size DuckDB accepts (e.g. 4GB): {first_line}") from None
 
 
+def check_memory_limits() -> None:
+    """Both memory settings are sizes DuckDB accepts (else the error of :func:`set_memory_limit`)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        set_memory_limit(con, DUCKDB_MEMORY_LIMIT, "KPZ_DUCKDB_MEMORY_LIMIT")
+        set_memory_limit(con, DUCKDB_MARTS_MEMORY_LIMIT, "KPZ_DUCKDB_MARTS_MEMORY_LIMIT")
+    finally:
+        con.close()
+
+
 def warehouse_path(extract_id: str) -> Path:
     """Default warehouse file for an extract: ``data/processed/<extract_id>.duckdb``."""
     return DATA_PROCESSED / f"{extract_id}.duckdb"

@@ -45,7 +45,7 @@ import duckdb
 
 from .. import __version__, config, provenance
 from ..errors import KpzError
-from ..warehouse.connect import extract_meta
+from ..warehouse.connect import extract_meta, warehouse_file
 
 #: Bumped when the layout of an entry changes (old entries then simply miss).
 FORMAT = 1
@@ -93,20 +93,6 @@ class NotCached:
 
 
 # --------------------------------------------------------------------------- the key
-def warehouse_file(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The database file of ``con`` when it is a file opened read-only, else None."""
-    try:
-        rows = con.execute(
-            "select path, readonly from duckdb_databases() where database_name = current_database()"
-        ).fetchall()
-    except duckdb.Error:
-        return None
-    if not rows or not rows[0][0] or not rows[0][1]:
-        return None
-    path = Path(rows[0][0])
-    return path if path.is_file() else None
-
-
 def _canonical(value: Any) -> Any:
     """A JSON-able form of an argument that differs whenever the argument can change a result."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

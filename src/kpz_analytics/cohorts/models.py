@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import config
 from ..errors import KpzError
+from ..warehouse.connect import warehouse_file
 
 
 def sql_dir(folder: str) -> Path:
@@ -50,12 +51,6 @@ def definition_table(con: duckdb.DuckDBPyConnection, name: str, definition: pd.D
                                             financing=definition["financing"].replace("", None)))
 
 
-def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
-    rows = con.execute(
-        "select readonly from duckdb_databases() where database_name = current_database()").fetchall()
-    return bool(rows and rows[0][0])
-
-
 def derived_table(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
     """Create or replace temp table ``name`` as ``sql``, unless this connection made it already.
 
@@ -66,7 +61,7 @@ def derived_table(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
     the table is always made afresh.
     """
     digest = hashlib.sha256(sql.encode("utf-8")).hexdigest()
-    keep = _read_only(con)
+    keep = warehouse_file(con) is not None
     if keep:
         con.execute("create temp table if not exists _kpz_derived (name varchar, sha256 varchar)")
         made = con.execute(

@@ -27,6 +27,20 @@ def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnecti
     return con
 
 
+def warehouse_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The database file of ``con`` when it is a file opened read-only, else None."""
+    try:
+        rows = con.execute(
+            "select path, readonly from duckdb_databases() where database_name = current_database()"
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    if not rows or not rows[0][0] or not rows[0][1]:
+        return None
+    path = Path(rows[0][0])
+    return path if path.is_file() else None
+
+
 def extract_meta(con: duckdb.DuckDBPyConnection) -> dict:
     """The one row of ``meta_extract`` as a dict (extract id, period, design, checksums...)."""
     cur = con.execute("select * from meta_extract")

@@ -438,6 +438,7 @@ def ingest(
     max_bad_share = config.MAX_BAD_SHARE if max_bad_share is None else float(max_bad_share)
     if not 0 <= max_bad_share <= 1:
         raise KpzError(f"--max-bad-share must be between 0 and 1, got {max_bad_share}")
+    config.check_memory_limits()  # a bad setting is refused now, not after the validation
     m = read_manifest(extract_dir)
     target = check_target(Path(warehouse) if warehouse is not None else config.warehouse_path(m.extract_id),
                           extract_dir)
