@@ -44,7 +44,8 @@ DUCKDB_MEMORY_LIMIT = os.environ.get("KPZ_DUCKDB_MEMORY_LIMIT", "4GB")
 # KPZ_DUCKDB_MEMORY_LIMIT when that is set; ingest and the benchmark's marts stage set it before
 # building them): one part of the person-month mart aggregates ~20 million person-month rows,
 # which do not fit in 4 GB; DuckDB 2.0.1 then spills and finishes the aggregate on one of the two
-# threads. One part at scale 1 took 39-48 s with 4 GB, 28-32 s with 5 or 6 GB (peak 5.3-5.6 GB).
+# threads. One part at scale 1 took 39-48 s with 4 GB, 31 s with 5 GB, 28-33 s with 6 GB (peak 5.3
+# and 5.6 GB; docs/scale.md).
 DUCKDB_MARTS_MEMORY_LIMIT = os.environ.get("KPZ_DUCKDB_MARTS_MEMORY_LIMIT") or (
     DUCKDB_MEMORY_LIMIT if "KPZ_DUCKDB_MEMORY_LIMIT" in os.environ else "6GB")
 DUCKDB_TEMP_DIR = os.environ.get("KPZ_DUCKDB_TEMP_DIR") or None

@@ -55,10 +55,10 @@ def derived_table(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
     """Create or replace temp table ``name`` as ``sql``, unless this connection made it already.
 
     On a warehouse opened read-only nothing the SQL reads can change, so a table made from the
-    same SQL text before is kept: one analysis finds cases several times (the prevalence's
-    trend without the 2023 source, its need variants, the landscape), and each person-year
-    table of the criteria takes 3-5 s at national scale. On a writable or in-memory connection
-    the table is always made afresh.
+    same SQL text before is kept: the prevalence finds cases twice (the trend without the 2023
+    source builds the same source and marker tables) and one need definition's criteria twice,
+    and each such person-year table takes 3-5 s at national scale. On a writable or in-memory
+    connection the table is always made afresh.
     """
     digest = hashlib.sha256(sql.encode("utf-8")).hexdigest()
     keep = warehouse_file(con) is not None

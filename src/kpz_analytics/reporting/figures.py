@@ -50,7 +50,8 @@ class _PercentTicks(Formatter):
 
     def set_locs(self, locs) -> None:
         super().set_locs(locs)
-        steps = [round(100 * abs(b - a), 9) for a, b in zip(sorted(locs), sorted(locs)[1:])]
+        ordered = sorted(locs)
+        steps = [round(100 * (b - a), 9) for a, b in zip(ordered, ordered[1:])]
         step = min((s for s in steps if s > 0), default=1.0)
         self.decimals = next((d for d in range(4) if abs(step * 10**d - round(step * 10**d)) < 1e-6), 4)
 
