@@ -29,6 +29,16 @@ def test_measure_reports_the_childs_memory_and_failure(tmp_path):
     assert bad.returncode == 1 and "stage broke" in bad.tail
 
 
+def test_measure_adds_up_processes_that_hold_memory_at_the_same_time(tmp_path):
+    """Two grandchildren of 320 MB each, alive together for a second: the stage held ~640 MB,
+    which the largest single process (the kernel's accounting) would give as ~320 MB."""
+    grab = "import numpy as np, time; a = np.ones(40_000_000); time.sleep(1.5)"
+    both = (f"import subprocess, sys; ps = [subprocess.Popen([sys.executable, '-c', {grab!r}]) for _ in range(2)]; "
+            "[p.wait() for p in ps]")
+    m = measure([sys.executable, "-c", both], log_path=tmp_path / "both.log")
+    assert m.returncode == 0 and m.peak_rss_gb >= 0.6
+
+
 def test_bare_pass_counts_person_months_of_all_claims(tmp_path):
     from extract_builder import build_extract, dot_line, insured, person, zvw_line
 

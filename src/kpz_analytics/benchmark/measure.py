@@ -1,9 +1,15 @@
 """Run one command as a child process; record wall time, CPU time and peak resident memory.
 
-CPU time and peak RSS come from the kernel's accounting of the child (``os.wait4``): user +
-system seconds of the child and of the processes it waited for, and the largest resident set
-of any of them (a notebook kernel started by papermill counts). Wall time is measured around
-the child. Nothing is sampled, so measuring costs nothing.
+CPU time comes from the kernel's accounting of the child (``os.wait4``): user + system seconds
+of the child and of the processes it waited for (a notebook kernel started by papermill, the
+transition's fit workers). Peak resident memory is that of the whole process tree: the largest
+sum over the child and its descendants, sampled every 0.5 s (two notebooks rendered side by side,
+or fit workers beside their parent, hold memory at the same time), or the largest single
+process by the kernel's accounting when that is larger (a peak shorter than a sample). The sum
+adds proportional set sizes (PSS, Linux): a page shared by processes (a forked fit worker and
+its parent, a library) counts once in all, where resident sizes would count it in each. Where
+PSS is not available (macOS) it adds resident sizes, which overstates. Wall time is measured
+around the child.
 """
 
 from __future__ import annotations
@@ -11,8 +17,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
+
+import psutil
+
+#: Seconds between two samples of the process tree's memory.
+SAMPLE_S = 0.5
 
 
 @dataclass
@@ -40,8 +52,14 @@ def measure(cmd: list[str], *, log_path: str | os.PathLike | None = None, env: d
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
                                 env=env)
+        stop = threading.Event()
+        tree_peak = [0]
+        sampler = threading.Thread(target=_sample_tree, args=(proc.pid, stop, tree_peak), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        stop.set()
+        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
     finally:
         if log_path:
@@ -55,5 +73,35 @@ def measure(cmd: list[str], *, log_path: str | os.PathLike | None = None, env: d
         tail = "\n".join(line for line in lines[-8:] if line.strip())
     return Measurement(
         wall_s=round(wall, 3), cpu_s=round(usage.ru_utime + usage.ru_stime, 3),
-        peak_rss_gb=round(usage.ru_maxrss * scale / 1e9, 3), returncode=proc.returncode, tail=tail,
+        peak_rss_gb=round(max(usage.ru_maxrss * scale, tree_peak[0]) / 1e9, 3), returncode=proc.returncode,
+        tail=tail,
     )
+
+
+def _sample_tree(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    """Until ``stop``: add up the resident memory of ``pid`` and its descendants, keep the largest."""
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:
+        return
+    while not stop.is_set():
+        try:
+            processes = [root, *root.children(recursive=True)]
+        except psutil.Error:  # the child has ended
+            return
+        total = 0
+        for process in processes:
+            try:
+                total += _proportional_size(process)
+            except psutil.Error:  # ended between the listing and the reading
+                pass
+        peak[0] = max(peak[0], total)
+        stop.wait(SAMPLE_S)
+
+
+def _proportional_size(process: psutil.Process) -> int:
+    """The process's proportional set size (its own pages plus its share of shared ones), or
+    its resident size where the platform does not report PSS."""
+    if sys.platform.startswith("linux"):
+        return process.memory_full_info().pss
+    return process.memory_info().rss
