@@ -3,8 +3,8 @@
 CPU time comes from the kernel's accounting of the child (``os.wait4``): user + system seconds
 of the child and of the processes it waited for (a notebook kernel started by papermill, the
 transition's fit workers). Peak resident memory is that of the whole process tree: the largest
-sum over the child and its descendants, sampled every 0.5 s (two notebooks rendered side by side,
-or fit workers beside their parent, hold memory at the same time), or the largest single
+sum over the child and its descendants, sampled every 0.5 s (fit workers beside their parent,
+a notebook kernel beside papermill, hold memory at the same time), or the largest single
 process by the kernel's accounting when that is larger (a peak shorter than a sample). The sum
 adds proportional set sizes (PSS, Linux): a page shared by processes (a forked fit worker and
 its parent, a library) counts once in all, where resident sizes would count it in each. Where
@@ -79,7 +79,8 @@ def measure(cmd: list[str], *, log_path: str | os.PathLike | None = None, env: d
 
 
 def _sample_tree(pid: int, stop: threading.Event, peak: list[int]) -> None:
-    """Until ``stop``: add up the resident memory of ``pid`` and its descendants, keep the largest."""
+    """Until ``stop``: add up the memory of ``pid`` and its descendants (:func:`_proportional_size`),
+    keep the largest sum in ``peak[0]``."""
     try:
         root = psutil.Process(pid)
     except psutil.Error:

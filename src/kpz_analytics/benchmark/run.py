@@ -319,7 +319,9 @@ def summary_markdown(doc: dict) -> str:
         "ratios, which compare runs made in the same session on the same files).", "",
         "Ratios are stage wall time / median wall time of the bare pass at the same scale "
         f"({doc['repeats']} bare passes spread over the run), and the same for CPU time (less "
-        "sensitive to other programs on the machine). Each stage ran once.", "",
+        "sensitive to other programs on the machine). Each stage ran once. Peak RSS is the peak memory of "
+        "the stage's whole process tree: proportional set sizes added up, sampled every 0.5 s "
+        "(`benchmark/measure.py`).", "",
         "| scale | claim lines | stage | wall s | CPU s | peak RSS GB | lines/s | × bare (wall) | × bare (CPU) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
