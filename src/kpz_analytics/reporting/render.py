@@ -9,8 +9,9 @@ Three guarantees:
 
 - **The kernel is this environment.** Notebooks run on a kernel started from the Python that
   runs ``kpz`` (``sys.executable``), never on whichever kernelspec called ``python3`` Jupyter
-  finds first. The kernel talks over local IPC sockets in the Jupyter runtime directory, not
-  over TCP, so no port is opened and nothing travels in plain text over the network stack.
+  finds first. The kernel talks over local IPC sockets (files ``kernel-ipc-<n>`` in the
+  notebooks' folder, the kernel's working directory, removed when it stops), not over TCP, so no
+  port is opened and nothing travels in plain text over the network stack.
 - **The HTML is self-contained.** No script, style sheet, font or image is loaded from
   anywhere: the template drops require.js, MathJax and Mermaid (the reports use none of them),
   figures are embedded PNGs with a description (``alt``) in the report's language, the page has ``lang`` and a
