@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
 import duckdb
 import pytest
 
-from kpz_analytics.benchmark import bare, run
+from kpz_analytics.benchmark import bare, panel, run
 from kpz_analytics.benchmark.measure import measure
 
 
@@ -58,6 +59,63 @@ def test_bare_pass_counts_person_months_of_all_claims(tmp_path):
     assert got == [("hospital", 2, 150.0), ("zvw", 1, 7.0)]
 
 
+@pytest.mark.parametrize("fmt, typed", [("parquet", True), ("parquet", False), ("csv", False)])
+def test_panel_pass_builds_the_pipelines_person_month_panel(tmp_path, fmt, typed):
+    """On a delivery with nothing to quarantine or net, the panel pass gives mart_person_month
+    row for row: lines over several months and beyond the period, activities, meerzorg, an
+    insurance gap and a death (months after it are not counted)."""
+    from extract_builder import (activity, build_extract, dot_line, insured, municipal_line,
+                                 period_population, person, wlz_line, zvw_line)
+
+    from kpz_analytics.warehouse.ingest import ingest
+
+    tables = {
+        "personen": [person("p1"), person("p2", overlijdensdatum="2020-06-15", geboortemaand="2005-07")],
+        "verzekeringsperioden": [insured("p1", einddatum="2020-05-31"), insured("p1", begindatum="2020-08-01"),
+                                 insured("p2")],
+        "populatie": period_population(),
+        "dot": [dot_line("d1", "p1", begindatum="2019-12-20", einddatum="2020-02-10", bedrag="300.00"),
+                dot_line("d2", "p2", specialisme="0301", instelling_type="algemeen",
+                         begindatum="2020-05-20", einddatum="2020-07-02")],
+        "dot_zorgactiviteiten": [activity("d1", datum="2020-01-05", aantal="2"), activity("d1", datum="2020-02-01"),
+                                 activity("d2", zorgactiviteit_code="999999", datum="2020-06-01")],
+        "zvw_overig": [zvw_line("z1", "p1", begindatum="2020-04-15", einddatum="2020-09-14"),
+                       zvw_line("z2", "p1", zorgsoort="intensieve_kindzorg", begindatum="2020-04-01",
+                                einddatum="2020-04-01", aantal="3.5", bedrag="100")],
+        "wlz_declaraties": [wlz_line("w1", "p2", meerzorg="1", begindatum="2020-05-01", einddatum="2020-07-31"),
+                            wlz_line("w2", "p1", leveringsvorm="pgb")],
+        "wmo": [municipal_line("m1", "p1", begindatum="2021-11-20", einddatum="2022-01-10")],
+        "jeugdwet": [municipal_line("j1", "p2", productcategorie="45", product_code="45A01",
+                                    begindatum="2020-03-01", einddatum="2020-06-30")],
+    }
+    ext = build_extract(tmp_path, tables, fmt=fmt, typed_parquet=typed)
+    ingest(ext, warehouse=tmp_path / "w.duckdb", progress=False)
+    order = "order by persoon_id, month, domain, subdomain, financing, institution_type"
+    warehouse = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    expected = warehouse.execute(f"select * from mart_person_month {order}").fetchall()
+    warehouse.close()
+    con = duckdb.connect()
+    figures = panel.build_panel(con, ext)
+    got = con.execute(f"select * from mart_person_month {order}").fetchall()
+    assert figures["parts"] == 1 and len(expected) > 12
+    assert got == expected
+    assert ("p2", dt.date(2020, 7, 1)) not in {(r[0], r[1]) for r in got}  # after the death month
+
+
+def test_panel_pass_names_a_missing_column(tmp_path):
+    from extract_builder import build_extract, minimal_tables
+
+    from kpz_analytics.errors import KpzError
+
+    ext = build_extract(tmp_path, minimal_tables(), fmt="parquet")
+    zvw = ext / "zvw_overig.parquet"
+    duckdb.execute(f"copy (select * exclude (leveringsvorm) from '{zvw}') to '{tmp_path / 'z.parquet'}' (format parquet)")
+    (tmp_path / "z.parquet").replace(zvw)
+    with pytest.raises(KpzError, match="zvw_overig.parquet has no column.s. leveringsvorm"):
+        panel.panel_pass(ext, tmp_path / "panel.duckdb")
+    assert not (tmp_path / "panel.duckdb").exists()
+
+
 def test_summary_lists_stages_ratios_and_targets():
     doc = {
         "started_at": "t0", "finished_at": "t1", "load_start": 1.0, "load_end": 2.0, "repeats": 3,
@@ -66,6 +124,8 @@ def test_summary_lists_stages_ratios_and_targets():
         "results": [{
             "scale": 1.0, "claim_lines": 1000,
             "bare_pass": {"median_wall_s": 10.0, "median_cpu_s": 15.0, "max_peak_rss_gb": 1.0},
+            "panel_pass": {"wall_s": 20.0, "cpu_s": 36.0, "peak_rss_gb": 2.0, "rows_per_s": 50, "ratio_to_bare": 2.0,
+                           "cpu_ratio_to_bare": 2.4, "rows": 2100, "parts": 1, "copy_s": 5.0, "panel_s": 15.0},
             "stages": {"synth": {"wall_s": 50.0, "cpu_s": 50.0, "peak_rss_gb": 1.5, "rows_per_s": 20,
                                  "ratio_to_bare": 5.0, "reused": True},
                        "ingest": {"wall_s": 30.0, "cpu_s": 50.0, "peak_rss_gb": 3.0, "rows_per_s": 33,
@@ -73,7 +133,7 @@ def test_summary_lists_stages_ratios_and_targets():
                        "transition": {"status": "not available", "reason": "no command"},
                        "report": {"status": "failed", "reason": "exit 1: ImportError"}},
             "pipeline": {"stages": ["ingest"], "wall_s": 30.0, "cpu_s": 50.0, "peak_rss_gb": 3.0,
-                         "ratio_to_bare": 3.0, "failed": ["report"]},
+                         "ratio_to_bare": 3.0, "ratio_to_panel": 1.5, "failed": ["report"]},
         }],
     }
     doc["growth"] = run._growth(doc["results"])
@@ -81,6 +141,9 @@ def test_summary_lists_stages_ratios_and_targets():
     text = run.summary_markdown(doc)
     assert "| 1 | | ingest | 30.0 | 50.0 | 3.00 | 33 | 3.0 | 3.3 |" in text
     assert "synth (reused extract)" in text and "no command" in text
+    assert ("| 1 | | **panel pass** (copy 5 s + panel 15 s, 1 part, 2,100 rows) | 20.0 | 36.0 | 2.00 | 50 | 2.0 | 2.4 |"
+            in text)
+    assert "| 1 | | **pipeline** (ingest; 1.5 panel passes) | 30.0 |" in text
     met = {t["target"]: t["met"] for t in doc["targets"]}
     assert met["pipeline / bare pass at scale 1"] is True and met["peak RSS synth (largest, at scale 1)"] is True
     assert met["stage report runs"] is False and "failed: exit 1: ImportError" in text
@@ -115,6 +178,8 @@ def test_benchmark_end_to_end_on_a_tiny_scale(tmp_path):
     assert con.execute("select count(*) from mart_person_month").fetchone()[0] > 0  # marts stage built them
     con.close()
     assert r["pipeline"]["wall_s"] > 0 and r["bare_pass"]["median_wall_s"] > 0
+    assert r["panel_pass"]["rows"] > 0 and r["panel_pass"]["ratio_to_bare"] > 0  # its own report, parsed
+    assert r["pipeline"]["ratio_to_panel"] > 0
     assert (tmp_path / "bench" / "summary.md").exists() and (tmp_path / "bench" / "results.json").exists()
     # A second run reuses the extract and its recorded synth measurement.
     again = run.run_benchmark([0.002], repeats=1, out_dir=tmp_path / "bench", data_dir=tmp_path / "data",

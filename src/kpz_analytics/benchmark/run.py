@@ -6,7 +6,9 @@ For each scale, on the ``population`` design in Parquet (seed 42, ``kpz synth``)
    when it exists (its synth measurement is read back from ``<extract>.synth.json``);
 2. the bare pass (``bare.py``) runs ``repeats`` times, spread over the run (before the stages
    and after them), so every stage is compared with the median of passes made on the same
-   machine, on the same files, under the same load;
+   machine, on the same files, under the same load; after the first one, the panel pass
+   (``panel.py``: a typed copy of the files and the person-month panel built from it, nothing
+   else) runs once, so the pipeline can also be read against what its largest table needs;
 3. ingest (validation, staging, core), marts (marts and cohort tables), ``kpz prevalence``,
    ``kpz transition`` (when the command exists) and ``kpz report`` each run once as their own
    process: wall time, CPU time, peak resident memory (``measure.py``), rows per second
@@ -131,6 +133,19 @@ def _run_stage(name: str, cmd: list[str], logs: Path, tag: str, progress: bool, 
     return m.as_dict() | {"status": "ok"}
 
 
+def _panel_pass(extract: Path, scratch: Path, logs: Path, tag: str, progress: bool) -> dict:
+    """Run and measure the panel pass; add what it reports of itself (rows, parts, its steps)."""
+    measured = _run_stage("panel pass", _py("-m", "kpz_analytics.benchmark.stages", "panel", str(extract),
+                                            str(scratch)), logs, tag, progress, must_pass=False)
+    if measured["status"] == "ok":
+        log = logs / f"{tag}-panel-pass.log"
+        reported = [line for line in log.read_text(encoding="utf-8", errors="replace").replace("\r", "\n").splitlines()
+                    if line.startswith("panel pass: ")]
+        if reported:
+            measured |= json.loads(reported[-1][len("panel pass: "):])
+    return measured
+
+
 def _wait_for_other_synth(lock: Path, progress: bool, poll_s: float = 15.0) -> None:
     """Wait while another benchmark process generates this extract (its lock file names its pid)."""
     import time
@@ -184,6 +199,7 @@ def run_scale(scale: float, *, repeats: int, data_dir: Path, work_dir: Path, log
                                     logs, tag, progress))
 
     bare()
+    result["panel_pass"] = _panel_pass(extract, work_dir / f"panel-{tag}.duckdb", logs, tag, progress)
     out = work_dir / tag
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -246,13 +262,20 @@ def _summarise_scale(result: dict, bare_runs: list[dict], claims: int, rows: int
     result["pipeline"]["cpu_ratio_to_bare"] = (round(result["pipeline"]["cpu_s"] / bare_cpu, 2)
                                                if done and bare_cpu else None)
     result["pipeline"]["failed"] = [n for n in PIPELINE if result["stages"].get(n, {}).get("status") == "failed"]
+    panel = result.get("panel_pass", {})
+    if "wall_s" in panel:
+        panel["ratio_to_bare"] = round(panel["wall_s"] / bare_wall, 2)
+        panel["cpu_ratio_to_bare"] = round(panel["cpu_s"] / bare_cpu, 2) if bare_cpu else None
+        panel["rows_per_s"] = round(claims / panel["wall_s"])
+        if done:  # how many panel passes the pipeline takes
+            result["pipeline"]["ratio_to_panel"] = round(result["pipeline"]["wall_s"] / panel["wall_s"], 2)
     result["warehouse_bytes"] = warehouse.stat().st_size if warehouse.exists() else None
 
 
 def _growth(results: list[dict]) -> dict:
     lines = [r["claim_lines"] for r in results]
     growth = {}
-    for name in (*STAGES, "pipeline", "bare_pass"):
+    for name in (*STAGES, "pipeline", "bare_pass", "panel_pass"):
         if name == "pipeline":
             if len({tuple(r["pipeline"]["stages"]) for r in results}) > 1:
                 continue  # not the same stages at every scale: no growth to fit
@@ -260,6 +283,8 @@ def _growth(results: list[dict]) -> dict:
         elif name == "bare_pass":
             series = [{"wall_s": r["bare_pass"]["median_wall_s"], "cpu_s": r["bare_pass"]["median_cpu_s"],
                        "peak_rss_gb": r["bare_pass"]["max_peak_rss_gb"]} for r in results]
+        elif name == "panel_pass":
+            series = [r.get("panel_pass", {}) for r in results]
         else:
             series = [r["stages"].get(name, {}) for r in results]
         # the scales at which this stage was measured (a stopped run leaves some out)
@@ -321,7 +346,10 @@ def summary_markdown(doc: dict) -> str:
         f"({doc['repeats']} bare passes spread over the run), and the same for CPU time (less "
         "sensitive to other programs on the machine). Each stage ran once. Peak RSS is the peak memory of "
         "the stage's whole process tree: proportional set sizes added up, sampled every 0.5 s "
-        "(`benchmark/measure.py`).", "",
+        "(`benchmark/measure.py`). The **panel pass** (`benchmark/panel.py`) is the least work that builds "
+        "the person-month panel the analyses read: the columns it needs copied once from the files, typed, "
+        "and the pipeline's own panel SQL on that copy, in the same parts, with no validation, netting or "
+        "other table. The pipeline's row says how many panel passes its wall time is.", "",
         "| scale | claim lines | stage | wall s | CPU s | peak RSS GB | lines/s | × bare (wall) | × bare (CPU) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -329,6 +357,16 @@ def summary_markdown(doc: dict) -> str:
         b = r["bare_pass"]
         lines.append(f"| {r['scale']:g} | {r['claim_lines']:,} | **bare pass** (median) | {b['median_wall_s']:.1f} | "
                      f"{b['median_cpu_s']:.1f} | {b['max_peak_rss_gb']:.2f} | {round(r['claim_lines'] / b['median_wall_s']):,} | 1 | 1 |")
+        pp = r.get("panel_pass", {})
+        if "wall_s" in pp:
+            split = (f" (copy {pp['copy_s']:.0f} s + panel {pp['panel_s']:.0f} s, {pp['parts']} part"
+                     f"{'s' if pp['parts'] != 1 else ''}, {pp['rows']:,} rows)" if "panel_s" in pp else "")
+            cpu_ratio = pp.get("cpu_ratio_to_bare")
+            lines.append(f"| {r['scale']:g} | | **panel pass**{split} | {pp['wall_s']:.1f} | {pp['cpu_s']:.1f} | "
+                         f"{pp['peak_rss_gb']:.2f} | {pp['rows_per_s']:,} | {pp['ratio_to_bare']:.1f} | "
+                         f"{'' if cpu_ratio is None else f'{cpu_ratio:.1f}'} |")
+        elif pp:
+            lines.append(f"| {r['scale']:g} | | panel pass | – | – | – | – | {pp.get('status')}: {pp.get('reason', '')} | |")
         for name in STAGES:
             s = r["stages"].get(name)
             if s is None:
@@ -346,8 +384,9 @@ def summary_markdown(doc: dict) -> str:
             lines.append(f"| {r['scale']:g} | | (run stopped or still running: later stages not measured) | | | | | | |")
         p = r["pipeline"]
         if p["stages"]:
-            lines.append(f"| {r['scale']:g} | | **pipeline** ({' + '.join(p['stages'])}) | {p['wall_s']:.1f} | "
-                         f"{p['cpu_s']:.1f} | {p['peak_rss_gb']:.2f} | | {p['ratio_to_bare']:.1f} | "
+            per_panel = f"; {p['ratio_to_panel']:.1f} panel passes" if p.get("ratio_to_panel") else ""
+            lines.append(f"| {r['scale']:g} | | **pipeline** ({' + '.join(p['stages'])}{per_panel}) | "
+                         f"{p['wall_s']:.1f} | {p['cpu_s']:.1f} | {p['peak_rss_gb']:.2f} | | {p['ratio_to_bare']:.1f} | "
                          f"{p.get('cpu_ratio_to_bare') or ''} |")
     lines += ["", "## Growth with the data (fitted exponent of claim lines; 1 = linear)", "",
               "| stage | wall time | CPU time | peak RSS |", "|---|---|---|---|"]

@@ -3,6 +3,8 @@
 ``python -m kpz_analytics.benchmark.stages STAGE ARGS...`` with STAGE one of
 
 - ``bare EXTRACT SCRATCH_DB`` — the bare pass (``bare.py``);
+- ``panel EXTRACT SCRATCH_DB`` — the panel pass (``panel.py``); its last line is
+  ``panel pass: {json}`` (rows, parts, the wall time of its two steps);
 - ``ingest EXTRACT WAREHOUSE`` — ``kpz ingest`` without the marts (manifest, validation,
   quarantine, staging, core, dq tables);
 - ``marts WAREHOUSE`` — the marts and the ``sql/cohort`` tables on that warehouse.
@@ -20,7 +22,7 @@ from ..errors import KpzError
 
 def main(argv: list[str]) -> int:
     if not argv:
-        print("usage: python -m kpz_analytics.benchmark.stages bare|ingest|marts ARGS...", file=sys.stderr)
+        print("usage: python -m kpz_analytics.benchmark.stages bare|panel|ingest|marts ARGS...", file=sys.stderr)
         return 2
     stage, args = argv[0], argv[1:]
     try:
@@ -29,6 +31,12 @@ def main(argv: list[str]) -> int:
 
             rows = bare_pass(Path(args[0]), Path(args[1]))
             print(f"bare pass: {rows} person-month-domain rows")
+        elif stage == "panel" and len(args) == 2:
+            import json
+
+            from .panel import panel_pass
+
+            print(f"panel pass: {json.dumps(panel_pass(Path(args[0]), Path(args[1]), progress=True))}", flush=True)
         elif stage == "ingest" and len(args) == 2:
             from ..warehouse.ingest import ingest
 

@@ -318,11 +318,13 @@ def _combine_parts(con: duckdb.DuckDBPyConnection, rollup: Rollup) -> None:
     con.execute(f"drop table {parts}")
 
 
-def _run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str,
-               person_parts: Callable[[], list[tuple[str | None, str | None]]],
-               rollups: tuple[Rollup, ...] = (), progress: bool = True) -> bool:
+def run_model(con: duckdb.DuckDBPyConnection, path: Path, table: str,
+              person_parts: Callable[[], list[tuple[str | None, str | None]]],
+              rollups: tuple[Rollup, ...] = (), progress: bool = True) -> bool:
     """Build ``table`` from its model (in parts when the model has the part filter).
 
+    ``person_parts`` gives the parts' id ranges (:func:`part_bounds`); it is called only for a
+    model that has the filter. The benchmark's panel pass builds the person-month panel with it.
     Returns True when it was built in parts and so also built its ``rollups``."""
     sql = path.read_text(encoding="utf-8").strip().rstrip(";")
     try:
@@ -406,7 +408,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, progress: bool = True) -> None:
             if table in built_with_source:
                 continue
             own = tuple(r for r in rollups if r.source == table)
-            if _run_model(con, path, table, person_parts, own, progress):
+            if run_model(con, path, table, person_parts, own, progress):
                 built_with_source.update(r.table for r in own)
             for rollup in (r for r in rollups if r.table == table):
                 _checked_columns(con, rollup, table)  # built in one part: the same check
