@@ -130,7 +130,7 @@ def _run_stage(name: str, cmd: list[str], logs: Path, tag: str, progress: bool, 
     if m.returncode != 0:
         return {"status": "failed", "reason": f"exit {m.returncode}: {m.tail.splitlines()[-1] if m.tail else ''}",
                 "log": str(log), "failed_after_s": m.wall_s}
-    return m.as_dict() | {"status": "ok"}
+    return m.as_dict() | {"status": "ok", "log": str(log)}
 
 
 def _panel_pass(extract: Path, scratch: Path, logs: Path, tag: str, progress: bool) -> dict:
@@ -138,9 +138,8 @@ def _panel_pass(extract: Path, scratch: Path, logs: Path, tag: str, progress: bo
     measured = _run_stage("panel pass", _py("-m", "kpz_analytics.benchmark.stages", "panel", str(extract),
                                             str(scratch)), logs, tag, progress, must_pass=False)
     if measured["status"] == "ok":
-        log = logs / f"{tag}-panel-pass.log"
-        reported = [line for line in log.read_text(encoding="utf-8", errors="replace").replace("\r", "\n").splitlines()
-                    if line.startswith("panel pass: ")]
+        text = Path(measured["log"]).read_text(encoding="utf-8", errors="replace")
+        reported = [line for line in text.replace("\r", "\n").splitlines() if line.startswith("panel pass: ")]
         if reported:
             measured |= json.loads(reported[-1][len("panel pass: "):])
     return measured
