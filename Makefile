@@ -80,7 +80,7 @@ validate: setup ## Slow checks, then quick replicated validation against planted
 	$(BIN)/python -m pytest -q -m slow -n 2 --dist loadfile
 	$(BIN)/python -m kpz_analytics.validation $(VALIDATE_ARGS)
 
-bench: setup ## Benchmark every stage at BENCH_SCALES (default 0.03,0.1,1) against one bare DuckDB pass: bench/summary.md
+bench: setup ## Benchmark every stage at BENCH_SCALES (default 0.03,0.1,1) against one bare DuckDB pass and the panel pass: bench/summary.md
 	$(KPZ) bench --scales $(BENCH_SCALES)
 
 lab: setup ## Start JupyterLab on the notebooks

@@ -331,7 +331,7 @@ def bench(
     out: Optional[Path] = typer.Option(None, "--out", help="Results directory (default bench/)."),
     summary_only: bool = typer.Option(False, "--summary-only", help="Only rewrite summary.md from results.json."),
 ) -> None:
-    """Measure every stage at several scales against one bare DuckDB pass (bench/results.json, summary.md)."""
+    """Measure every stage at several scales against the bare and the panel pass (bench/results.json, summary.md)."""
     from .benchmark.run import STAGES, run_benchmark, summarise
 
     if summary_only:
