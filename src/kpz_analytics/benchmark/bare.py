@@ -26,7 +26,8 @@ BARE_MEMORY_LIMIT = os.environ.get("KPZ_BENCH_BARE_MEMORY_LIMIT", "12GB")
 DOMAINS = {"dot": "hospital", "zvw_overig": "zvw", "wlz_declaraties": "wlz", "wmo": "wmo", "jeugdwet": "jeugdwet"}
 
 
-def _reader(path: Path) -> str:
+def file_sql(path: Path) -> str:
+    """SQL reading one extract file as it is: a Parquet file, or a CSV file as text."""
     lit = "'" + str(path).replace("'", "''") + "'"
     if path.suffix == ".parquet":
         return f"read_parquet({lit})"
@@ -41,7 +42,7 @@ def bare_pass_sql(extract_dir: Path) -> str:
         path = Path(extract_dir) / manifest["files"][table]["path"]
         parts.append(
             f"select persoon_id, date_trunc('month', cast(begindatum as date)) as month, "
-            f"'{DOMAINS[table]}' as domain, cast(bedrag as double) as bedrag from {_reader(path)}"
+            f"'{DOMAINS[table]}' as domain, cast(bedrag as double) as bedrag from {file_sql(path)}"
         )
     return (
         "select persoon_id, month, domain, count(*) as n_lines, sum(bedrag) as amount\nfrom (\n    "

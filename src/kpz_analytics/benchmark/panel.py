@@ -19,8 +19,8 @@ against what its largest table needs on this engine and machine:
 On a delivery without credit lines, duplicates or rows that validation quarantines, the panel
 pass gives exactly the rows of ``mart_person_month`` (a test checks it). One pass straight from
 the files, without the copy and the parts, is not a cheaper floor: at scale 1 it stopped with
-"Out of Memory" under a 20 GB limit (DuckDB 2.0.1, 2026-12-02), and the parts read straight from
-text Parquet took 120 s each (``docs/scale.md``).
+"Out of Memory" under a 20 GB limit (DuckDB 2.0.1, 2026-12-02), and in four parts read straight
+from the text Parquet files the first part alone took 120 s (``docs/scale.md``).
 """
 
 from __future__ import annotations
@@ -34,13 +34,14 @@ import duckdb
 from .. import config
 from ..errors import KpzError
 from ..warehouse import marts
+from .bare import file_sql
 
 PANEL_SQL = config.SQL_DIR / "marts" / "marts_utilisation_person_month.sql"
 
-#: The columns the panel reads from each file (``sql/marts/marts_utilisation_person_month.sql``,
-#: the insured periods of ``marts_person_insured_period.sql``), with their types.
 _DATES = {"begindatum", "einddatum", "datum", "overlijdensdatum"}
 _NUMBERS = {"bedrag", "aantal", "volume"}
+#: The columns the panel reads from each file (``sql/marts/marts_utilisation_person_month.sql``,
+#: and for the insured periods ``marts_person_insured_period.sql``).
 COPIED: dict[str, tuple[str, ...]] = {
     "personen": ("persoon_id", "overlijdensdatum"),
     "verzekeringsperioden": ("persoon_id", "begindatum", "einddatum"),
@@ -51,13 +52,6 @@ COPIED: dict[str, tuple[str, ...]] = {
     "wmo": ("persoon_id", "productcategorie", "leveringsvorm", "begindatum", "einddatum", "volume", "bedrag"),
     "jeugdwet": ("persoon_id", "productcategorie", "leveringsvorm", "begindatum", "einddatum", "volume", "bedrag"),
 }
-
-
-def _reader(path: Path) -> str:
-    lit = "'" + str(path).replace("'", "''") + "'"
-    if path.suffix == ".parquet":
-        return f"read_parquet({lit})"
-    return f"read_csv({lit}, delim = ';', header = true, all_varchar = true)"
 
 
 def _typed(column: str, stored: str) -> str:
@@ -82,7 +76,7 @@ def copy_sql(con: duckdb.DuckDBPyConnection, extract_dir: Path) -> list[str]:
     manifest = json.loads((extract_dir / "manifest.json").read_text(encoding="utf-8"))
     statements = []
     for table, columns in COPIED.items():
-        source = _reader(extract_dir / manifest["files"][table]["path"])
+        source = file_sql(extract_dir / manifest["files"][table]["path"])
         stored = {name: kind for name, kind, *_ in con.execute(f"describe select * from {source}").fetchall()}
         missing = [c for c in columns if c not in stored]
         if missing:
