@@ -116,6 +116,21 @@ def test_panel_pass_names_a_missing_column(tmp_path):
     assert not (tmp_path / "panel.duckdb").exists()
 
 
+def test_benchmark_notices_code_edited_during_a_run(tmp_path, monkeypatch):
+    """The result cache keys entries by the code: the benchmark's digest must be computed afresh
+    at every check, not once per process, or an edit between two stages goes unseen."""
+    from kpz_analytics import config
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text("x = 1\n")
+    monkeypatch.setattr(config, "PACKAGE_DIR", tmp_path / "pkg")
+    monkeypatch.setattr(config, "SQL_DIR", tmp_path / "sql")
+    before = run._code()
+    assert run._code() == before
+    (tmp_path / "pkg" / "m.py").write_text("x = 2\n")
+    assert run._code() != before
+
+
 def test_summary_lists_stages_ratios_and_targets():
     doc = {
         "started_at": "t0", "finished_at": "t1", "load_start": 1.0, "load_end": 2.0, "repeats": 3,
@@ -134,6 +149,7 @@ def test_summary_lists_stages_ratios_and_targets():
                        "report": {"status": "failed", "reason": "exit 1: ImportError"}},
             "pipeline": {"stages": ["ingest"], "wall_s": 30.0, "cpu_s": 50.0, "peak_rss_gb": 3.0,
                          "ratio_to_bare": 3.0, "ratio_to_panel": 1.5, "failed": ["report"]},
+            "code_changed_after": "transition",
         }],
     }
     doc["growth"] = run._growth(doc["results"])
@@ -144,6 +160,7 @@ def test_summary_lists_stages_ratios_and_targets():
     assert ("| 1 | | **panel pass** (copy 5 s + panel 15 s, 1 part, 2,100 rows) | 20.0 | 36.0 | 2.00 | 50 | 2.0 | 2.4 |"
             in text)
     assert "| 1 | | **pipeline** (ingest; 1.5 panel passes) | 30.0 |" in text
+    assert "code changed during this run, noticed after transition" in text
     met = {t["target"]: t["met"] for t in doc["targets"]}
     assert met["pipeline / bare pass at scale 1"] is True and met["peak RSS synth (largest, at scale 1)"] is True
     assert met["stage report runs"] is False and "failed: exit 1: ImportError" in text

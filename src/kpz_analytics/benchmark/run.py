@@ -145,6 +145,14 @@ def _panel_pass(extract: Path, scratch: Path, logs: Path, tag: str, progress: bo
     return measured
 
 
+def _code() -> str:
+    """The digest of the package's code and SQL, computed afresh (the result cache keys its
+    entries by it: an edit during a run makes later stages recompute what earlier ones cached)."""
+    from ..analyses.cache import code_digest
+
+    return code_digest.__wrapped__()
+
+
 def _wait_for_other_synth(lock: Path, progress: bool, poll_s: float = 15.0) -> None:
     """Wait while another benchmark process generates this extract (its lock file names its pid)."""
     import time
@@ -191,6 +199,7 @@ def run_scale(scale: float, *, repeats: int, data_dir: Path, work_dir: Path, log
 
     bare_runs: list[dict] = []
     scratch = work_dir / f"bare-{tag}.duckdb"
+    code = _code()
 
     def bare() -> None:
         bare_runs.append(_run_stage(f"bare pass {len(bare_runs) + 1}/{repeats}",
@@ -226,6 +235,10 @@ def run_scale(scale: float, *, repeats: int, data_dir: Path, work_dir: Path, log
                 _summarise_scale(result, bare_runs, claims, rows, warehouse)
                 checkpoint(result | {"partial": True})
             raise
+        if "code_changed_after" not in result and _code() != code:
+            result["code_changed_after"] = name
+            _say(f"{tag} warning: the package's code changed during the run (noticed after {name}); "
+                 "later stages may recompute what earlier ones cached: run this scale again", progress)
         if name == "marts" and len(bare_runs) < repeats:
             bare()
         if checkpoint is not None:  # a long run that is stopped keeps the stages it finished
@@ -379,6 +392,10 @@ def summary_markdown(doc: dict) -> str:
             lines.append(f"| {r['scale']:g} | | {name}{note} | {s['wall_s']:.1f} | {s['cpu_s']:.1f} | "
                          f"{s['peak_rss_gb']:.2f} | {s['rows_per_s']:,} | {s['ratio_to_bare']:.1f} | "
                          f"{'' if cpu_ratio is None else f'{cpu_ratio:.1f}'} |")
+        if r.get("code_changed_after"):
+            lines.append(f"| {r['scale']:g} | | (the package's code changed during this run, noticed after "
+                         f"{r['code_changed_after']}: later stages may have recomputed cached results; "
+                         "run this scale again) | | | | | | |")
         if r.get("partial"):
             lines.append(f"| {r['scale']:g} | | (run stopped or still running: later stages not measured) | | | | | | |")
         p = r["pipeline"]
