@@ -114,6 +114,8 @@ def test_panel_pass_names_a_missing_column(tmp_path):
     with pytest.raises(KpzError, match="zvw_overig.parquet has no column.s. leveringsvorm"):
         panel.panel_pass(ext, tmp_path / "panel.duckdb")
     assert not (tmp_path / "panel.duckdb").exists()
+    with pytest.raises(KpzError, match="does not exist"):  # the manifest is read by the project's reader
+        panel.panel_pass(tmp_path / "nowhere", tmp_path / "panel.duckdb")
 
 
 def test_benchmark_notices_code_edited_during_a_run(tmp_path, monkeypatch):

@@ -25,7 +25,6 @@ from the text Parquet files the first part alone took 120 s (``docs/scale.md``).
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import duckdb
 
 from .. import config
 from ..errors import KpzError
+from ..extract.manifest import read_manifest
 from ..warehouse import marts
 from .bare import file_sql
 
@@ -72,18 +72,18 @@ def copy_sql(con: duckdb.DuckDBPyConnection, extract_dir: Path) -> list[str]:
     """The statements of the typed copy: one table per file, then the panel's inputs as views
     named like the warehouse tables the model reads (``core_*``, ``mart_insured_period``,
     ``mart_person``, ``meta_extract``)."""
-    extract_dir = Path(extract_dir)
-    manifest = json.loads((extract_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(Path(extract_dir))  # a missing or malformed manifest: one-line error
     statements = []
     for table, columns in COPIED.items():
-        source = file_sql(extract_dir / manifest["files"][table]["path"])
+        entry = manifest.files[table]
+        source = file_sql(entry.path)
         stored = {name: kind for name, kind, *_ in con.execute(f"describe select * from {source}").fetchall()}
         missing = [c for c in columns if c not in stored]
         if missing:
-            raise KpzError(f"panel pass: {manifest['files'][table]['path']} has no column(s) {', '.join(missing)}")
+            raise KpzError(f"panel pass: {entry.name} has no column(s) {', '.join(missing)}")
         typed = ", ".join(_typed(c, stored[c]) for c in columns)
         statements.append(f"create table file_{table} as select {typed} from {source}")
-    period = f"date '{manifest['period_start']}' as period_start, date '{manifest['period_end']}' as period_end"
+    period = f"date '{manifest.period_start}' as period_start, date '{manifest.period_end}' as period_end"
     statements += [
         f"create table meta_extract as select {period}",
         "create view mart_person as select persoon_id from file_personen",
