@@ -43,6 +43,8 @@ def test_measure_adds_up_processes_that_hold_memory_at_the_same_time(tmp_path):
 def test_bare_pass_counts_person_months_of_all_claims(tmp_path):
     from extract_builder import build_extract, dot_line, insured, person, zvw_line
 
+    from kpz_analytics.errors import KpzError
+
     tables = {
         "personen": [person("p1"), person("p2")],
         "verzekeringsperioden": [insured("p1"), insured("p2")],
@@ -57,6 +59,9 @@ def test_bare_pass_counts_person_months_of_all_claims(tmp_path):
     con = duckdb.connect()
     got = con.execute(f"select domain, n_lines, amount from ({bare.bare_pass_sql(ext)}) order by domain").fetchall()
     assert got == [("hospital", 2, 150.0), ("zvw", 1, 7.0)]
+    (ext / "manifest.json").unlink()  # the manifest is read by the project's reader: a one-line error
+    with pytest.raises(KpzError, match="manifest.json is missing"):
+        bare.bare_pass(ext, tmp_path / "bare.duckdb")
 
 
 @pytest.mark.parametrize("fmt, typed", [("parquet", True), ("parquet", False), ("csv", False)])

@@ -12,7 +12,6 @@ around (``docs/scale.md``). Its peak memory is reported like every stage's.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import duckdb
 from .. import config
 from ..errors import KpzError
 from ..extract import spec
+from ..extract.manifest import read_manifest
 
 BARE_MEMORY_LIMIT = os.environ.get("KPZ_BENCH_BARE_MEMORY_LIMIT", "12GB")
 DOMAINS = {"dot": "hospital", "zvw_overig": "zvw", "wlz_declaraties": "wlz", "wmo": "wmo", "jeugdwet": "jeugdwet"}
@@ -36,10 +36,10 @@ def file_sql(path: Path) -> str:
 
 def bare_pass_sql(extract_dir: Path) -> str:
     """The bare pass as one ``select`` over the extract's claims files."""
-    manifest = json.loads((Path(extract_dir) / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(Path(extract_dir))  # a missing or malformed manifest: one-line error
     parts = []
     for table in spec.CLAIMS_TABLES:
-        path = Path(extract_dir) / manifest["files"][table]["path"]
+        path = manifest.files[table].path
         parts.append(
             f"select persoon_id, date_trunc('month', cast(begindatum as date)) as month, "
             f"'{DOMAINS[table]}' as domain, cast(bedrag as double) as bedrag from {file_sql(path)}"
