@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -83,6 +84,56 @@ def test_kernel_is_this_environment_not_a_foreign_python3_kernelspec(tiny, small
     assert sys.executable in index  # the summary cell's output
 
 
+def test_notebooks_render_side_by_side_with_the_memory_limit_divided(small_warehouse, tmp_path, monkeypatch):
+    """Two workers run two notebooks at the same time (each waits for the other's flag file, so
+    one after the other would time out), each kernel's DuckDB gets half the memory limit, and no
+    socket file is left behind in the notebooks' folder or in a socket directory."""
+    from kpz_analytics import config
+
+    monkeypatch.setattr(config, "REPORT_WORKERS", 2)
+    monkeypatch.setattr(config, "DUCKDB_MEMORY_LIMIT", "4GB")
+    nbs = tmp_path / "notebooks"
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    wait_for_other = (
+        "import os, time\nfrom pathlib import Path\nfrom IPython.display import Markdown, display\n"
+        "from kpz_analytics import config\n"
+        f"flags = Path({str(flags)!r})\n"
+        "(flags / '{me}').touch()\n"
+        "deadline = time.time() + 120\n"
+        "while not (flags / '{other}').exists():\n"
+        "    assert time.time() < deadline, 'the other notebook did not start: rendered one after the other'\n"
+        "    time.sleep(0.2)\n"
+        "display(Markdown(f'geheugen: {{config.DUCKDB_MEMORY_LIMIT}}'))")
+    for me, other in (("01_a", "02_b"), ("02_b", "01_a")):
+        _notebook(nbs, f"{me}.ipynb", [nbformat.v4.new_markdown_cell(f"# Rapport {me}"), _params_cell(),
+                                      nbformat.v4.new_code_cell(wait_for_other.format(me=me, other=other))])
+    before = set(Path(tempfile.gettempdir()).glob("kpz-kernel-*"))
+    written = render_reports(small_warehouse.warehouse, out_dir=tmp_path / "out", results_dir=tmp_path / "res",
+                             notebooks_dir=nbs, progress=False)
+    assert [p.name for p in written] == ["01_a.html", "02_b.html", "index.html"]
+    for html in written[:2]:
+        assert "geheugen: 1907MiB" in html.read_text(encoding="utf-8")  # 4 GB / 2 in whole MiB
+    assert sorted(p.name for p in nbs.iterdir()) == ["01_a.ipynb", "02_b.ipynb"]  # no kernel-ipc-* here
+    assert set(Path(tempfile.gettempdir()).glob("kpz-kernel-*")) <= before  # socket directories removed
+
+
+def test_report_workers_and_memory_split_are_checked(monkeypatch):
+    from kpz_analytics import config
+    from kpz_analytics.reporting import render
+
+    assert config.split_memory_limit("4GB", 2) == "1907MiB"
+    assert config.split_memory_limit("6GiB", 3) == "2048MiB"
+    assert config.split_memory_limit("4GB", 1) == "4GB"
+    assert config.split_memory_limit("80%", 2) == "80%"  # a notation it cannot read is kept whole
+    monkeypatch.setattr(config, "REPORT_WORKERS", 2)
+    assert render.report_workers(1) == 1 and render.report_workers(4) == 2
+    assert render.kernel_env(1) == {}
+    monkeypatch.setattr(config, "REPORT_WORKERS", 0)
+    with pytest.raises(KpzError, match="KPZ_REPORT_WORKERS must be 1 or more, got 0"):
+        render.report_workers(4)
+
+
 def test_english_report_from_the_same_notebook(tiny, small_warehouse, tmp_path):
     _, nbs = tiny
     written = render_reports(small_warehouse.warehouse, out_dir=tmp_path / "en", language="en",
@@ -100,6 +151,9 @@ def test_failing_notebook_is_one_line_naming_notebook_and_cell(small_warehouse, 
         nbformat.v4.new_code_cell("x = 1"),
         nbformat.v4.new_code_cell("raise ValueError('the warehouse has no year 1850\\nsecond line')"),
     ])
+    # a second notebook, so that the two run side by side and the error crosses from a worker process
+    _notebook(nbs, "02_fine.ipynb", [nbformat.v4.new_markdown_cell("# Goed"), _params_cell(),
+                                     nbformat.v4.new_code_cell("x = 1")])
     out = tmp_path / "out"
     with pytest.raises(KpzError) as err:
         render_reports(small_warehouse.warehouse, out_dir=out, results_dir=tmp_path / "res",

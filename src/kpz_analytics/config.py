@@ -63,6 +63,12 @@ LINES_PER_PART = int(os.environ.get("KPZ_LINES_PER_PART", "10000000"))
 # (FIT_PARALLEL_MIN_ROWS panel rows in all, KPZ_FIT_PARALLEL_MIN_ROWS). 1 fits them one by one.
 FIT_WORKERS = int(os.environ.get("KPZ_FIT_WORKERS", "2"))
 FIT_PARALLEL_MIN_ROWS = int(os.environ.get("KPZ_FIT_PARALLEL_MIN_ROWS", "200000"))
+# Report notebooks rendered side by side (KPZ_REPORT_WORKERS, default 2; 1 renders them one after
+# the other). A notebook spends most of its time in single-threaded Python (kernel start, pandas,
+# figures), so two kernels use the two cores that one leaves half idle. Each kernel's DuckDB gets
+# KPZ_DUCKDB_MEMORY_LIMIT divided by the workers (reporting/render.py), so together they stay
+# within the memory of one.
+REPORT_WORKERS = int(os.environ.get("KPZ_REPORT_WORKERS", "2"))
 
 
 def _sql_text(value: str) -> str:
@@ -104,6 +110,25 @@ def set_memory_limit(con, limit: str, setting: str) -> None:
     except duckdb.Error as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise KpzError(f"{setting}={limit!r} is not a memory size DuckDB accepts (e.g. 4GB): {first_line}") from None
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def split_memory_limit(limit: str, parts: int) -> str:
+    """``limit`` (a DuckDB size such as ``4GB``) divided into ``parts``, as whole MiB.
+
+    A size this cannot read (another notation DuckDB accepts) is returned unchanged, so every
+    part keeps the whole limit rather than an invented one.
+    """
+    import re
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(limit))
+    if parts <= 1 or not found or found.group(2).lower() not in _SIZE_UNITS:
+        return limit
+    size = float(found.group(1)) * _SIZE_UNITS[found.group(2).lower()]
+    return f"{max(1, int(size / parts) // 2**20)}MiB"
 
 
 def check_memory_limits() -> None:

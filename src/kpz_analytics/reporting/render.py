@@ -9,15 +9,23 @@ Three guarantees:
 
 - **The kernel is this environment.** Notebooks run on a kernel started from the Python that
   runs ``kpz`` (``sys.executable``), never on whichever kernelspec called ``python3`` Jupyter
-  finds first. The kernel talks over local IPC sockets (files ``kernel-ipc-<n>`` in the
-  notebooks' folder, the kernel's working directory, removed when it stops), not over TCP, so no
-  port is opened and nothing travels in plain text over the network stack.
+  finds first. The kernel talks over local IPC sockets in a private temporary directory of its
+  own (``kpz-kernel-*``, mode 0700, removed when the notebook is done, also when the kernel
+  died), not over TCP, so no port is opened and nothing travels in plain text over the network
+  stack; kernels running side by side never share a socket name.
 - **The HTML is self-contained.** No script, style sheet, font or image is loaded from
   anywhere: the template drops require.js, MathJax and Mermaid (the reports use none of them),
   figures are embedded PNGs with a description (``alt``) in the report's language, the page has ``lang`` and a
   real ``<title>``.
 - **Failures are one line.** A failing cell stops the run with :class:`KpzError` naming the
   notebook, the cell and the error; the executed notebook is kept for inspection.
+
+Notebooks are rendered side by side, ``config.REPORT_WORKERS`` at a time (``KPZ_REPORT_WORKERS``,
+default 2; each in a spawned process of its own): a notebook spends most of its time in
+single-threaded Python, so two kernels use the two cores one leaves half idle. Each kernel's
+DuckDB then gets ``KPZ_DUCKDB_MEMORY_LIMIT`` divided by the workers, so together they stay
+within the memory of one. The reports do not read each other's output; the result cache is
+safe for parallel use.
 
 Cells tagged ``lang-nl`` or ``lang-en`` are kept only in reports of that language (parameter
 ``language``), so one notebook renders both Dutch and English reports.
@@ -27,8 +35,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import html as _html
+import multiprocessing
 import re
+import shutil
 import sys
+import tempfile
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
 import nbformat
@@ -59,11 +71,17 @@ class ProjectKernelManager(AsyncKernelManager):
     #: File that receives the kernel process's own log (start, interrupt at shutdown, ...);
     #: the notebook's outputs, warnings and errors are in the executed notebook.
     kernel_log: Path | None = None
+    #: Directory for the kernel's IPC sockets (``ipc-<n>``); one per kernel, made by ``_execute``.
+    socket_dir: Path | None = None
+    #: Environment variables set for the kernel (on top of this process's).
+    kernel_env: dict[str, str] = {}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("transport", "ipc")
+        if self.socket_dir is not None:
+            kwargs.setdefault("ip", str(self.socket_dir / "ipc"))
         super().__init__(**kwargs)
-        self._kernel_spec = project_kernel_spec()
+        self._kernel_spec = project_kernel_spec(self.kernel_env)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         if self.kernel_log is not None:
@@ -74,18 +92,69 @@ class ProjectKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self) -> KernelSpec:  # noqa: D102 - see class docstring
         if self._kernel_spec is None:
-            self._kernel_spec = project_kernel_spec()
+            self._kernel_spec = project_kernel_spec(self.kernel_env)
         return self._kernel_spec
 
 
-def project_kernel_spec() -> KernelSpec:
-    """The kernelspec of this environment: its own Python, ipykernel, quiet debugger."""
+def project_kernel_spec(env: dict[str, str] | None = None) -> KernelSpec:
+    """The kernelspec of this environment: its own Python, ipykernel, quiet debugger; ``env``
+    is set for the kernel on top of this process's environment."""
     return KernelSpec(
         argv=[sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f",
               "{connection_file}"],
         display_name=f"kpz-analytics ({sys.executable})", language="python",
-        env={"PYDEVD_DISABLE_FILE_VALIDATION": "1"}, metadata={"debugger": False},
+        env={"PYDEVD_DISABLE_FILE_VALIDATION": "1", **(env or {})}, metadata={"debugger": False},
     )
+
+
+def _render_one(nb: Path, out: Path, parameters: dict, language: str, env: dict[str, str]) -> Path:
+    """Execute one notebook into ``out`` and write its HTML and summary; return the HTML path."""
+    executed = out / nb.name
+    _execute(nb, executed, parameters, language, env)
+    body, title, summary = to_html(executed, language)
+    html = out / f"{nb.stem}.html"
+    html.write_text(body, encoding="utf-8")
+    (out / f"{nb.stem}.summary.md").write_text(f"{title}\n\n{summary}\n", encoding="utf-8")
+    return html
+
+
+def _render_side_by_side(selected: list[Path], workers: int, bar, *args) -> None:
+    """:func:`_render_one` for every notebook in ``workers`` spawned processes.
+
+    Processes, not threads: in threads a ZeroMQ context left by a kernel client was collected
+    in the main thread later and blocked it (``docs/scale.md``); a process takes its sockets with
+    it. Spawned, not forked: this process may hold DuckDB's and tqdm's threads. The first failure
+    stops the run: no new notebook starts, those running finish, its one-line error is raised.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        running = {pool.submit(_render_one, nb, *args): nb.stem for nb in selected}
+        pending = set(running)
+        bar.set_postfix_str(", ".join(stem for stem in list(running.values())[:workers]))
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            bar.update(len(done))
+            failed = [f for f in done if f.exception() is not None]
+            if failed:
+                for f in pending:
+                    f.cancel()
+                raise failed[0].exception()
+            bar.set_postfix_str(", ".join(running[f] for f in pending if f.running()))
+
+
+def report_workers(n_notebooks: int) -> int:
+    """How many notebooks run side by side: ``config.REPORT_WORKERS``, at most one per notebook."""
+    if config.REPORT_WORKERS < 1:
+        raise KpzError(f"KPZ_REPORT_WORKERS must be 1 or more, got {config.REPORT_WORKERS}")
+    return max(1, min(config.REPORT_WORKERS, n_notebooks))
+
+
+def kernel_env(workers: int) -> dict[str, str]:
+    """Environment of each kernel when ``workers`` run side by side: the DuckDB memory limit
+    divided between them (``config.split_memory_limit``); nothing when one runs at a time."""
+    if workers <= 1:
+        return {}
+    return {"KPZ_DUCKDB_MEMORY_LIMIT": config.split_memory_limit(config.DUCKDB_MEMORY_LIMIT, workers)}
 
 
 def notebooks(directory: Path = config.NOTEBOOKS_DIR) -> list[Path]:
@@ -122,7 +191,8 @@ def _parameters(nb: nbformat.NotebookNode) -> set[str]:
     return set()
 
 
-def _execute(nb_path: Path, executed: Path, parameters: dict, language: str) -> None:
+def _execute(nb_path: Path, executed: Path, parameters: dict, language: str,
+             env: dict[str, str] | None = None) -> None:
     """Run one notebook with papermill on the project kernel; a failure becomes one line."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -133,12 +203,14 @@ def _execute(nb_path: Path, executed: Path, parameters: dict, language: str) -> 
     if unknown:
         raise KpzError(f"{nb_path.name} has no parameter(s) {', '.join(unknown)} "
                        f"(its parameters: {', '.join(sorted(known)) or 'none'})")
+    sockets = Path(tempfile.mkdtemp(prefix="kpz-kernel-"))  # mode 0700; short enough for a socket path
     try:
         pm.execute_notebook(
             nb, str(executed), parameters=parameters, cwd=str(nb_path.parent),
             progress_bar=False, kernel_name="python3", log_output=False,
             kernel_manager_class=type("ReportKernelManager", (ProjectKernelManager,),
-                                      {"kernel_log": executed.with_suffix(".kernel.log")}),
+                                      {"kernel_log": executed.with_suffix(".kernel.log"),
+                                       "socket_dir": sockets, "kernel_env": env or {}}),
         )
     except PapermillExecutionError as exc:
         first = (str(exc.evalue).strip().splitlines() or [""])[0]
@@ -148,6 +220,8 @@ def _execute(nb_path: Path, executed: Path, parameters: dict, language: str) -> 
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise KpzError(f"{nb_path.name}: the notebook could not be executed ({type(exc).__name__}: "
                        f"{first}); what ran is kept at {executed}") from None
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def title_of(nb: nbformat.NotebookNode) -> str:
@@ -246,18 +320,18 @@ def render_reports(
     if untranslated:
         raise KpzError(f"--lang {language}: {', '.join(untranslated)} has no text in that language yet "
                        f"(cells tagged lang-{language}); render it in Dutch (--lang nl)")
-    written = []
-    bar = tqdm(selected, desc="rapporten", unit="rapport", disable=not progress)
-    for nb in bar:
-        bar.set_postfix_str(nb.stem)
-        executed = out / nb.name
-        parameters = {"warehouse": str(warehouse), "results_dir": str(results), "language": language}
-        _execute(nb, executed, parameters, language)
-        body, title, summary = to_html(executed, language)
-        html = out / f"{nb.stem}.html"
-        html.write_text(body, encoding="utf-8")
-        (out / f"{nb.stem}.summary.md").write_text(f"{title}\n\n{summary}\n", encoding="utf-8")
-        written.append(html)
+    parameters = {"warehouse": str(warehouse), "results_dir": str(results), "language": language}
+    workers = report_workers(len(selected))
+    env = kernel_env(workers)
+    with tqdm(total=len(selected), desc="rapporten", unit="rapport", disable=not progress) as bar:
+        if workers == 1:
+            for nb in selected:
+                bar.set_postfix_str(nb.stem)
+                _render_one(nb, out, parameters, language, env)
+                bar.update(1)
+        else:
+            _render_side_by_side(selected, workers, bar, out, parameters, language, env)
+    written = [out / f"{nb.stem}.html" for nb in selected]
     written.append(write_index(out, meta, language))
     return written
 
