@@ -125,21 +125,25 @@ def _render_side_by_side(selected: list[Path], workers: int, bar, *args) -> None
     in the main thread later and blocked it (``docs/scale.md``); a process takes its sockets with
     it. Spawned, not forked: this process may hold DuckDB's and tqdm's threads. The first failure
     stops the run: no new notebook starts, those running finish, its one-line error is raised.
+    Notebooks start in name order.
     """
     context = multiprocessing.get_context("spawn")
+    waiting = list(selected)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        running = {pool.submit(_render_one, nb, *args): nb.stem for nb in selected}
-        pending = set(running)
-        bar.set_postfix_str(", ".join(stem for stem in list(running.values())[:workers]))
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        running: dict = {}
+        while waiting or running:
+            # a notebook is handed over only when a worker is free, so the bar names those running
+            while waiting and len(running) < workers:
+                nb = waiting.pop(0)
+                running[pool.submit(_render_one, nb, *args)] = nb.stem
+            bar.set_postfix_str(", ".join(sorted(running.values())))
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
             bar.update(len(done))
             failed = [f for f in done if f.exception() is not None]
             if failed:
-                for f in pending:
-                    f.cancel()
                 raise failed[0].exception()
-            bar.set_postfix_str(", ".join(running[f] for f in pending if f.running()))
+            for f in done:
+                del running[f]
 
 
 def report_workers(n_notebooks: int) -> int:
