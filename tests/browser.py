@@ -74,7 +74,9 @@ def open_page(path: Path, screenshot: Path | None = None, timeout: float = 60.0)
                 ws_url = m.group(1)
         if ws_url is None:
             raise RuntimeError("chromium did not open its DevTools port")
-        ws = websocket.create_connection(ws_url, timeout=timeout)
+        # no Origin header: Debian's Chromium 150 refuses a DevTools connection whose origin is
+        # not allowed by --remote-allow-origins (403), and the port is only known after start
+        ws = websocket.create_connection(ws_url, timeout=timeout, suppress_origin=True)
         counter = iter(range(1, 1_000_000))
         report = PageReport(url=path.resolve().as_uri())
         events: list[dict] = []
