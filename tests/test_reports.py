@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -96,7 +97,7 @@ def test_notebooks_render_side_by_side_with_the_memory_limit_divided(small_wareh
     flags = tmp_path / "flags"
     flags.mkdir()
     wait_for_other = (
-        "import os, time\nfrom pathlib import Path\nfrom IPython.display import Markdown, display\n"
+        "import time\nfrom pathlib import Path\nfrom IPython.display import Markdown, display\n"
         "from kpz_analytics import config\n"
         f"flags = Path({str(flags)!r})\n"
         "(flags / '{me}').touch()\n"
@@ -104,18 +105,28 @@ def test_notebooks_render_side_by_side_with_the_memory_limit_divided(small_wareh
         "while not (flags / '{other}').exists():\n"
         "    assert time.time() < deadline, 'the other notebook did not start: rendered one after the other'\n"
         "    time.sleep(0.2)\n"
-        "display(Markdown(f'geheugen: {{config.DUCKDB_MEMORY_LIMIT}}'))")
+        "from ipykernel.connect import get_connection_info\n"
+        "display(Markdown(f'geheugen: {{config.DUCKDB_MEMORY_LIMIT}}'))\n"
+        "display(Markdown('sockets: ' + get_connection_info(unpack=True)['ip']))")
     for me, other in (("01_a", "02_b"), ("02_b", "01_a")):
         _notebook(nbs, f"{me}.ipynb", [nbformat.v4.new_markdown_cell(f"# Rapport {me}"), _params_cell(),
                                       nbformat.v4.new_code_cell(wait_for_other.format(me=me, other=other))])
-    before = set(Path(tempfile.gettempdir()).glob("kpz-kernel-*"))
-    written = render_reports(small_warehouse.warehouse, out_dir=tmp_path / "out", results_dir=tmp_path / "res",
-                             notebooks_dir=nbs, progress=False)
+    # the worker processes make their socket directories here (another test worker may render too)
+    sockets = Path(tempfile.mkdtemp(prefix="kpzt-"))  # short: a socket path has at most ~107 characters
+    monkeypatch.setenv("TMPDIR", str(sockets))
+    try:
+        written = render_reports(small_warehouse.warehouse, out_dir=tmp_path / "out",
+                                 results_dir=tmp_path / "res", notebooks_dir=nbs, progress=False)
+        left = list(sockets.iterdir())
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     assert [p.name for p in written] == ["01_a.html", "02_b.html", "index.html"]
     for html in written[:2]:
-        assert "geheugen: 1907MiB" in html.read_text(encoding="utf-8")  # 4 GB / 2 in whole MiB
+        text = html.read_text(encoding="utf-8")
+        assert "geheugen: 1907MiB" in text  # 4 GB / 2 in whole MiB
+        assert re.search(rf"sockets: {re.escape(str(sockets))}/kpz-kernel-\w+/ipc", text)  # its own directory
     assert sorted(p.name for p in nbs.iterdir()) == ["01_a.ipynb", "02_b.ipynb"]  # no kernel-ipc-* here
-    assert set(Path(tempfile.gettempdir()).glob("kpz-kernel-*")) <= before  # socket directories removed
+    assert left == []  # each kernel's socket directory removed
 
 
 def test_report_workers_and_memory_split_are_checked(monkeypatch):
